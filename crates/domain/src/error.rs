@@ -1,0 +1,144 @@
+//! The domain's one error type. Every variant has a stable, greppable code; the web layer maps
+//! each to an HTTP status in a single `match`.
+
+use serde_json::{Value, json};
+
+/// What went wrong, in the words of the domain.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    // --- input that does not parse or violates a rule (422) ---
+    #[error("{field}: {reason}")]
+    Invalid {
+        code: &'static str,
+        field: &'static str,
+        reason: String,
+    },
+    #[error("unknown permission `{0}`")]
+    UnknownPermission(String),
+    #[error("permission `{permission}` cannot be granted in `{scope}`")]
+    PermissionScopeMismatch {
+        permission: String,
+        scope: &'static str,
+    },
+    #[error("business-scope permissions can only be granted by business groups")]
+    BusinessPermissionOnTenantGroup,
+    #[error("a tenants group needs at least one tenant")]
+    EmptyTenantSet,
+    #[error("a business group covers every tenant and takes no tenant list")]
+    TenantSetOnBusinessGroup,
+    #[error("invalid pagination cursor")]
+    InvalidCursor,
+
+    // --- authentication and authorization ---
+    #[error("missing, invalid, expired or revoked credentials")]
+    Unauthenticated,
+    #[error("this action requires the `{permission}` permission")]
+    PermissionDenied { permission: String },
+    #[error("only the operator may do this")]
+    OperatorOnly,
+    #[error("granting rights the caller does not hold: {missing:?}")]
+    WouldEscalate { missing: Vec<String> },
+
+    // --- not found (404); also the answer for objects of another business ---
+    #[error("business not found")]
+    BusinessNotFound,
+    #[error("tenant not found")]
+    TenantNotFound,
+    #[error("user not found")]
+    UserNotFound,
+    #[error("group not found")]
+    GroupNotFound,
+    #[error("API key not found")]
+    ApiKeyNotFound,
+
+    // --- conflicts with the current state (409 / 412) ---
+    #[error("a business with this slug already exists")]
+    BusinessSlugTaken,
+    #[error("a tenant with this slug already exists in the business")]
+    TenantSlugTaken,
+    #[error("a user with this email already exists in the business")]
+    EmailTaken,
+    #[error("a group with this name already exists in the business")]
+    GroupNameTaken,
+    #[error("the tenant is used by {groups} group(s); remove it from them first")]
+    TenantInUse { groups: i64 },
+    #[error("the group has {members} member(s); pass force=true to delete it anyway")]
+    GroupHasMembers { members: i64 },
+    #[error("the object was changed by someone else (current version {current})")]
+    VersionConflict { current: i64 },
+    #[error("If-Match does not match the current version {current}")]
+    PreconditionFailed { current: i64 },
+    #[error("the user is already {0}")]
+    UserStatusUnchanged(&'static str),
+    #[error("the API key is already revoked")]
+    ApiKeyAlreadyRevoked,
+
+    // --- the machinery failed (500, body generic, cause logged once) ---
+    #[error("storage error: {0}")]
+    Storage(String),
+}
+
+impl Error {
+    /// Stable, greppable error code, the `code` of the JSON error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { code, .. } => code,
+            Error::UnknownPermission(_) => "unknown_permission",
+            Error::PermissionScopeMismatch { .. } => "permission_scope_mismatch",
+            Error::BusinessPermissionOnTenantGroup => "business_permission_on_tenant_group",
+            Error::EmptyTenantSet => "empty_tenant_set",
+            Error::TenantSetOnBusinessGroup => "tenant_set_on_business_group",
+            Error::InvalidCursor => "invalid_cursor",
+            Error::Unauthenticated => "unauthenticated",
+            Error::PermissionDenied { .. } => "permission_denied",
+            Error::OperatorOnly => "operator_only",
+            Error::WouldEscalate { .. } => "would_escalate",
+            Error::BusinessNotFound => "business_not_found",
+            Error::TenantNotFound => "tenant_not_found",
+            Error::UserNotFound => "user_not_found",
+            Error::GroupNotFound => "group_not_found",
+            Error::ApiKeyNotFound => "api_key_not_found",
+            Error::BusinessSlugTaken => "business_slug_taken",
+            Error::TenantSlugTaken => "tenant_slug_taken",
+            Error::EmailTaken => "email_taken",
+            Error::GroupNameTaken => "group_name_taken",
+            Error::TenantInUse { .. } => "tenant_in_use",
+            Error::GroupHasMembers { .. } => "group_has_members",
+            Error::VersionConflict { .. } => "version_conflict",
+            Error::PreconditionFailed { .. } => "precondition_failed",
+            Error::UserStatusUnchanged(_) => "user_status_unchanged",
+            Error::ApiKeyAlreadyRevoked => "api_key_already_revoked",
+            Error::Storage(_) => "internal",
+        }
+    }
+
+    /// Structured details for the JSON error body (`{}` when there are none).
+    pub fn details(&self) -> Value {
+        match self {
+            Error::Invalid { field, .. } => json!({ "field": field }),
+            Error::UnknownPermission(p) => json!({ "permission": p }),
+            Error::PermissionScopeMismatch { permission, scope } => {
+                json!({ "permission": permission, "scope": scope })
+            }
+            Error::PermissionDenied { permission } => json!({ "permission": permission }),
+            Error::WouldEscalate { missing } => json!({ "missing": missing }),
+            Error::TenantInUse { groups } => json!({ "groups": groups }),
+            Error::GroupHasMembers { members } => json!({ "members": members }),
+            Error::VersionConflict { current } | Error::PreconditionFailed { current } => {
+                json!({ "current_version": current })
+            }
+            _ => json!({}),
+        }
+    }
+
+    /// A validation failure of one field.
+    pub fn invalid(code: &'static str, field: &'static str, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            code,
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

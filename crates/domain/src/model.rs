@@ -1,0 +1,188 @@
+//! The objects Gatehouse keeps, as stored and as answered by the API.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::grants::Grants;
+use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use crate::principal::Actor;
+use crate::types::{
+    ApiKeyName, BusinessName, Description, DisplayName, Email, GroupName, Slug, TenantName,
+};
+
+/// A customer organisation; the isolation boundary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Business {
+    pub id: BusinessId,
+    pub slug: Slug,
+    pub name: BusinessName,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A part of a business (region, brand, department).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Tenant {
+    pub id: TenantId,
+    pub business_id: BusinessId,
+    pub slug: Slug,
+    pub name: TenantName,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Where a user's account stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UserStatus {
+    /// Invited, not yet accepted.
+    Pending,
+    Active,
+    /// Temporarily locked after failed sign-ins.
+    Locked,
+    Deactivated,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Pending => "pending",
+            UserStatus::Active => "active",
+            UserStatus::Locked => "locked",
+            UserStatus::Deactivated => "deactivated",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pending" => Some(UserStatus::Pending),
+            "active" => Some(UserStatus::Active),
+            "locked" => Some(UserStatus::Locked),
+            "deactivated" => Some(UserStatus::Deactivated),
+            _ => None,
+        }
+    }
+}
+
+/// A group as named from elsewhere (a user's group list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct GroupRef {
+    pub id: GroupId,
+    pub name: GroupName,
+}
+
+/// A person's account inside one business.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub business_id: BusinessId,
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub status: UserStatus,
+    pub mfa_enrolled: bool,
+    /// Groups the user is a member of, by name.
+    pub groups: Vec<GroupRef>,
+    /// When the user first became active (accepted their invitation); `None` while pending.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub activated_at: Option<OffsetDateTime>,
+    /// Optimistic-concurrency version; send it back in `If-Match` or `version`.
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// Which tenants a group covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GroupScope {
+    /// Every tenant of the business, including tenants created later.
+    Business,
+    /// Exactly these tenants of the business (never empty).
+    Tenants(BTreeSet<TenantId>),
+}
+
+impl GroupScope {
+    pub fn kind(&self) -> GroupKind {
+        match self {
+            GroupScope::Business => GroupKind::Business,
+            GroupScope::Tenants(_) => GroupKind::Tenants,
+        }
+    }
+
+    pub fn tenant_ids(&self) -> Vec<TenantId> {
+        match self {
+            GroupScope::Business => Vec::new(),
+            GroupScope::Tenants(set) => set.iter().copied().collect(),
+        }
+    }
+}
+
+/// The type of a group, as the API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupKind {
+    Business,
+    Tenants,
+}
+
+impl GroupKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupKind::Business => "business",
+            GroupKind::Tenants => "tenants",
+        }
+    }
+}
+
+/// The RBAC unit: who is in it is stored apart (memberships).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: GroupId,
+    pub business_id: BusinessId,
+    pub name: GroupName,
+    pub description: Description,
+    pub scope: GroupScope,
+    pub grants: Grants,
+    pub member_count: i64,
+    pub version: i64,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A machine credential of a business. The secret is never kept; only its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub business_id: BusinessId,
+    pub name: ApiKeyName,
+    pub grants: Grants,
+    pub created_by: Actor,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+impl ApiKey {
+    pub fn is_usable_at(&self, now: OffsetDateTime) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| now < e)
+    }
+}
+
+/// An API key's stored form: the key plus the hash its secret must match.
+#[derive(Debug, Clone)]
+pub struct StoredApiKey {
+    pub key: ApiKey,
+    pub secret_hash: [u8; 32],
+}

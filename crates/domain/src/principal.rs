@@ -1,0 +1,271 @@
+//! Who is asking, and the proof that they may. A service that changes a business takes a
+//! [`BusinessAccess<P>`] for the permission `P` it needs; the only way to get one is
+//! [`Principal::authorize`], so an unchecked call does not compile.
+
+use std::marker::PhantomData;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::grants::Grants;
+use crate::ids::{ApiKeyId, BusinessId};
+use crate::types::ApiKeyName;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// Whoever runs the deployment: creates businesses and tenants; may do anything.
+    Operator,
+    /// A business's API key, with its grants.
+    ApiKey {
+        id: ApiKeyId,
+        business_id: BusinessId,
+        name: ApiKeyName,
+        grants: Grants,
+    },
+    // User sessions arrive with the authentication work: `User { session, user, business_id }`.
+}
+
+/// The kinds of actor the audit trail knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    Operator,
+    ApiKey,
+    User,
+    System,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Operator => "operator",
+            ActorKind::ApiKey => "api_key",
+            ActorKind::User => "user",
+            ActorKind::System => "system",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "operator" => Some(ActorKind::Operator),
+            "api_key" => Some(ActorKind::ApiKey),
+            "user" => Some(ActorKind::User),
+            "system" => Some(ActorKind::System),
+            _ => None,
+        }
+    }
+}
+
+/// Who did something, as the audit trail records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Actor {
+    pub kind: ActorKind,
+    /// The id of the key or user; absent for the operator and the system.
+    pub id: Option<String>,
+    /// A readable name at the time of the action.
+    pub label: String,
+}
+
+impl Actor {
+    pub fn operator() -> Self {
+        Actor {
+            kind: ActorKind::Operator,
+            id: None,
+            label: "operator".to_owned(),
+        }
+    }
+}
+
+/// A business-scope permission a service may require, as a type.
+pub trait BusinessPermission {
+    const KEY: &'static str;
+}
+
+macro_rules! business_permissions {
+    ($($ty:ident => $key:literal),* $(,)?) => {$(
+        #[doc = concat!("The `", $key, "` permission.")]
+        #[derive(Debug, Clone, Copy)]
+        pub struct $ty;
+        impl BusinessPermission for $ty { const KEY: &'static str = $key; }
+    )*};
+}
+
+business_permissions! {
+    UsersView => "users.view",
+    UsersManage => "users.manage",
+    GroupsManage => "groups.manage",
+    AuditView => "audit.view",
+    ApiKeysManage => "api_keys.manage",
+    SettingsManage => "settings.manage",
+}
+
+/// Any authenticated principal of the business: reading the catalog and the tenant list.
+#[derive(Debug, Clone, Copy)]
+pub struct AnyMember;
+impl BusinessPermission for AnyMember {
+    const KEY: &'static str = "";
+}
+
+/// Proof that `actor` may use permission `P` in business `business_id`.
+#[derive(Debug, Clone)]
+pub struct BusinessAccess<P> {
+    business_id: BusinessId,
+    actor: Actor,
+    /// What the caller holds, for the no-escalation rule.
+    holds: Holdings,
+    permission: PhantomData<P>,
+}
+
+/// What a principal holds in a business.
+#[derive(Debug, Clone)]
+pub enum Holdings {
+    /// The operator: everything.
+    Everything,
+    Grants(Grants),
+}
+
+impl<P> BusinessAccess<P> {
+    pub fn business_id(&self) -> BusinessId {
+        self.business_id
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// Refuses a grant the caller does not hold themselves (the operator is exempt).
+    pub fn ensure_holds(&self, wanted: &Grants) -> Result<()> {
+        match &self.holds {
+            Holdings::Everything => Ok(()),
+            Holdings::Grants(held) => {
+                let missing = wanted.missing_from(held);
+                if missing.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Error::WouldEscalate { missing })
+                }
+            }
+        }
+    }
+}
+
+/// Proof that the caller is the operator.
+#[derive(Debug, Clone)]
+pub struct OperatorAccess(());
+
+impl OperatorAccess {
+    pub fn actor(&self) -> Actor {
+        Actor::operator()
+    }
+
+    /// The operator acting inside one business (bootstrap: the first API key).
+    pub fn in_business<P: BusinessPermission>(&self, business_id: BusinessId) -> BusinessAccess<P> {
+        BusinessAccess {
+            business_id,
+            actor: Actor::operator(),
+            holds: Holdings::Everything,
+            permission: PhantomData,
+        }
+    }
+}
+
+impl Principal {
+    /// The business this principal belongs to; `None` for the operator.
+    pub fn business_id(&self) -> Option<BusinessId> {
+        match self {
+            Principal::Operator => None,
+            Principal::ApiKey { business_id, .. } => Some(*business_id),
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        match self {
+            Principal::Operator => Actor::operator(),
+            Principal::ApiKey { id, name, .. } => Actor {
+                kind: ActorKind::ApiKey,
+                id: Some(id.to_string()),
+                label: name.to_string(),
+            },
+        }
+    }
+
+    /// Checks that the principal holds business permission `P` in its own business.
+    /// The operator is not a member of any business: use [`OperatorAccess::in_business`].
+    pub fn authorize<P: BusinessPermission>(&self) -> Result<BusinessAccess<P>> {
+        match self {
+            Principal::Operator => Err(Error::PermissionDenied {
+                permission: P::KEY.to_owned(),
+            }),
+            Principal::ApiKey {
+                business_id,
+                grants,
+                ..
+            } => {
+                let held =
+                    P::KEY.is_empty() || grants.business.iter().any(|k| k.as_str() == P::KEY);
+                if !held {
+                    return Err(Error::PermissionDenied {
+                        permission: P::KEY.to_owned(),
+                    });
+                }
+                Ok(BusinessAccess {
+                    business_id: *business_id,
+                    actor: self.actor(),
+                    holds: Holdings::Grants(grants.clone()),
+                    permission: PhantomData,
+                })
+            }
+        }
+    }
+
+    pub fn operator(&self) -> Result<OperatorAccess> {
+        match self {
+            Principal::Operator => Ok(OperatorAccess(())),
+            Principal::ApiKey { .. } => Err(Error::OperatorOnly),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Catalog, PermissionKey};
+
+    #[test]
+    fn markers_exist_in_the_catalog() {
+        let c = Catalog::default();
+        let keys = [
+            UsersView::KEY,
+            UsersManage::KEY,
+            GroupsManage::KEY,
+            AuditView::KEY,
+            ApiKeysManage::KEY,
+            SettingsManage::KEY,
+        ];
+        for k in keys {
+            assert!(c.get(k).is_some(), "{k}");
+        }
+    }
+
+    #[test]
+    fn api_key_needs_the_permission() {
+        let mut grants = Grants::default();
+        grants
+            .business
+            .insert(PermissionKey::parse("users.view").unwrap());
+        let p = Principal::ApiKey {
+            id: ApiKeyId::new(time::OffsetDateTime::UNIX_EPOCH),
+            business_id: BusinessId::new(time::OffsetDateTime::UNIX_EPOCH),
+            name: ApiKeyName::parse("ci").unwrap(),
+            grants,
+        };
+        assert!(p.authorize::<UsersView>().is_ok());
+        assert_eq!(
+            p.authorize::<UsersManage>().unwrap_err().code(),
+            "permission_denied"
+        );
+        assert_eq!(p.operator().unwrap_err().code(), "operator_only");
+        assert!(Principal::Operator.authorize::<UsersView>().is_err());
+    }
+}

@@ -1,0 +1,133 @@
+//! Tenants: parts of a business, created, renamed and deleted by the operator.
+
+use serde_json::json;
+
+use super::{Audit, Gatehouse};
+use crate::audit::RequestContext;
+use crate::error::{Error, Result};
+use crate::ids::{BusinessId, TenantId};
+use crate::model::Tenant;
+use crate::principal::{AnyMember, BusinessAccess, OperatorAccess};
+use crate::types::{Slug, TenantName};
+
+fn target(t: &Tenant) -> (&'static str, String, String) {
+    ("tenant", t.id.to_string(), t.slug.to_string())
+}
+
+impl Gatehouse {
+    pub async fn create_tenant(
+        &self,
+        op: &OperatorAccess,
+        ctx: &RequestContext,
+        business: BusinessId,
+        name: TenantName,
+        slug: Slug,
+    ) -> Result<Tenant> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        tx.get_business(business)
+            .await?
+            .ok_or(Error::BusinessNotFound)?;
+        let tenant = Tenant {
+            id: TenantId::new(now),
+            business_id: business,
+            slug,
+            name,
+            created_at: now,
+            updated_at: now,
+        };
+        tx.insert_tenant(&tenant).await?;
+        let actor = op.actor();
+        let audit = Audit::new(now, Some(business), &actor, ctx);
+        let after = json!({ "slug": tenant.slug, "name": tenant.name });
+        tx.commit(vec![audit.event(
+            "tenant.created",
+            target(&tenant),
+            None,
+            Some(after),
+        )])
+        .await?;
+        Ok(tenant)
+    }
+
+    pub async fn rename_tenant(
+        &self,
+        op: &OperatorAccess,
+        ctx: &RequestContext,
+        business: BusinessId,
+        id: TenantId,
+        name: TenantName,
+    ) -> Result<Tenant> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let before = tx
+            .get_tenant(business, id)
+            .await?
+            .ok_or(Error::TenantNotFound)?;
+        let after = Tenant {
+            name,
+            updated_at: now,
+            ..before.clone()
+        };
+        tx.update_tenant(&after).await?;
+        let actor = op.actor();
+        let audit = Audit::new(now, Some(business), &actor, ctx);
+        let event = audit.event(
+            "tenant.renamed",
+            target(&after),
+            Some(json!({ "name": before.name })),
+            Some(json!({ "name": after.name })),
+        );
+        tx.commit(vec![event]).await?;
+        Ok(after)
+    }
+
+    /// Refused with `TenantInUse` while any group names the tenant.
+    pub async fn delete_tenant(
+        &self,
+        op: &OperatorAccess,
+        ctx: &RequestContext,
+        business: BusinessId,
+        id: TenantId,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let tenant = tx
+            .get_tenant(business, id)
+            .await?
+            .ok_or(Error::TenantNotFound)?;
+        let groups = tx.count_groups_using_tenant(business, id).await?;
+        if groups > 0 {
+            return Err(Error::TenantInUse { groups });
+        }
+        tx.delete_tenant(business, id).await?;
+        let actor = op.actor();
+        let audit = Audit::new(now, Some(business), &actor, ctx);
+        let before = json!({ "slug": tenant.slug, "name": tenant.name });
+        tx.commit(vec![audit.event(
+            "tenant.deleted",
+            target(&tenant),
+            Some(before),
+            None,
+        )])
+        .await
+    }
+
+    /// The operator's view of a business's tenants.
+    pub async fn list_business_tenants(
+        &self,
+        _op: &OperatorAccess,
+        business: BusinessId,
+    ) -> Result<Vec<Tenant>> {
+        self.store
+            .get_business(business)
+            .await?
+            .ok_or(Error::BusinessNotFound)?;
+        self.store.list_tenants(business).await
+    }
+
+    /// A business member's view of its own tenants.
+    pub async fn list_tenants(&self, access: &BusinessAccess<AnyMember>) -> Result<Vec<Tenant>> {
+        self.store.list_tenants(access.business_id()).await
+    }
+}

@@ -1,0 +1,274 @@
+//! Users: invited as `pending`, edited, deactivated and reactivated by administrators.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use super::{Audit, Gatehouse, Precondition};
+use crate::audit::RequestContext;
+use crate::error::{Error, Result};
+use crate::ids::{BusinessId, GroupId, UserId};
+use crate::model::{GroupRef, User, UserStatus};
+use crate::page::{Page, decode_cursor, paginate};
+use crate::principal::{BusinessAccess, UsersManage, UsersView};
+use crate::store::{StoreTx, UserFilter};
+use crate::types::{DisplayName, Email};
+
+/// A user to invite.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Email,
+    pub display_name: DisplayName,
+    pub groups: Vec<GroupId>,
+}
+
+/// A partial update of a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub display_name: Option<DisplayName>,
+    /// The complete new set of groups.
+    pub groups: Option<Vec<GroupId>>,
+}
+
+fn target(u: &User) -> (&'static str, String, String) {
+    ("user", u.id.to_string(), u.email.to_string())
+}
+
+fn audit_view(u: &User) -> Value {
+    json!({
+        "email": u.email,
+        "display_name": u.display_name,
+        "status": u.status,
+        "groups": u.groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(),
+    })
+}
+
+/// Resolves group ids of the business, refusing unknown ones and rights the caller lacks.
+async fn resolve_groups<P>(
+    tx: &mut dyn StoreTx,
+    access: &BusinessAccess<P>,
+    ids: &[GroupId],
+    already: &[GroupRef],
+) -> Result<Vec<GroupRef>> {
+    let unique: BTreeSet<GroupId> = ids.iter().copied().collect();
+    let mut groups = Vec::with_capacity(unique.len());
+    for id in unique {
+        let group = tx
+            .get_group(access.business_id(), id)
+            .await?
+            .ok_or(Error::GroupNotFound)?;
+        // Joining a group grants its rights: only someone holding them may add a member.
+        if !already.iter().any(|g| g.id == id) {
+            access.ensure_holds(&group.grants)?;
+        }
+        groups.push(GroupRef {
+            id,
+            name: group.name,
+        });
+    }
+    groups.sort_by_key(|g| g.name.key());
+    Ok(groups)
+}
+
+impl Gatehouse {
+    /// Creates a `pending` user (the invitation mail comes with authentication).
+    pub async fn create_user(
+        &self,
+        access: &BusinessAccess<UsersManage>,
+        ctx: &RequestContext,
+        new: NewUser,
+    ) -> Result<User> {
+        let now = self.now();
+        let business = access.business_id();
+        let mut tx = self.store.begin().await?;
+        let groups = resolve_groups(tx.as_mut(), access, &new.groups, &[]).await?;
+        let user = User {
+            id: UserId::new(now),
+            business_id: business,
+            email: new.email,
+            display_name: new.display_name,
+            status: UserStatus::Pending,
+            mfa_enrolled: false,
+            groups,
+            activated_at: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        tx.insert_user(&user).await?;
+        let ids: Vec<GroupId> = user.groups.iter().map(|g| g.id).collect();
+        tx.set_user_groups(business, user.id, &ids, now).await?;
+        let audit = Audit::new(now, Some(business), access.actor(), ctx);
+        tx.commit(vec![audit.event(
+            "user.created",
+            target(&user),
+            None,
+            Some(audit_view(&user)),
+        )])
+        .await?;
+        Ok(user)
+    }
+
+    pub async fn update_user(
+        &self,
+        access: &BusinessAccess<UsersManage>,
+        ctx: &RequestContext,
+        id: UserId,
+        patch: UserPatch,
+        pre: Precondition,
+    ) -> Result<User> {
+        let now = self.now();
+        let business = access.business_id();
+        let mut tx = self.store.begin().await?;
+        let before = tx
+            .get_user(business, id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        pre.check(before.version)?;
+        let mut after = before.clone();
+        if let Some(name) = patch.display_name {
+            after.display_name = name;
+        }
+        if let Some(ids) = &patch.groups {
+            after.groups = resolve_groups(tx.as_mut(), access, ids, &before.groups).await?;
+        }
+        if after == before {
+            return Ok(before);
+        }
+        after.version = before.version + 1;
+        after.updated_at = now;
+        tx.update_user(&after, before.version).await?;
+        if after.groups != before.groups {
+            let ids: Vec<GroupId> = after.groups.iter().map(|g| g.id).collect();
+            tx.set_user_groups(business, id, &ids, now).await?;
+        }
+        let audit = Audit::new(now, Some(business), access.actor(), ctx);
+        let event = audit.event(
+            "user.updated",
+            target(&after),
+            Some(audit_view(&before)),
+            Some(audit_view(&after)),
+        );
+        tx.commit(vec![event]).await?;
+        Ok(after)
+    }
+
+    /// Ends the user's access at once. (Sessions arrive with authentication and end here too.)
+    pub async fn deactivate_user(
+        &self,
+        access: &BusinessAccess<UsersManage>,
+        ctx: &RequestContext,
+        id: UserId,
+        pre: Precondition,
+    ) -> Result<User> {
+        self.set_user_status(
+            access,
+            ctx,
+            id,
+            pre,
+            "user.deactivated",
+            |status| match status {
+                UserStatus::Deactivated => Err(Error::UserStatusUnchanged("deactivated")),
+                _ => Ok(UserStatus::Deactivated),
+            },
+        )
+        .await
+    }
+
+    /// Gives a deactivated user their access back: `active` if they had accepted their
+    /// invitation, `pending` otherwise.
+    pub async fn reactivate_user(
+        &self,
+        access: &BusinessAccess<UsersManage>,
+        ctx: &RequestContext,
+        id: UserId,
+        pre: Precondition,
+    ) -> Result<User> {
+        self.set_user_status(
+            access,
+            ctx,
+            id,
+            pre,
+            "user.reactivated",
+            |status| match status {
+                UserStatus::Deactivated => Ok(UserStatus::Active),
+                UserStatus::Pending | UserStatus::Active | UserStatus::Locked => {
+                    Err(Error::UserStatusUnchanged("active"))
+                }
+            },
+        )
+        .await
+    }
+
+    async fn set_user_status(
+        &self,
+        access: &BusinessAccess<UsersManage>,
+        ctx: &RequestContext,
+        id: UserId,
+        pre: Precondition,
+        action: &str,
+        next: impl Fn(UserStatus) -> Result<UserStatus> + Send,
+    ) -> Result<User> {
+        let now = self.now();
+        let business = access.business_id();
+        let mut tx = self.store.begin().await?;
+        let before = tx
+            .get_user(business, id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        pre.check(before.version)?;
+        let mut status = next(before.status)?;
+        if status == UserStatus::Active && before.activated_at.is_none() {
+            status = UserStatus::Pending;
+        }
+        let after = User {
+            status,
+            version: before.version + 1,
+            updated_at: now,
+            ..before.clone()
+        };
+        tx.update_user(&after, before.version).await?;
+        let audit = Audit::new(now, Some(business), access.actor(), ctx);
+        let event = audit.event(
+            action,
+            target(&after),
+            Some(json!({ "status": before.status })),
+            Some(json!({ "status": after.status })),
+        );
+        tx.commit(vec![event]).await?;
+        Ok(after)
+    }
+
+    pub async fn get_user(&self, access: &BusinessAccess<UsersView>, id: UserId) -> Result<User> {
+        self.store
+            .get_user(access.business_id(), id)
+            .await?
+            .ok_or(Error::UserNotFound)
+    }
+
+    pub async fn list_users(
+        &self,
+        access: &BusinessAccess<UsersView>,
+        filter: &UserFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<User>> {
+        self.list_users_in(access.business_id(), filter, cursor, limit)
+            .await
+    }
+
+    pub(crate) async fn list_users_in(
+        &self,
+        business: BusinessId,
+        filter: &UserFilter,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<User>> {
+        let after = cursor.map(decode_cursor).transpose()?;
+        let (items, total) = self
+            .store
+            .list_users(business, filter, after.as_deref(), limit + 1)
+            .await?;
+        Ok(paginate(items, limit, Some(total), |u| u.email.to_string()))
+    }
+}

@@ -1,0 +1,145 @@
+//! The storage boundary. One trait, usable as a trait object, implemented for SQLite and
+//! PostgreSQL by `gatehouse-store`. Reads go through [`Store`]; every change goes through a
+//! [`StoreTx`], which can only be committed together with the audit events that describe it,
+//! and which bumps the business's change sequence in the same transaction.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::audit::{AuditEvent, AuditFilter};
+use crate::error::Result;
+use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use crate::model::{ApiKey, Business, Group, StoredApiKey, Tenant, User, UserStatus};
+
+/// Which users to list. All filters combine with AND.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub status: Option<UserStatus>,
+    /// Members of this group.
+    pub group: Option<GroupId>,
+    /// Users with any access in this tenant: members of a business group or of a tenants
+    /// group that covers it.
+    pub tenant: Option<TenantId>,
+    /// Prefix of the email or of the display name, case-insensitive.
+    pub query: Option<String>,
+}
+
+/// Read access. Every method that takes a `BusinessId` only ever sees that business.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Whether the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    /// Starts a write transaction.
+    async fn begin(&self) -> Result<Box<dyn StoreTx>>;
+
+    async fn get_business(&self, id: BusinessId) -> Result<Option<Business>>;
+    /// Businesses ordered by id, after the id `after`.
+    async fn list_businesses(&self, after: Option<BusinessId>, limit: u32)
+    -> Result<Vec<Business>>;
+    /// The business's access-model change sequence (bumped by every committed change).
+    async fn get_change_seq(&self, business: BusinessId) -> Result<i64>;
+
+    async fn get_tenant(&self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>>;
+    /// All tenants of the business, ordered by slug.
+    async fn list_tenants(&self, business: BusinessId) -> Result<Vec<Tenant>>;
+
+    async fn get_user(&self, business: BusinessId, id: UserId) -> Result<Option<User>>;
+    /// Users ordered by email, after the email `after`; and how many match in all.
+    async fn list_users(
+        &self,
+        business: BusinessId,
+        filter: &UserFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<User>, i64)>;
+
+    async fn get_group(&self, business: BusinessId, id: GroupId) -> Result<Option<Group>>;
+    /// All groups of the business with member counts, ordered by name.
+    async fn list_groups(&self, business: BusinessId) -> Result<Vec<Group>>;
+
+    /// An API key by id, in any business: authentication starts here.
+    async fn get_api_key(&self, id: ApiKeyId) -> Result<Option<StoredApiKey>>;
+    /// The business's API keys, newest first.
+    async fn list_api_keys(&self, business: BusinessId) -> Result<Vec<ApiKey>>;
+    /// Records use of a key. Not an access-model change and not audited.
+    async fn touch_api_key(&self, id: ApiKeyId, at: OffsetDateTime) -> Result<()>;
+
+    /// Events of the business, newest first.
+    async fn list_audit_events(
+        &self,
+        business: BusinessId,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>>;
+}
+
+/// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
+#[async_trait]
+pub trait StoreTx: Send {
+    async fn get_business(&mut self, id: BusinessId) -> Result<Option<Business>>;
+    async fn get_tenant(&mut self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>>;
+    async fn get_user(&mut self, business: BusinessId, id: UserId) -> Result<Option<User>>;
+    async fn get_group(&mut self, business: BusinessId, id: GroupId) -> Result<Option<Group>>;
+    async fn get_api_key(&mut self, business: BusinessId, id: ApiKeyId) -> Result<Option<ApiKey>>;
+    /// How many groups name this tenant in their tenant set.
+    async fn count_groups_using_tenant(
+        &mut self,
+        business: BusinessId,
+        id: TenantId,
+    ) -> Result<i64>;
+
+    async fn insert_business(&mut self, business: &Business) -> Result<()>;
+    async fn update_business(&mut self, business: &Business) -> Result<()>;
+
+    async fn insert_tenant(&mut self, tenant: &Tenant) -> Result<()>;
+    async fn update_tenant(&mut self, tenant: &Tenant) -> Result<()>;
+    async fn delete_tenant(&mut self, business: BusinessId, id: TenantId) -> Result<()>;
+
+    async fn insert_user(&mut self, user: &User) -> Result<()>;
+    /// Writes `user` (whose `version` is the new one) if the stored version is
+    /// `expected_version`; otherwise fails with `VersionConflict`.
+    async fn update_user(&mut self, user: &User, expected_version: i64) -> Result<()>;
+    /// Replaces the user's group memberships.
+    async fn set_user_groups(
+        &mut self,
+        business: BusinessId,
+        user: UserId,
+        groups: &[GroupId],
+        at: OffsetDateTime,
+    ) -> Result<()>;
+
+    async fn insert_group(&mut self, group: &Group) -> Result<()>;
+    /// Like [`StoreTx::update_user`], for groups (name, description, scope, grants).
+    async fn update_group(&mut self, group: &Group, expected_version: i64) -> Result<()>;
+    /// Deletes the group and its memberships.
+    async fn delete_group(&mut self, business: BusinessId, id: GroupId) -> Result<()>;
+    /// Adds members; returns how many were not members before.
+    async fn add_group_members(
+        &mut self,
+        business: BusinessId,
+        group: GroupId,
+        users: &[UserId],
+        at: OffsetDateTime,
+    ) -> Result<u64>;
+    /// Removes one member; returns whether it was a member.
+    async fn remove_group_member(
+        &mut self,
+        business: BusinessId,
+        group: GroupId,
+        user: UserId,
+    ) -> Result<bool>;
+
+    async fn insert_api_key(&mut self, key: &StoredApiKey) -> Result<()>;
+    async fn revoke_api_key(
+        &mut self,
+        business: BusinessId,
+        id: ApiKeyId,
+        at: OffsetDateTime,
+    ) -> Result<()>;
+
+    /// Writes the audit events and bumps the change sequence of every business touched,
+    /// then commits, all or nothing. At least one event is required: there is no silent
+    /// change.
+    async fn commit(self: Box<Self>, events: Vec<AuditEvent>) -> Result<()>;
+}

@@ -1,0 +1,95 @@
+use crate::error::{Error, Result};
+
+/// An email address, trimmed and lower-cased, so that uniqueness within a business is
+/// case-insensitive. Checked for the shape `local@domain.tld`; deliverability is the
+/// invitation's job.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Email(String);
+
+const MAX_LEN: usize = 254;
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let invalid = |reason: &str| Error::invalid("invalid_email", "email", reason);
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(invalid("must not be empty"));
+        }
+        if email.len() > MAX_LEN {
+            return Err(invalid("must be at most 254 bytes"));
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return Err(invalid("must contain @"));
+        };
+        if local.is_empty() || local.len() > 64 || local.contains('@') {
+            return Err(invalid(
+                "the part before @ must be 1 to 64 characters without @",
+            ));
+        }
+        if email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>()[],;:\"\\".contains(c))
+        {
+            return Err(invalid(
+                "must not contain spaces, control characters or <>()[],;:\"\\",
+            ));
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        let label_ok = |l: &&str| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        };
+        if labels.len() < 2 || !labels.iter().all(label_ok) {
+            return Err(invalid("the domain must look like example.com"));
+        }
+        Ok(Self(email))
+    }
+
+    /// The part before `@`.
+    pub fn local_part(&self) -> &str {
+        self.0.rsplit_once('@').map_or(self.0.as_str(), |(l, _)| l)
+    }
+}
+
+super::string_newtype!(Email);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_case_and_whitespace() {
+        assert_eq!(
+            Email::parse("  Dana.K@Example.COM ").unwrap().as_str(),
+            "dana.k@example.com"
+        );
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "",
+            "dana",
+            "@example.com",
+            "dana@",
+            "dana@localhost",
+            "da na@example.com",
+            "dana@ex..com",
+            "dana@-ex.com",
+            "a@b@example.com",
+            "<x>@example.com",
+        ] {
+            let err = Email::parse(bad).unwrap_err();
+            assert_eq!(err.code(), "invalid_email", "{bad:?}");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(65))).is_err());
+    }
+
+    #[test]
+    fn accepts_unicode_domains_and_plus() {
+        assert!(Email::parse("dana+ops@bücher.de").is_ok());
+    }
+}

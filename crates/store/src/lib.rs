@@ -1,0 +1,22 @@
+//! Gatehouse's storage: the domain's [`Store`] over SQLite (embedded default) and PostgreSQL.
+//!
+//! Both backends run the same SQL through sqlx's `Any` driver: portable types only (ids as
+//! text, times as integer microseconds, JSON as text), `$N` placeholders, no engine-only
+//! features on the hot path. Each backend has its own migrations folder.
+//!
+//! SQLite is opened in WAL mode with foreign keys on and a busy timeout; its writes go
+//! through a single-connection pool and `BEGIN IMMEDIATE`, so concurrent requests queue
+//! instead of failing with "database is locked".
+
+mod connect;
+mod error;
+mod queries;
+mod rows;
+mod store;
+mod tx;
+
+pub use connect::{Backend, ConnectOptions, connect, migrate};
+pub use store::SqlStore;
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,156 @@
+//! [`SqlStore`]: the read side of the [`Store`] trait, and the door to write transactions.
+
+use async_trait::async_trait;
+use gatehouse_domain::audit::{AuditEvent, AuditFilter};
+use gatehouse_domain::clock::to_micros;
+use gatehouse_domain::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use gatehouse_domain::model::{ApiKey, Business, Group, StoredApiKey, Tenant, User};
+use gatehouse_domain::store::{Store, StoreTx, UserFilter};
+use gatehouse_domain::{Error, Result};
+use sqlx::AnyPool;
+use sqlx::pool::PoolConnection;
+use time::OffsetDateTime;
+
+use crate::connect::Backend;
+use crate::error::db;
+use crate::queries;
+use crate::tx::SqlTx;
+
+/// The SQL store. For SQLite, `writer` is a one-connection pool and `reader` a pool of many;
+/// for PostgreSQL both are the same pool.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    backend: Backend,
+    reader: AnyPool,
+    writer: AnyPool,
+}
+
+impl SqlStore {
+    pub(crate) fn new(backend: Backend, reader: AnyPool, writer: AnyPool) -> Self {
+        Self {
+            backend,
+            reader,
+            writer,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub(crate) fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    async fn conn(&self) -> Result<PoolConnection<sqlx::Any>> {
+        self.reader.acquire().await.map_err(db)
+    }
+
+    /// Closes the pools, waiting for connections in use.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn begin(&self) -> Result<Box<dyn StoreTx>> {
+        let tx = match self.backend {
+            // Take the write lock up front: a read-then-write transaction can then never fail
+            // to upgrade, and other writers wait in the busy handler instead of erroring.
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
+        }
+        .map_err(db)?;
+        Ok(Box::new(SqlTx::new(tx)))
+    }
+
+    async fn get_business(&self, id: BusinessId) -> Result<Option<Business>> {
+        queries::get_business(&mut *self.conn().await?, id).await
+    }
+
+    async fn list_businesses(
+        &self,
+        after: Option<BusinessId>,
+        limit: u32,
+    ) -> Result<Vec<Business>> {
+        queries::list_businesses(&mut *self.conn().await?, after, limit).await
+    }
+
+    async fn get_change_seq(&self, business: BusinessId) -> Result<i64> {
+        let row = sqlx::query("SELECT change_seq FROM businesses WHERE id = $1")
+            .bind(business.to_string())
+            .fetch_optional(&self.reader)
+            .await
+            .map_err(db)?
+            .ok_or(Error::BusinessNotFound)?;
+        crate::rows::int(&row, "change_seq")
+    }
+
+    async fn get_tenant(&self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>> {
+        queries::get_tenant(&mut *self.conn().await?, business, id).await
+    }
+
+    async fn list_tenants(&self, business: BusinessId) -> Result<Vec<Tenant>> {
+        queries::list_tenants(&mut *self.conn().await?, business).await
+    }
+
+    async fn get_user(&self, business: BusinessId, id: UserId) -> Result<Option<User>> {
+        queries::get_user(&mut *self.conn().await?, business, id).await
+    }
+
+    async fn list_users(
+        &self,
+        business: BusinessId,
+        filter: &UserFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<User>, i64)> {
+        queries::list_users(&mut *self.conn().await?, business, filter, after, limit).await
+    }
+
+    async fn get_group(&self, business: BusinessId, id: GroupId) -> Result<Option<Group>> {
+        queries::get_group(&mut *self.conn().await?, business, id).await
+    }
+
+    async fn list_groups(&self, business: BusinessId) -> Result<Vec<Group>> {
+        queries::list_groups(&mut *self.conn().await?, business).await
+    }
+
+    async fn get_api_key(&self, id: ApiKeyId) -> Result<Option<StoredApiKey>> {
+        queries::get_api_key(&mut *self.conn().await?, None, id).await
+    }
+
+    async fn list_api_keys(&self, business: BusinessId) -> Result<Vec<ApiKey>> {
+        let keys = queries::list_api_keys(&mut *self.conn().await?, business).await?;
+        Ok(keys.into_iter().map(|k| k.key).collect())
+    }
+
+    async fn touch_api_key(&self, id: ApiKeyId, at: OffsetDateTime) -> Result<()> {
+        sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+            .bind(to_micros(at))
+            .bind(id.to_string())
+            .execute(&self.writer)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_audit_events(
+        &self,
+        business: BusinessId,
+        filter: &AuditFilter,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        queries::list_audit_events(&mut *self.conn().await?, business, filter, limit).await
+    }
+}

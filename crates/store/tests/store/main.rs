@@ -1,0 +1,11 @@
+//! The store test suite: every test runs against SQLite and against PostgreSQL (skipped with
+//! a notice when `GATEHOUSE_TEST_POSTGRES_URL` is unset, failing under CI).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+mod harness;
+
+mod audit;
+mod concurrency;
+mod groups;
+mod users;

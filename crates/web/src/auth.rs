@@ -1,0 +1,80 @@
+//! Who is calling: the `Authorization: Bearer` credential becomes a [`Principal`].
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use gatehouse_domain::principal::Principal;
+use gatehouse_domain::services::hash_secret;
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The operator's credential, kept only as a SHA-256 hash.
+#[derive(Clone)]
+pub struct OperatorToken {
+    hash: [u8; 32],
+}
+
+impl std::fmt::Debug for OperatorToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OperatorToken(<hash>)")
+    }
+}
+
+/// Prefix of operator tokens, distinct from API keys' `gth_`.
+pub const OPERATOR_TOKEN_PREFIX: &str = "gho_";
+
+impl OperatorToken {
+    pub fn from_hash(hash: [u8; 32]) -> Self {
+        Self { hash }
+    }
+
+    pub fn from_token(token: &str) -> Self {
+        Self {
+            hash: hash_secret(token.as_bytes()),
+        }
+    }
+
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+
+    pub fn matches(&self, presented: &str) -> bool {
+        bool::from(hash_secret(presented.as_bytes()).ct_eq(&self.hash))
+    }
+}
+
+/// 32 bytes from the operating system's CSPRNG.
+pub fn generate_secret() -> std::io::Result<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(bytes)
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or(gatehouse_domain::Error::Unauthenticated)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .map(str::trim)
+            .ok_or(gatehouse_domain::Error::Unauthenticated)?;
+        if token.starts_with(OPERATOR_TOKEN_PREFIX) {
+            return if state.operator.matches(token) {
+                Ok(Principal::Operator)
+            } else {
+                Err(gatehouse_domain::Error::Unauthenticated.into())
+            };
+        }
+        Ok(state.gatehouse.authenticate_api_key(token).await?)
+    }
+}

@@ -1,0 +1,79 @@
+//! Routes. Handlers are thin adapters: check the permission (first line), parse, call the
+//! service, map the result.
+
+mod api_keys;
+mod audit;
+mod businesses;
+mod catalog;
+mod groups;
+mod health;
+mod tenants;
+mod users;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use axum::response::IntoResponse;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::error::ApiError;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Every documented API route, with its OpenAPI description.
+pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(businesses::routes())
+        .merge(tenants::routes())
+        .merge(users::routes())
+        .merge(groups::routes())
+        .merge(api_keys::routes())
+        .merge(audit::routes())
+        .merge(catalog::routes())
+        .merge(health::routes())
+}
+
+pub(crate) fn router(state: AppState) -> Router {
+    let body_limit = state.config.body_limit;
+    let (api, doc) = api_routes().split_for_parts();
+    let doc = std::sync::Arc::new(doc);
+    api.route("/api/v1/openapi.json", axum::routing::get(move || {
+        let doc = doc.clone();
+        async move { axum::Json(doc.as_ref().clone()) }
+    }))
+    .fallback(not_found)
+    .method_not_allowed_fallback(method_not_allowed)
+    .layer(DefaultBodyLimit::max(body_limit))
+    .layer(CatchPanicLayer::custom(|_| {
+        tracing::error!("a request handler panicked");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log").into_response()
+    }))
+    .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+    .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+        let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+    }))
+    .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+    .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+    .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
+}

@@ -1,0 +1,219 @@
+//! `spawn_app`: a fresh database, a server on a free port, an operator token and a client.
+
+use std::sync::Arc;
+
+use gatehouse_domain::catalog::Catalog;
+use gatehouse_domain::{Gatehouse, ManualClock};
+use gatehouse_store::testing::{TestDatabase, Unavailable};
+use gatehouse_web::{AppState, OperatorToken, WebConfig};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use time::macros::datetime;
+
+pub const OPERATOR: &str = "gho_test-operator-token";
+
+pub struct App {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    /// Held so the database outlives the test.
+    _db: TestDatabase,
+}
+
+pub async fn sqlite() -> App {
+    spawn_app(TestDatabase::sqlite().await.unwrap()).await
+}
+
+pub async fn postgres() -> Option<App> {
+    match TestDatabase::postgres().await {
+        Ok(db) => Some(spawn_app(db).await),
+        Err(Unavailable::Skipped) => {
+            eprintln!(
+                "notice: {} is not set; skipping the PostgreSQL run of this test",
+                gatehouse_store::testing::POSTGRES_URL_VAR
+            );
+            None
+        }
+        Err(Unavailable::Failed(e)) => panic!("PostgreSQL test database unavailable: {e}"),
+    }
+}
+
+async fn spawn_app(db: TestDatabase) -> App {
+    let clock = Arc::new(ManualClock::new(datetime!(2026-11-29 09:00 UTC)));
+    let gh = Gatehouse::new(
+        db.store.clone(),
+        clock.clone(),
+        Arc::new(Catalog::default()),
+    );
+    let state = AppState::new(
+        gh,
+        OperatorToken::from_token(OPERATOR),
+        WebConfig::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(gatehouse_web::serve(
+        listener,
+        gatehouse_web::app(state),
+        std::future::pending(),
+    ));
+    App {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        clock,
+        _db: db,
+    }
+}
+
+/// Runs each named `async fn(App)` once per backend.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::helpers::sqlite().await).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(app) = $crate::helpers::postgres().await { super::$name(app).await }
+            })*
+        }
+    };
+}
+
+/// A business with two tenants and an all-powerful key, as most tests start.
+pub struct Fixture {
+    pub business: Value,
+    pub tenants: Vec<Value>,
+    pub admin_key: String,
+}
+
+impl App {
+    pub fn request(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.request(method, path, token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        read(req.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    /// Creates a business, tenants `eu` and `us`, and a key holding every permission.
+    pub async fn fixture(&self, slug: &str) -> Fixture {
+        let (status, business) = self
+            .post(
+                "/api/v1/businesses",
+                OPERATOR,
+                json!({ "name": slug, "slug": slug }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{business}");
+        let id = business["id"].as_str().unwrap().to_owned();
+        let mut tenants = Vec::new();
+        for t in ["eu", "us"] {
+            let (status, tenant) = self
+                .post(
+                    &format!("/api/v1/businesses/{id}/tenants"),
+                    OPERATOR,
+                    json!({ "name": t, "slug": t }),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{tenant}");
+            tenants.push(tenant);
+        }
+        let admin_key = self.key_for(&id, everything()).await;
+        Fixture {
+            business,
+            tenants,
+            admin_key,
+        }
+    }
+
+    /// A key minted by the operator with exactly `permissions`.
+    pub async fn key_for(&self, business: &str, permissions: Value) -> String {
+        let (status, key) = self
+            .post(
+                &format!("/api/v1/businesses/{business}/api-keys"),
+                OPERATOR,
+                json!({ "name": "test key", "permissions": permissions }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{key}");
+        key["token"].as_str().unwrap().to_owned()
+    }
+
+    /// How many audit events the business has.
+    pub async fn audit_count(&self, key: &str) -> usize {
+        let (status, page) = self.get("/api/v1/audit-events?limit=500", key).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page["items"].as_array().unwrap().len()
+    }
+}
+
+pub async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, body)
+}
+
+/// Every permission of the default catalog.
+pub fn everything() -> Value {
+    let env = [
+        "verification.perform",
+        "verification.view",
+        "verification.view_original_selfie",
+        "verification.delete",
+        "verification.export",
+        "verification.manual_decision",
+        "flow_builder",
+        "theme_designer",
+        "developer_area",
+        "analytics",
+    ];
+    json!({
+        "business": ["users.view", "users.manage", "groups.manage", "audit.view", "settings.manage", "api_keys.manage", "authz.check"],
+        "live": env,
+        "sandbox": env,
+    })
+}
+
+/// Asserts an error response's status and code.
+#[track_caller]
+pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str) {
+    assert_eq!(got.0, status, "{}", got.1);
+    assert_eq!(got.1["error"]["code"], code, "{}", got.1);
+    assert!(got.1["error"]["message"].is_string());
+}

@@ -1,0 +1,16 @@
+//! The API test suite: a real server on 127.0.0.1 port 0 per test, on SQLite and on
+//! PostgreSQL (skipped with a notice when `GATEHOUSE_TEST_POSTGRES_URL` is unset, failing
+//! under CI).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod bad_input;
+mod groups;
+mod isolation;
+mod openapi;
+mod operator;
+mod users;
