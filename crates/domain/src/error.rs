@@ -28,6 +28,8 @@ pub enum Error {
     TenantSetOnBusinessGroup,
     #[error("invalid pagination cursor")]
     InvalidCursor,
+    #[error("granting sensitive permissions {permissions:?} needs acknowledge_sensitive: true")]
+    SensitiveGrantUnacknowledged { permissions: Vec<String> },
 
     // --- authentication and authorization ---
     #[error("missing, invalid, expired or revoked credentials")]
@@ -89,6 +91,7 @@ impl Error {
             Error::EmptyTenantSet => "empty_tenant_set",
             Error::TenantSetOnBusinessGroup => "tenant_set_on_business_group",
             Error::InvalidCursor => "invalid_cursor",
+            Error::SensitiveGrantUnacknowledged { .. } => "sensitive_grant_unacknowledged",
             Error::Unauthenticated => "unauthenticated",
             Error::PermissionDenied { .. } => "permission_denied",
             Error::OperatorOnly => "operator_only",
@@ -122,6 +125,9 @@ impl Error {
             }
             Error::PermissionDenied { permission } => json!({ "permission": permission }),
             Error::WouldEscalate { missing } => json!({ "missing": missing }),
+            Error::SensitiveGrantUnacknowledged { permissions } => {
+                json!({ "permissions": permissions })
+            }
             Error::TenantInUse { groups } => json!({ "groups": groups }),
             Error::GroupHasMembers { members } => json!({ "members": members }),
             Error::VersionConflict { current } | Error::PreconditionFailed { current } => {

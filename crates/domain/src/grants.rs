@@ -47,6 +47,19 @@ impl Grants {
             .chain(self.sandbox.iter().map(tag("sandbox")))
     }
 
+    /// What `self` has that `before` had not.
+    pub fn added_to(&self, before: &Grants) -> Grants {
+        Grants {
+            business: self
+                .business
+                .difference(&before.business)
+                .cloned()
+                .collect(),
+            live: self.live.difference(&before.live).cloned().collect(),
+            sandbox: self.sandbox.difference(&before.sandbox).cloned().collect(),
+        }
+    }
+
     /// What `self` grants that `holder` does not hold, as `scope:key` strings (empty when
     /// `self` is a subset of `holder`).
     pub fn missing_from(&self, holder: &Grants) -> Vec<String> {

@@ -2,6 +2,7 @@
 //! operations themselves and the storage trait they run on. Nothing here knows HTTP or SQL.
 
 pub mod audit;
+pub mod authz;
 pub mod catalog;
 pub mod clock;
 pub mod error;

@@ -156,12 +156,52 @@ pub struct Group {
     pub updated_at: OffsetDateTime,
 }
 
+/// A group as the API and the CLI show it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GroupView {
+    pub id: GroupId,
+    pub business_id: BusinessId,
+    pub name: GroupName,
+    pub description: Description,
+    /// `business`: every tenant, including later ones; `tenants`: exactly `tenant_ids`.
+    #[serde(rename = "type")]
+    pub kind: GroupKind,
+    pub tenant_ids: Vec<TenantId>,
+    pub permissions: Grants,
+    pub member_count: i64,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+impl From<Group> for GroupView {
+    fn from(g: Group) -> Self {
+        GroupView {
+            id: g.id,
+            business_id: g.business_id,
+            kind: g.scope.kind(),
+            tenant_ids: g.scope.tenant_ids(),
+            name: g.name,
+            description: g.description,
+            permissions: g.grants,
+            member_count: g.member_count,
+            version: g.version,
+            created_at: g.created_at,
+            updated_at: g.updated_at,
+        }
+    }
+}
+
 /// A machine credential of a business. The secret is never kept; only its hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ApiKey {
     pub id: ApiKeyId,
     pub business_id: BusinessId,
     pub name: ApiKeyName,
+    /// The key's rights.
+    #[serde(rename = "permissions")]
     pub grants: Grants,
     pub created_by: Actor,
     #[serde(with = "time::serde::rfc3339")]
@@ -185,4 +225,55 @@ impl ApiKey {
 pub struct StoredApiKey {
     pub key: ApiKey,
     pub secret_hash: [u8; 32],
+}
+
+/// Who must use MFA in a business.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaPolicy {
+    /// Every user.
+    All,
+    /// Users holding any Live permission (the default): their Live checks need MFA.
+    LiveAccess,
+    Off,
+}
+
+impl MfaPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaPolicy::All => "all",
+            MfaPolicy::LiveAccess => "live_access",
+            MfaPolicy::Off => "off",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "all" => Some(MfaPolicy::All),
+            "live_access" => Some(MfaPolicy::LiveAccess),
+            "off" => Some(MfaPolicy::Off),
+            _ => None,
+        }
+    }
+}
+
+/// A business's security settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct SecuritySettings {
+    pub mfa_policy: MfaPolicy,
+    /// Days a user who must enrol may go on without MFA, counted from when they became
+    /// active or from the last policy change, whichever is later.
+    pub mfa_grace_days: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub mfa_policy_changed_at: OffsetDateTime,
+}
+
+impl SecuritySettings {
+    pub fn new(now: OffsetDateTime) -> Self {
+        Self {
+            mfa_policy: MfaPolicy::LiveAccess,
+            mfa_grace_days: 0,
+            mfa_policy_changed_at: now,
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! [`Principal::authorize`], so an unchecked call does not compile.
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,7 @@ pub enum Principal {
         id: ApiKeyId,
         business_id: BusinessId,
         name: ApiKeyName,
-        grants: Grants,
+        grants: Arc<Grants>,
     },
     // User sessions arrive with the authentication work: `User { session, user, business_id }`.
 }
@@ -75,6 +76,15 @@ impl Actor {
             label: "operator".to_owned(),
         }
     }
+
+    /// Gatehouse itself, acting on a user's own behalf or on a schedule.
+    pub fn system() -> Self {
+        Actor {
+            kind: ActorKind::System,
+            id: None,
+            label: "system".to_owned(),
+        }
+    }
 }
 
 /// A business-scope permission a service may require, as a type.
@@ -98,6 +108,7 @@ business_permissions! {
     AuditView => "audit.view",
     ApiKeysManage => "api_keys.manage",
     SettingsManage => "settings.manage",
+    AuthzCheck => "authz.check",
 }
 
 /// Any authenticated principal of the business: reading the catalog and the tenant list.
@@ -122,7 +133,7 @@ pub struct BusinessAccess<P> {
 pub enum Holdings {
     /// The operator: everything.
     Everything,
-    Grants(Grants),
+    Grants(Arc<Grants>),
 }
 
 impl<P> BusinessAccess<P> {
@@ -258,7 +269,7 @@ mod tests {
             id: ApiKeyId::new(time::OffsetDateTime::UNIX_EPOCH),
             business_id: BusinessId::new(time::OffsetDateTime::UNIX_EPOCH),
             name: ApiKeyName::parse("ci").unwrap(),
-            grants,
+            grants: Arc::new(grants),
         };
         assert!(p.authorize::<UsersView>().is_ok());
         assert_eq!(

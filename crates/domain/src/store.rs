@@ -7,9 +7,12 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditFilter};
+use crate::authz::{AccessChanges, AccessModelData, ApiKeyData, GroupData, UserData};
 use crate::error::Result;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
-use crate::model::{ApiKey, Business, Group, StoredApiKey, Tenant, User, UserStatus};
+use crate::model::{
+    ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
+};
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -39,12 +42,44 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     -> Result<Vec<Business>>;
     /// The business's access-model change sequence (bumped by every committed change).
     async fn get_change_seq(&self, business: BusinessId) -> Result<i64>;
+    /// Every business with its change sequence: what the change feed polls.
+    async fn list_change_seqs(&self) -> Result<Vec<(BusinessId, i64)>>;
+    async fn get_security_settings(&self, business: BusinessId)
+    -> Result<Option<SecuritySettings>>;
+
+    /// The whole access model of a business, consistent at one sequence number; `None`
+    /// when the business does not exist.
+    async fn load_access_model(&self, business: BusinessId) -> Result<Option<AccessModelData>>;
+    /// What changed after `after_seq`; `None` when the records no longer reach back that
+    /// far (the caller reloads everything).
+    async fn list_access_changes(
+        &self,
+        business: BusinessId,
+        after_seq: i64,
+    ) -> Result<Option<AccessChanges>>;
+    async fn load_access_users(
+        &self,
+        business: BusinessId,
+        ids: &[UserId],
+    ) -> Result<Vec<UserData>>;
+    async fn load_access_groups(
+        &self,
+        business: BusinessId,
+        ids: &[GroupId],
+    ) -> Result<Vec<GroupData>>;
+    async fn load_access_api_keys(
+        &self,
+        business: BusinessId,
+        ids: &[ApiKeyId],
+    ) -> Result<Vec<ApiKeyData>>;
 
     async fn get_tenant(&self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>>;
     /// All tenants of the business, ordered by slug.
     async fn list_tenants(&self, business: BusinessId) -> Result<Vec<Tenant>>;
 
     async fn get_user(&self, business: BusinessId, id: UserId) -> Result<Option<User>>;
+    /// The users of the business among `ids`, in the order of `ids`.
+    async fn get_users(&self, business: BusinessId, ids: &[UserId]) -> Result<Vec<User>>;
     /// Users ordered by email, after the email `after`; and how many match in all.
     async fn list_users(
         &self,
@@ -91,6 +126,15 @@ pub trait StoreTx: Send {
 
     async fn insert_business(&mut self, business: &Business) -> Result<()>;
     async fn update_business(&mut self, business: &Business) -> Result<()>;
+    async fn get_security_settings(
+        &mut self,
+        business: BusinessId,
+    ) -> Result<Option<SecuritySettings>>;
+    async fn update_security_settings(
+        &mut self,
+        business: BusinessId,
+        settings: &SecuritySettings,
+    ) -> Result<()>;
 
     async fn insert_tenant(&mut self, tenant: &Tenant) -> Result<()>;
     async fn update_tenant(&mut self, tenant: &Tenant) -> Result<()>;
@@ -138,8 +182,8 @@ pub trait StoreTx: Send {
         at: OffsetDateTime,
     ) -> Result<()>;
 
-    /// Writes the audit events and bumps the change sequence of every business touched,
-    /// then commits, all or nothing. At least one event is required: there is no silent
+    /// Writes the audit events, bumps the change sequence of every business touched and
+    /// records what changed for the change feed, then commits, all or nothing. At least one event is required: there is no silent
     /// change.
     async fn commit(self: Box<Self>, events: Vec<AuditEvent>) -> Result<()>;
 }

@@ -8,6 +8,7 @@
 //! through a single-connection pool and `BEGIN IMMEDIATE`, so concurrent requests queue
 //! instead of failing with "database is locked".
 
+mod access;
 mod connect;
 mod error;
 mod queries;

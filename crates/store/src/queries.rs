@@ -190,6 +190,34 @@ pub(crate) async fn get_user(
     Ok(Some(user))
 }
 
+pub(crate) async fn get_users(
+    c: &mut AnyConnection,
+    business: BusinessId,
+    ids: &[UserId],
+) -> Result<Vec<User>> {
+    let mut users = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(&format!(
+            "SELECT {USER_COLS} FROM users u WHERE u.business_id = "
+        ));
+        sql.text_bind(business.to_string()).push(" AND u.id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.text_bind(id.to_string());
+        }
+        sql.push(")");
+        let rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
+        users.extend(rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?);
+    }
+    attach_groups(c, &mut users).await?;
+    let order: std::collections::HashMap<UserId, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    users.sort_by_key(|u| order.get(&u.id).copied().unwrap_or(usize::MAX));
+    Ok(users)
+}
+
 /// The WHERE clause of a user listing (without the keyset condition).
 fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
     let mut sql = Sql::new(" FROM users u WHERE u.business_id = ");
@@ -197,19 +225,20 @@ fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
     if let Some(status) = filter.status {
         sql.push(" AND u.status = ").text_bind(status.as_str());
     }
+    // IN (subquery) rather than a correlated EXISTS: both engines build the member set once
+    // from the membership index instead of probing it for every user.
     if let Some(group) = filter.group {
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id AND m.group_id = ",
-        )
-        .text_bind(group.to_string())
-        .push(")");
+        sql.push(" AND u.id IN (SELECT m.user_id FROM group_members m WHERE m.group_id = ")
+            .text_bind(group.to_string())
+            .push(")");
     }
     if let Some(tenant) = filter.tenant {
         sql.push(
-            " AND EXISTS (SELECT 1 FROM group_members m JOIN access_groups g ON g.id = m.group_id \
-             WHERE m.user_id = u.id AND (g.kind = 'business' OR EXISTS (SELECT 1 FROM group_tenants gt \
-             WHERE gt.group_id = g.id AND gt.tenant_id = ",
+            " AND u.id IN (SELECT m.user_id FROM group_members m JOIN access_groups g ON g.id = m.group_id \
+             WHERE g.business_id = ",
         )
+        .text_bind(business.to_string())
+        .push(" AND (g.kind = 'business' OR g.id IN (SELECT gt.group_id FROM group_tenants gt WHERE gt.tenant_id = ")
         .text_bind(tenant.to_string())
         .push(")))");
     }

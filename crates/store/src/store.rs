@@ -2,9 +2,12 @@
 
 use async_trait::async_trait;
 use gatehouse_domain::audit::{AuditEvent, AuditFilter};
+use gatehouse_domain::authz::{AccessChanges, AccessModelData, ApiKeyData, GroupData, UserData};
 use gatehouse_domain::clock::to_micros;
 use gatehouse_domain::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
-use gatehouse_domain::model::{ApiKey, Business, Group, StoredApiKey, Tenant, User};
+use gatehouse_domain::model::{
+    ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User,
+};
 use gatehouse_domain::store::{Store, StoreTx, UserFilter};
 use gatehouse_domain::{Error, Result};
 use sqlx::AnyPool;
@@ -13,8 +16,8 @@ use time::OffsetDateTime;
 
 use crate::connect::Backend;
 use crate::error::db;
-use crate::queries;
 use crate::tx::SqlTx;
+use crate::{access, queries};
 
 /// The SQL store. For SQLite, `writer` is a one-connection pool and `reader` a pool of many;
 /// for PostgreSQL both are the same pool.
@@ -96,6 +99,76 @@ impl Store for SqlStore {
         crate::rows::int(&row, "change_seq")
     }
 
+    async fn list_change_seqs(&self) -> Result<Vec<(BusinessId, i64)>> {
+        let rows = sqlx::query("SELECT id, change_seq FROM businesses")
+            .fetch_all(&self.reader)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    crate::rows::id(r, "id")?,
+                    crate::rows::int(r, "change_seq")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn get_security_settings(
+        &self,
+        business: BusinessId,
+    ) -> Result<Option<SecuritySettings>> {
+        Ok(access::get_settings(&mut *self.conn().await?, business)
+            .await?
+            .map(|(_, s)| s))
+    }
+
+    async fn load_access_model(&self, business: BusinessId) -> Result<Option<AccessModelData>> {
+        // One read transaction: every row comes from the same committed state.
+        let mut tx = self.reader.begin().await.map_err(db)?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        let model = access::load_model(&mut tx, business).await?;
+        tx.rollback().await.map_err(db)?;
+        Ok(model)
+    }
+
+    async fn list_access_changes(
+        &self,
+        business: BusinessId,
+        after_seq: i64,
+    ) -> Result<Option<AccessChanges>> {
+        access::list_changes(&mut *self.conn().await?, business, after_seq).await
+    }
+
+    async fn load_access_users(
+        &self,
+        business: BusinessId,
+        ids: &[UserId],
+    ) -> Result<Vec<UserData>> {
+        access::load_users(&mut *self.conn().await?, business, ids).await
+    }
+
+    async fn load_access_groups(
+        &self,
+        business: BusinessId,
+        ids: &[GroupId],
+    ) -> Result<Vec<GroupData>> {
+        access::load_groups(&mut *self.conn().await?, business, ids).await
+    }
+
+    async fn load_access_api_keys(
+        &self,
+        business: BusinessId,
+        ids: &[ApiKeyId],
+    ) -> Result<Vec<ApiKeyData>> {
+        access::load_api_keys(&mut *self.conn().await?, business, ids).await
+    }
+
     async fn get_tenant(&self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>> {
         queries::get_tenant(&mut *self.conn().await?, business, id).await
     }
@@ -106,6 +179,10 @@ impl Store for SqlStore {
 
     async fn get_user(&self, business: BusinessId, id: UserId) -> Result<Option<User>> {
         queries::get_user(&mut *self.conn().await?, business, id).await
+    }
+
+    async fn get_users(&self, business: BusinessId, ids: &[UserId]) -> Result<Vec<User>> {
+        queries::get_users(&mut *self.conn().await?, business, ids).await
     }
 
     async fn list_users(

@@ -1,31 +1,40 @@
-//! [`SqlTx`]: one write transaction. It remembers which businesses it touched and, at commit,
+//! [`SqlTx`]: one write transaction. It remembers what it changed in which business and, at
+//! commit, records that for the change feed,
 //! writes the audit events and bumps those businesses' change sequences before committing.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::clock::to_micros;
 use gatehouse_domain::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
-use gatehouse_domain::model::{ApiKey, Business, Group, StoredApiKey, Tenant, User};
+use gatehouse_domain::model::{
+    ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User,
+};
 use gatehouse_domain::store::StoreTx;
 use gatehouse_domain::{Error, Result};
 use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
 
 use crate::error::db;
-use crate::{queries, rows};
+use crate::{access, queries, rows};
+
+/// How many change records each business keeps: a node further behind reloads it whole.
+const KEEP_CHANGES: i64 = 10_000;
+/// Pruning runs on every this-many-th change of a business.
+const PRUNE_EVERY: i64 = 1_000;
 
 pub(crate) struct SqlTx {
     tx: Transaction<'static, Any>,
-    touched: BTreeSet<BusinessId>,
+    /// What changed, by business: `(kind, entity id)`.
+    changes: BTreeMap<BusinessId, BTreeSet<(&'static str, String)>>,
 }
 
 impl SqlTx {
     pub(crate) fn new(tx: Transaction<'static, Any>) -> Self {
         Self {
             tx,
-            touched: BTreeSet::new(),
+            changes: BTreeMap::new(),
         }
     }
 
@@ -33,6 +42,7 @@ impl SqlTx {
     async fn change<'q>(
         &mut self,
         business: BusinessId,
+        what: (&'static str, String),
         query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
         not_found: Error,
     ) -> Result<u64> {
@@ -44,8 +54,13 @@ impl SqlTx {
         if affected == 0 {
             return Err(not_found);
         }
-        self.touched.insert(business);
+        self.record(business, what.0, what.1);
         Ok(affected)
+    }
+
+    /// Notes that the change touched `kind` `id` of `business`.
+    fn record(&mut self, business: BusinessId, kind: &'static str, id: String) {
+        self.changes.entry(business).or_default().insert((kind, id));
     }
 
     async fn current_version(&mut self, table: &str, id: String) -> Result<Option<i64>> {
@@ -101,15 +116,24 @@ impl StoreTx for SqlTx {
     }
 
     async fn insert_business(&mut self, b: &Business) -> Result<()> {
-        let q = sqlx::query("INSERT INTO businesses (id, slug, name, change_seq, created_at, updated_at) VALUES ($1, $2, $3, 0, $4, $5)")
-            .bind(b.id.to_string())
-            .bind(b.slug.as_str())
-            .bind(b.name.as_str())
-            .bind(to_micros(b.created_at))
-            .bind(to_micros(b.updated_at));
-        self.change(b.id, q, Error::BusinessNotFound)
-            .await
-            .map(drop)
+        // New businesses start with the default MFA policy, in force from their creation.
+        let q = sqlx::query(
+            "INSERT INTO businesses (id, slug, name, change_seq, created_at, updated_at, mfa_policy, mfa_grace_days, \
+             mfa_policy_changed_at) VALUES ($1, $2, $3, 0, $4, $5, 'live_access', 0, $4)",
+        )
+        .bind(b.id.to_string())
+        .bind(b.slug.as_str())
+        .bind(b.name.as_str())
+        .bind(to_micros(b.created_at))
+        .bind(to_micros(b.updated_at));
+        self.change(
+            b.id,
+            ("business_created", b.id.to_string()),
+            q,
+            Error::BusinessNotFound,
+        )
+        .await
+        .map(drop)
     }
 
     async fn update_business(&mut self, b: &Business) -> Result<()> {
@@ -117,9 +141,43 @@ impl StoreTx for SqlTx {
             .bind(b.name.as_str())
             .bind(to_micros(b.updated_at))
             .bind(b.id.to_string());
-        self.change(b.id, q, Error::BusinessNotFound)
-            .await
-            .map(drop)
+        self.change(
+            b.id,
+            ("business", b.id.to_string()),
+            q,
+            Error::BusinessNotFound,
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn get_security_settings(
+        &mut self,
+        business: BusinessId,
+    ) -> Result<Option<SecuritySettings>> {
+        Ok(access::get_settings(&mut self.tx, business)
+            .await?
+            .map(|(_, s)| s))
+    }
+
+    async fn update_security_settings(
+        &mut self,
+        business: BusinessId,
+        s: &SecuritySettings,
+    ) -> Result<()> {
+        let q = sqlx::query("UPDATE businesses SET mfa_policy = $1, mfa_grace_days = $2, mfa_policy_changed_at = $3 WHERE id = $4")
+            .bind(s.mfa_policy.as_str())
+            .bind(i64::from(s.mfa_grace_days))
+            .bind(to_micros(s.mfa_policy_changed_at))
+            .bind(business.to_string());
+        self.change(
+            business,
+            ("settings", business.to_string()),
+            q,
+            Error::BusinessNotFound,
+        )
+        .await
+        .map(drop)
     }
 
     async fn insert_tenant(&mut self, t: &Tenant) -> Result<()> {
@@ -130,9 +188,14 @@ impl StoreTx for SqlTx {
             .bind(t.name.as_str())
             .bind(to_micros(t.created_at))
             .bind(to_micros(t.updated_at));
-        self.change(t.business_id, q, Error::TenantNotFound)
-            .await
-            .map(drop)
+        self.change(
+            t.business_id,
+            ("tenant", t.id.to_string()),
+            q,
+            Error::TenantNotFound,
+        )
+        .await
+        .map(drop)
     }
 
     async fn update_tenant(&mut self, t: &Tenant) -> Result<()> {
@@ -143,18 +206,28 @@ impl StoreTx for SqlTx {
         .bind(to_micros(t.updated_at))
         .bind(t.business_id.to_string())
         .bind(t.id.to_string());
-        self.change(t.business_id, q, Error::TenantNotFound)
-            .await
-            .map(drop)
+        self.change(
+            t.business_id,
+            ("business", t.id.to_string()),
+            q,
+            Error::TenantNotFound,
+        )
+        .await
+        .map(drop)
     }
 
     async fn delete_tenant(&mut self, business: BusinessId, id: TenantId) -> Result<()> {
         let q = sqlx::query("DELETE FROM tenants WHERE business_id = $1 AND id = $2")
             .bind(business.to_string())
             .bind(id.to_string());
-        self.change(business, q, Error::TenantNotFound)
-            .await
-            .map(drop)
+        self.change(
+            business,
+            ("tenant", id.to_string()),
+            q,
+            Error::TenantNotFound,
+        )
+        .await
+        .map(drop)
     }
 
     async fn insert_user(&mut self, u: &User) -> Result<()> {
@@ -173,9 +246,14 @@ impl StoreTx for SqlTx {
         .bind(u.version)
         .bind(to_micros(u.created_at))
         .bind(to_micros(u.updated_at));
-        self.change(u.business_id, q, Error::UserNotFound)
-            .await
-            .map(drop)
+        self.change(
+            u.business_id,
+            ("user", u.id.to_string()),
+            q,
+            Error::UserNotFound,
+        )
+        .await
+        .map(drop)
     }
 
     async fn update_user(&mut self, u: &User, expected_version: i64) -> Result<()> {
@@ -202,7 +280,7 @@ impl StoreTx for SqlTx {
                 },
             );
         }
-        self.touched.insert(u.business_id);
+        self.record(u.business_id, "user", u.id.to_string());
         Ok(())
     }
 
@@ -229,7 +307,7 @@ impl StoreTx for SqlTx {
                 .await
                 .map_err(db)?;
         }
-        self.touched.insert(business);
+        self.record(business, "user", user.to_string());
         Ok(())
     }
 
@@ -247,7 +325,13 @@ impl StoreTx for SqlTx {
         .bind(g.version)
         .bind(to_micros(g.created_at))
         .bind(to_micros(g.updated_at));
-        self.change(g.business_id, q, Error::GroupNotFound).await?;
+        self.change(
+            g.business_id,
+            ("group", g.id.to_string()),
+            q,
+            Error::GroupNotFound,
+        )
+        .await?;
         queries::write_group_details(&mut self.tx, g).await
     }
 
@@ -277,11 +361,23 @@ impl StoreTx for SqlTx {
                 },
             );
         }
-        self.touched.insert(g.business_id);
+        self.record(g.business_id, "group", g.id.to_string());
         queries::write_group_details(&mut self.tx, g).await
     }
 
     async fn delete_group(&mut self, business: BusinessId, id: GroupId) -> Result<()> {
+        // Its members lose its rights: the feed reloads them.
+        let members = sqlx::query(
+            "SELECT user_id FROM group_members WHERE business_id = $1 AND group_id = $2",
+        )
+        .bind(business.to_string())
+        .bind(id.to_string())
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        for row in &members {
+            self.record(business, "user", rows::text(row, "user_id")?);
+        }
         // Memberships, tenant sets and grants go with it (ON DELETE CASCADE), but say so
         // explicitly: SQLite only cascades with foreign keys on.
         for table in ["group_members", "group_tenants", "group_permissions"] {
@@ -294,7 +390,7 @@ impl StoreTx for SqlTx {
         let q = sqlx::query("DELETE FROM access_groups WHERE business_id = $1 AND id = $2")
             .bind(business.to_string())
             .bind(id.to_string());
-        self.change(business, q, Error::GroupNotFound)
+        self.change(business, ("group", id.to_string()), q, Error::GroupNotFound)
             .await
             .map(drop)
     }
@@ -321,7 +417,9 @@ impl StoreTx for SqlTx {
             .map_err(db)?
             .rows_affected();
         }
-        self.touched.insert(business);
+        for user in users {
+            self.record(business, "user", user.to_string());
+        }
         Ok(added)
     }
 
@@ -341,7 +439,7 @@ impl StoreTx for SqlTx {
         .await
         .map_err(db)?
         .rows_affected();
-        self.touched.insert(business);
+        self.record(business, "user", user.to_string());
         Ok(removed > 0)
     }
 
@@ -359,9 +457,14 @@ impl StoreTx for SqlTx {
         .bind(to_json(&key.created_by)?)
         .bind(to_micros(key.created_at))
         .bind(key.expires_at.map(to_micros));
-        self.change(key.business_id, q, Error::ApiKeyNotFound)
-            .await
-            .map(drop)
+        self.change(
+            key.business_id,
+            ("api_key", key.id.to_string()),
+            q,
+            Error::ApiKeyNotFound,
+        )
+        .await
+        .map(drop)
     }
 
     async fn revoke_api_key(
@@ -374,9 +477,14 @@ impl StoreTx for SqlTx {
             .bind(to_micros(at))
             .bind(business.to_string())
             .bind(id.to_string());
-        self.change(business, q, Error::ApiKeyNotFound)
-            .await
-            .map(drop)
+        self.change(
+            business,
+            ("api_key", id.to_string()),
+            q,
+            Error::ApiKeyNotFound,
+        )
+        .await
+        .map(drop)
     }
 
     async fn commit(mut self: Box<Self>, events: Vec<AuditEvent>) -> Result<()> {
@@ -388,12 +496,31 @@ impl StoreTx for SqlTx {
         for event in &events {
             queries::insert_audit_event(&mut self.tx, event).await?;
         }
-        for business in &self.touched {
-            sqlx::query("UPDATE businesses SET change_seq = change_seq + 1 WHERE id = $1")
+        for (business, changed) in &self.changes {
+            let row = sqlx::query("UPDATE businesses SET change_seq = change_seq + 1 WHERE id = $1 RETURNING change_seq")
                 .bind(business.to_string())
-                .execute(&mut *self.tx)
+                .fetch_one(&mut *self.tx)
                 .await
                 .map_err(db)?;
+            let seq = rows::int(&row, "change_seq")?;
+            for (kind, id) in changed {
+                sqlx::query("INSERT INTO access_changes (business_id, seq, kind, entity_id) VALUES ($1, $2, $3, $4)")
+                    .bind(business.to_string())
+                    .bind(seq)
+                    .bind(*kind)
+                    .bind(id.as_str())
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+            }
+            if seq % PRUNE_EVERY == 0 {
+                sqlx::query("DELETE FROM access_changes WHERE business_id = $1 AND seq <= $2")
+                    .bind(business.to_string())
+                    .bind(seq - KEEP_CHANGES)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+            }
         }
         self.tx.commit().await.map_err(db)
     }

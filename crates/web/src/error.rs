@@ -52,7 +52,8 @@ fn status_of(err: &Error) -> StatusCode {
         | Error::PermissionScopeMismatch { .. }
         | Error::BusinessPermissionOnTenantGroup
         | Error::EmptyTenantSet
-        | Error::TenantSetOnBusinessGroup => StatusCode::UNPROCESSABLE_ENTITY,
+        | Error::TenantSetOnBusinessGroup
+        | Error::SensitiveGrantUnacknowledged { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         Error::InvalidCursor => StatusCode::BAD_REQUEST,
         Error::Unauthenticated => StatusCode::UNAUTHORIZED,
         Error::PermissionDenied { .. } | Error::OperatorOnly | Error::WouldEscalate { .. } => {

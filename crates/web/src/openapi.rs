@@ -16,6 +16,8 @@ use utoipa::{Modify, OpenApi};
         (name = "api-keys", description = "API keys of the caller's business"),
         (name = "audit", description = "The audit trail"),
         (name = "catalog", description = "Permissions and tenants"),
+        (name = "authz", description = "Access decisions and effective permissions"),
+        (name = "settings", description = "Security settings of the business"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

@@ -1,6 +1,8 @@
 //! API keys: machine credentials of a business. The full token is shown once; only the
 //! SHA-256 of its 256-bit secret is stored (a fast hash suits a secret this long).
 
+use std::sync::Arc;
+
 use data_encoding::BASE64URL_NOPAD;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -9,6 +11,7 @@ use time::OffsetDateTime;
 
 use super::{Audit, Gatehouse};
 use crate::audit::RequestContext;
+use crate::authz::KeyEntry;
 use crate::error::{Error, Result};
 use crate::grants::Grants;
 use crate::ids::ApiKeyId;
@@ -84,6 +87,8 @@ pub struct NewApiKey {
     pub name: ApiKeyName,
     pub expires_at: Option<OffsetDateTime>,
     pub grants: Grants,
+    /// The caller confirms granting sensitive permissions.
+    pub acknowledge_sensitive: bool,
 }
 
 fn target(k: &ApiKey) -> (&'static str, String, String) {
@@ -104,6 +109,7 @@ impl Gatehouse {
         let business = access.business_id();
         self.catalog.validate(&new.grants)?;
         access.ensure_holds(&new.grants)?;
+        let sensitive = self.check_sensitive(&new.grants, new.acknowledge_sensitive)?;
         if new.expires_at.is_some_and(|e| e <= now) {
             return Err(Error::invalid(
                 "invalid_expiry",
@@ -134,13 +140,13 @@ impl Gatehouse {
         .await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
         let after = json!({ "name": key.name, "permissions": key.grants, "expires_at": key.expires_at.map(|e| e.unix_timestamp()) });
-        tx.commit(vec![audit.event(
-            "api_key.created",
+        let mut events = vec![audit.event("api_key.created", target(&key), None, Some(after))];
+        events.extend(audit.sensitive_grant(
+            "api_key.sensitive_permission_granted",
             target(&key),
-            None,
-            Some(after),
-        )])
-        .await?;
+            &sensitive,
+        ));
+        self.commit(tx, events).await?;
         Ok((key, token))
     }
 
@@ -162,12 +168,15 @@ impl Gatehouse {
         }
         tx.revoke_api_key(business, id, now).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
-        tx.commit(vec![audit.event(
-            "api_key.revoked",
-            target(&key),
-            None,
-            Some(json!({ "revoked": true })),
-        )])
+        self.commit(
+            tx,
+            vec![audit.event(
+                "api_key.revoked",
+                target(&key),
+                None,
+                Some(json!({ "revoked": true })),
+            )],
+        )
         .await?;
         Ok(ApiKey {
             revoked_at: Some(now),
@@ -183,28 +192,61 @@ impl Gatehouse {
     }
 
     /// The principal of a presented API key; `Unauthenticated` for anything not a live key.
+    /// Answered from this node's snapshot when it holds the key (revocations reach it through
+    /// the change feed), from storage otherwise.
     pub async fn authenticate_api_key(&self, raw: &str) -> Result<Principal> {
         let token = ApiKeyToken::parse(raw).ok_or(Error::Unauthenticated)?;
-        let stored = self
-            .store
-            .get_api_key(token.id)
-            .await?
-            .ok_or(Error::Unauthenticated)?;
-        let presented = hash_secret(&token.secret);
         let now = self.now();
-        if !bool::from(presented.ct_eq(&stored.secret_hash)) || !stored.key.is_usable_at(now) {
+        let cached = self
+            .engine
+            .snapshot_for_key(token.id)
+            .and_then(|s| s.api_key(token.id).cloned());
+        let entry = match cached {
+            Some(entry) => entry,
+            None => {
+                let stored = self
+                    .store
+                    .get_api_key(token.id)
+                    .await?
+                    .ok_or(Error::Unauthenticated)?;
+                let key = stored.key;
+                Arc::new(KeyEntry {
+                    id: key.id,
+                    business_id: key.business_id,
+                    name: key.name,
+                    secret_hash: stored.secret_hash,
+                    grants: Arc::new(key.grants),
+                    expires_at: key.expires_at,
+                    revoked: key.revoked_at.is_some(),
+                })
+            }
+        };
+        let presented = hash_secret(&token.secret);
+        let live = !entry.revoked && entry.expires_at.is_none_or(|e| now < e);
+        if !bool::from(presented.ct_eq(&entry.secret_hash)) || !live {
             return Err(Error::Unauthenticated);
         }
-        let key = stored.key;
-        if key.last_used_at.is_none_or(|t| now - t >= TOUCH_INTERVAL) {
-            self.store.touch_api_key(key.id, now).await?;
+        if self.should_touch(entry.id, now) {
+            self.store.touch_api_key(entry.id, now).await?;
         }
         Ok(Principal::ApiKey {
-            id: key.id,
-            business_id: key.business_id,
-            name: key.name,
-            grants: key.grants,
+            id: entry.id,
+            business_id: entry.business_id,
+            name: entry.name.clone(),
+            grants: entry.grants.clone(),
         })
+    }
+
+    /// Whether to record a key's use now: at most once a minute per key and node.
+    fn should_touch(&self, id: ApiKeyId, now: OffsetDateTime) -> bool {
+        let mut last = self.key_touches.lock().unwrap_or_else(|e| e.into_inner());
+        match last.get(&id) {
+            Some(t) if now - *t < TOUCH_INTERVAL => false,
+            _ => {
+                last.insert(id, now);
+                true
+            }
+        }
     }
 }
 

@@ -36,12 +36,10 @@ impl Gatehouse {
         let actor = op.actor();
         let audit = Audit::new(now, Some(business.id), &actor, ctx);
         let after = json!({ "slug": business.slug, "name": business.name });
-        tx.commit(vec![audit.event(
-            "business.created",
-            target(&business),
-            None,
-            Some(after),
-        )])
+        self.commit(
+            tx,
+            vec![audit.event("business.created", target(&business), None, Some(after))],
+        )
         .await?;
         Ok(business)
     }
@@ -70,7 +68,7 @@ impl Gatehouse {
             Some(json!({ "name": before.name })),
             Some(json!({ "name": after.name })),
         );
-        tx.commit(vec![event]).await?;
+        self.commit(tx, vec![event]).await?;
         Ok(after)
     }
 

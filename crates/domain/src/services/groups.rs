@@ -24,6 +24,8 @@ pub struct NewGroup {
     pub kind: GroupKind,
     pub tenants: Vec<TenantId>,
     pub grants: Grants,
+    /// The caller confirms granting sensitive permissions.
+    pub acknowledge_sensitive: bool,
 }
 
 /// A partial update of a group; `None` leaves a field as it is.
@@ -34,6 +36,8 @@ pub struct GroupPatch {
     pub kind: Option<GroupKind>,
     pub tenants: Option<Vec<TenantId>>,
     pub grants: Option<Grants>,
+    /// The caller confirms granting sensitive permissions.
+    pub acknowledge_sensitive: bool,
 }
 
 fn target(g: &Group) -> (&'static str, String, String) {
@@ -105,6 +109,7 @@ impl Gatehouse {
             .build_scope(tx.as_mut(), business, new.kind, &new.tenants, &new.grants)
             .await?;
         access.ensure_holds(&new.grants)?;
+        let sensitive = self.check_sensitive(&new.grants, new.acknowledge_sensitive)?;
         let group = Group {
             id: GroupId::new(now),
             business_id: business,
@@ -119,13 +124,18 @@ impl Gatehouse {
         };
         tx.insert_group(&group).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
-        tx.commit(vec![audit.event(
+        let mut events = vec![audit.event(
             "group.created",
             target(&group),
             None,
             Some(audit_view(&group)),
-        )])
-        .await?;
+        )];
+        events.extend(audit.sensitive_grant(
+            "group.sensitive_permission_granted",
+            target(&group),
+            &sensitive,
+        ));
+        self.commit(tx, events).await?;
         Ok(group)
     }
 
@@ -157,28 +167,13 @@ impl Gatehouse {
             .await?;
         // Removing rights is always allowed; what the change adds must be held. Widening the
         // tenant set grants every remaining right in the new tenants.
-        if widens(&before.scope, &scope) {
-            access.ensure_holds(&grants)?;
+        let granted = if widens(&before.scope, &scope) {
+            grants.clone()
         } else {
-            let added = Grants {
-                business: grants
-                    .business
-                    .difference(&before.grants.business)
-                    .cloned()
-                    .collect(),
-                live: grants
-                    .live
-                    .difference(&before.grants.live)
-                    .cloned()
-                    .collect(),
-                sandbox: grants
-                    .sandbox
-                    .difference(&before.grants.sandbox)
-                    .cloned()
-                    .collect(),
-            };
-            access.ensure_holds(&added)?;
-        }
+            grants.added_to(&before.grants)
+        };
+        access.ensure_holds(&granted)?;
+        let sensitive = self.check_sensitive(&granted, patch.acknowledge_sensitive)?;
         let mut after = Group {
             name: patch.name.unwrap_or_else(|| before.name.clone()),
             description: patch
@@ -203,13 +198,18 @@ impl Gatehouse {
             "group.updated"
         };
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
-        tx.commit(vec![audit.event(
+        let mut events = vec![audit.event(
             action,
             target(&after),
             Some(audit_view(&before)),
             Some(audit_view(&after)),
-        )])
-        .await?;
+        )];
+        events.extend(audit.sensitive_grant(
+            "group.sensitive_permission_granted",
+            target(&after),
+            &sensitive,
+        ));
+        self.commit(tx, events).await?;
         Ok(after)
     }
 
@@ -237,12 +237,10 @@ impl Gatehouse {
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
         let mut before = audit_view(&group);
         before["member_count"] = json!(group.member_count);
-        tx.commit(vec![audit.event(
-            "group.deleted",
-            target(&group),
-            Some(before),
-            None,
-        )])
+        self.commit(
+            tx,
+            vec![audit.event("group.deleted", target(&group), Some(before), None)],
+        )
         .await
     }
 
@@ -284,7 +282,7 @@ impl Gatehouse {
             Some(json!({ "member_count": group.member_count })),
             Some(json!({ "member_count": after.member_count, "added": added, "users": emails })),
         );
-        tx.commit(vec![event]).await?;
+        self.commit(tx, vec![event]).await?;
         Ok(after)
     }
 
@@ -316,7 +314,7 @@ impl Gatehouse {
             Some(json!({ "user": member.email })),
             None,
         );
-        tx.commit(vec![event]).await
+        self.commit(tx, vec![event]).await
     }
 
     pub async fn get_group(

@@ -7,41 +7,73 @@ mod api_keys;
 mod audit;
 mod businesses;
 mod groups;
+mod settings;
 mod tenants;
 mod users;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap;
 
 use serde_json::Value;
 use time::OffsetDateTime;
 
-pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, hash_secret};
+pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, TOKEN_PREFIX, hash_secret};
 pub use groups::{GroupPatch, NewGroup};
+pub use settings::SettingsPatch;
 pub use users::{NewUser, UserPatch};
 
 use crate::audit::{AuditEvent, AuditTarget, RequestContext};
+use crate::authz::AccessEngine;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::ids::{AuditEventId, BusinessId};
+use crate::grants::Grants;
+use crate::ids::{ApiKeyId, AuditEventId, BusinessId};
 use crate::principal::Actor;
-use crate::store::Store;
+use crate::store::{Store, StoreTx};
 
-/// The application core: storage, time and the catalog, shared by every request.
+/// The application core: storage, time, the catalog and the access engine, shared by every
+/// request.
 #[derive(Debug, Clone)]
 pub struct Gatehouse {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     catalog: Arc<Catalog>,
+    engine: Arc<AccessEngine>,
+    /// When each API key's use was last recorded by this node.
+    key_touches: Arc<Mutex<FxHashMap<ApiKeyId, OffsetDateTime>>>,
 }
 
 impl Gatehouse {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, catalog: Arc<Catalog>) -> Self {
+        let engine = Arc::new(AccessEngine::new(&catalog));
         Self {
             store,
             clock,
             catalog,
+            engine,
+            key_touches: Arc::default(),
         }
+    }
+
+    pub fn engine(&self) -> &AccessEngine {
+        &self.engine
+    }
+
+    /// Commits a change with its audit events, then brings this node's snapshots of the
+    /// businesses it touched up to date before returning (read-your-writes).
+    pub(crate) async fn commit(&self, tx: Box<dyn StoreTx>, events: Vec<AuditEvent>) -> Result<()> {
+        let mut businesses: Vec<BusinessId> = events.iter().filter_map(|e| e.business_id).collect();
+        businesses.sort_unstable();
+        businesses.dedup();
+        tx.commit(events).await?;
+        for business in businesses {
+            // Committed is committed: a failed refresh drops the snapshot (checks fail
+            // closed) and the change feed retries; the write itself succeeded.
+            let _ = self.engine.refresh(self.store.as_ref(), business).await;
+        }
+        Ok(())
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -50,6 +82,22 @@ impl Gatehouse {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    /// The sensitive permissions `granted` contains; an error unless the caller acknowledged
+    /// them.
+    pub(crate) fn check_sensitive(
+        &self,
+        granted: &Grants,
+        acknowledged: bool,
+    ) -> Result<Vec<String>> {
+        let sensitive = self.catalog.sensitive_in(granted);
+        if !sensitive.is_empty() && !acknowledged {
+            return Err(Error::SensitiveGrantUnacknowledged {
+                permissions: sensitive,
+            });
+        }
+        Ok(sensitive)
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -99,6 +147,23 @@ impl<'a> Audit<'a> {
             actor,
             ctx,
         }
+    }
+
+    /// The separate record of a sensitive grant, when there is one.
+    pub(crate) fn sensitive_grant(
+        &self,
+        action: &str,
+        target: (&str, String, String),
+        permissions: &[String],
+    ) -> Option<AuditEvent> {
+        (!permissions.is_empty()).then(|| {
+            self.event(
+                action,
+                target,
+                None,
+                Some(serde_json::json!({ "permissions": permissions })),
+            )
+        })
     }
 
     pub(crate) fn event(

@@ -40,12 +40,10 @@ impl Gatehouse {
         let actor = op.actor();
         let audit = Audit::new(now, Some(business), &actor, ctx);
         let after = json!({ "slug": tenant.slug, "name": tenant.name });
-        tx.commit(vec![audit.event(
-            "tenant.created",
-            target(&tenant),
-            None,
-            Some(after),
-        )])
+        self.commit(
+            tx,
+            vec![audit.event("tenant.created", target(&tenant), None, Some(after))],
+        )
         .await?;
         Ok(tenant)
     }
@@ -78,7 +76,7 @@ impl Gatehouse {
             Some(json!({ "name": before.name })),
             Some(json!({ "name": after.name })),
         );
-        tx.commit(vec![event]).await?;
+        self.commit(tx, vec![event]).await?;
         Ok(after)
     }
 
@@ -104,12 +102,10 @@ impl Gatehouse {
         let actor = op.actor();
         let audit = Audit::new(now, Some(business), &actor, ctx);
         let before = json!({ "slug": tenant.slug, "name": tenant.name });
-        tx.commit(vec![audit.event(
-            "tenant.deleted",
-            target(&tenant),
-            Some(before),
-            None,
-        )])
+        self.commit(
+            tx,
+            vec![audit.event("tenant.deleted", target(&tenant), Some(before), None)],
+        )
         .await
     }
 

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::ids::{BusinessId, GroupId, UserId};
 use crate::model::{GroupRef, User, UserStatus};
 use crate::page::{Page, decode_cursor, paginate};
-use crate::principal::{BusinessAccess, UsersManage, UsersView};
+use crate::principal::{Actor, BusinessAccess, UsersManage, UsersView};
 use crate::store::{StoreTx, UserFilter};
 use crate::types::{DisplayName, Email};
 
@@ -99,12 +99,10 @@ impl Gatehouse {
         let ids: Vec<GroupId> = user.groups.iter().map(|g| g.id).collect();
         tx.set_user_groups(business, user.id, &ids, now).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
-        tx.commit(vec![audit.event(
-            "user.created",
-            target(&user),
-            None,
-            Some(audit_view(&user)),
-        )])
+        self.commit(
+            tx,
+            vec![audit.event("user.created", target(&user), None, Some(audit_view(&user)))],
+        )
         .await?;
         Ok(user)
     }
@@ -149,7 +147,7 @@ impl Gatehouse {
             Some(audit_view(&before)),
             Some(audit_view(&after)),
         );
-        tx.commit(vec![event]).await?;
+        self.commit(tx, vec![event]).await?;
         Ok(after)
     }
 
@@ -235,7 +233,7 @@ impl Gatehouse {
             Some(json!({ "status": before.status })),
             Some(json!({ "status": after.status })),
         );
-        tx.commit(vec![event]).await?;
+        self.commit(tx, vec![event]).await?;
         Ok(after)
     }
 
@@ -244,6 +242,91 @@ impl Gatehouse {
             .get_user(access.business_id(), id)
             .await?
             .ok_or(Error::UserNotFound)
+    }
+
+    /// Makes a pending user active: the end of accepting an invitation. Called by the
+    /// sign-up flow on the user's own behalf, hence the system actor.
+    pub async fn activate_user(
+        &self,
+        ctx: &RequestContext,
+        business: BusinessId,
+        id: UserId,
+    ) -> Result<User> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let before = tx
+            .get_user(business, id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        if before.status != UserStatus::Pending {
+            return Err(Error::UserStatusUnchanged("active"));
+        }
+        let after = User {
+            status: UserStatus::Active,
+            activated_at: Some(now),
+            version: before.version + 1,
+            updated_at: now,
+            ..before.clone()
+        };
+        tx.update_user(&after, before.version).await?;
+        let actor = Actor::system();
+        let audit = Audit::new(now, Some(business), &actor, ctx);
+        let event = audit.event(
+            "user.activated",
+            target(&after),
+            Some(json!({ "status": before.status })),
+            Some(json!({ "status": after.status })),
+        );
+        self.commit(tx, vec![event]).await?;
+        Ok(after)
+    }
+
+    /// Records whether the user has a confirmed second factor (set by MFA enrolment and
+    /// reset). System actor: enrolment is the user's own act.
+    pub async fn set_mfa_enrolled(
+        &self,
+        ctx: &RequestContext,
+        business: BusinessId,
+        id: UserId,
+        enrolled: bool,
+    ) -> Result<User> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let before = tx
+            .get_user(business, id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        let after = User {
+            mfa_enrolled: enrolled,
+            version: before.version + 1,
+            updated_at: now,
+            ..before.clone()
+        };
+        tx.update_user(&after, before.version).await?;
+        let actor = Actor::system();
+        let audit = Audit::new(now, Some(business), &actor, ctx);
+        let action = if enrolled {
+            "user.mfa_enrolled"
+        } else {
+            "user.mfa_reset"
+        };
+        let event = audit.event(
+            action,
+            target(&after),
+            Some(json!({ "mfa_enrolled": before.mfa_enrolled })),
+            Some(json!({ "mfa_enrolled": enrolled })),
+        );
+        self.commit(tx, vec![event]).await?;
+        Ok(after)
+    }
+
+    /// Several users by id, in that order; ids of other businesses are left out.
+    pub async fn get_users(
+        &self,
+        access: &BusinessAccess<UsersView>,
+        ids: &[UserId],
+    ) -> Result<Vec<User>> {
+        self.store.get_users(access.business_id(), ids).await
     }
 
     pub async fn list_users(

@@ -27,6 +27,7 @@ fn group(
         kind,
         tenants,
         grants,
+        acknowledge_sensitive: false,
     }
 }
 
@@ -84,6 +85,7 @@ async fn grants_round_trip(env: Env) {
         kind: Some(GroupKind::Business),
         tenants: Some(vec![]),
         grants: Some(admin.clone()),
+        acknowledge_sensitive: true,
         ..Default::default()
     };
     let updated = env

@@ -7,5 +7,6 @@ mod harness;
 
 mod audit;
 mod concurrency;
+mod escalation;
 mod groups;
 mod users;

@@ -84,6 +84,7 @@ async fn filters_and_pagination(env: Env) {
         kind,
         tenants,
         grants: Grants::default(),
+        acknowledge_sensitive: false,
     };
     let eu = env
         .gh

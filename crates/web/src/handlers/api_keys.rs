@@ -35,6 +35,9 @@ pub(crate) struct NewApiKeyBody {
     /// The key's rights; no larger than the creator's.
     #[serde(default)]
     permissions: Grants,
+    /// Confirms granting sensitive permissions (required when `permissions` has any).
+    #[serde(default)]
+    acknowledge_sensitive: bool,
 }
 
 /// A new key with its token, which is shown this once and never again.
@@ -56,6 +59,7 @@ pub(super) async fn create_key(
         name: ApiKeyName::parse(&body.name)?,
         expires_at: body.expires_at,
         grants: body.permissions,
+        acknowledge_sensitive: body.acknowledge_sensitive,
     };
     let secret = generate_secret()
         .map_err(|e| gatehouse_domain::Error::Storage(format!("no randomness: {e}")))?;

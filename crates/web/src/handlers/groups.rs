@@ -4,14 +4,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use gatehouse_domain::grants::Grants;
-use gatehouse_domain::ids::{BusinessId, GroupId, TenantId, UserId};
-use gatehouse_domain::model::{Group, GroupKind, User};
+use gatehouse_domain::ids::{GroupId, TenantId, UserId};
+use gatehouse_domain::model::{GroupKind, GroupView, User};
 use gatehouse_domain::page::{Page, page_size};
 use gatehouse_domain::principal::{GroupsManage, Principal, UsersView};
 use gatehouse_domain::services::{GroupPatch, NewGroup};
 use gatehouse_domain::types::{Description, GroupName};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -27,44 +26,6 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_group_member))
 }
 
-/// A group as the API shows it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub(crate) struct GroupView {
-    id: GroupId,
-    business_id: BusinessId,
-    name: GroupName,
-    description: Description,
-    /// `business`: every tenant, including later ones; `tenants`: exactly `tenant_ids`.
-    #[serde(rename = "type")]
-    kind: GroupKind,
-    tenant_ids: Vec<TenantId>,
-    permissions: Grants,
-    member_count: i64,
-    version: i64,
-    #[serde(with = "time::serde::rfc3339")]
-    created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    updated_at: OffsetDateTime,
-}
-
-impl From<Group> for GroupView {
-    fn from(g: Group) -> Self {
-        GroupView {
-            id: g.id,
-            business_id: g.business_id,
-            kind: g.scope.kind(),
-            tenant_ids: g.scope.tenant_ids(),
-            name: g.name,
-            description: g.description,
-            permissions: g.grants,
-            member_count: g.member_count,
-            version: g.version,
-            created_at: g.created_at,
-            updated_at: g.updated_at,
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewGroupBody {
@@ -77,6 +38,9 @@ pub(crate) struct NewGroupBody {
     tenant_ids: Vec<TenantId>,
     #[serde(default)]
     permissions: Grants,
+    /// Confirms granting sensitive permissions (required when `permissions` has any).
+    #[serde(default)]
+    acknowledge_sensitive: bool,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -91,6 +55,9 @@ pub(crate) struct GroupPatchBody {
     permissions: Option<Grants>,
     /// The version the change is based on (alternative to `If-Match`).
     version: Option<i64>,
+    /// Confirms granting sensitive permissions (required when the change adds any).
+    #[serde(default)]
+    acknowledge_sensitive: bool,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -148,6 +115,7 @@ async fn create_group(
         kind: body.kind,
         tenants: body.tenant_ids,
         grants: body.permissions,
+        acknowledge_sensitive: body.acknowledge_sensitive,
     };
     let group = s.gatehouse.create_group(&access, &ctx, new).await?;
     Ok((
@@ -194,6 +162,7 @@ async fn update_group(
         kind: body.kind,
         tenants: body.tenant_ids,
         grants: body.permissions,
+        acknowledge_sensitive: body.acknowledge_sensitive,
     };
     let group = s
         .gatehouse

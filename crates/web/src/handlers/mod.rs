@@ -3,10 +3,12 @@
 
 mod api_keys;
 mod audit;
+mod authz;
 mod businesses;
 mod catalog;
 mod groups;
 mod health;
+mod settings;
 mod tenants;
 mod users;
 
@@ -38,6 +40,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(api_keys::routes())
         .merge(audit::routes())
         .merge(catalog::routes())
+        .merge(authz::routes())
+        .merge(settings::routes())
         .merge(health::routes())
 }
 

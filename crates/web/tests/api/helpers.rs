@@ -16,8 +16,10 @@ pub struct App {
     pub base: String,
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
-    /// Held so the database outlives the test.
-    _db: TestDatabase,
+    /// The node's core, for what has no route yet (accepting invitations, MFA enrolment).
+    pub gh: Gatehouse,
+    /// The database (held so it outlives the test).
+    pub db: TestDatabase,
 }
 
 pub async fn sqlite() -> App {
@@ -40,13 +42,24 @@ pub async fn postgres() -> Option<App> {
 
 async fn spawn_app(db: TestDatabase) -> App {
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-29 09:00 UTC)));
-    let gh = Gatehouse::new(
-        db.store.clone(),
-        clock.clone(),
-        Arc::new(Catalog::default()),
-    );
-    let state = AppState::new(
+    let (base, gh) = spawn_node(db.store.clone(), clock.clone()).await;
+    App {
+        base,
+        client: reqwest::Client::new(),
+        clock,
         gh,
+        db,
+    }
+}
+
+/// A Gatehouse node (its own engine and HTTP server) on `store`.
+pub async fn spawn_node(
+    store: Arc<dyn gatehouse_domain::store::Store>,
+    clock: Arc<ManualClock>,
+) -> (String, Gatehouse) {
+    let gh = Gatehouse::new(store, clock, Arc::new(Catalog::default()));
+    let state = AppState::new(
+        gh.clone(),
         OperatorToken::from_token(OPERATOR),
         WebConfig::default(),
     );
@@ -57,12 +70,7 @@ async fn spawn_app(db: TestDatabase) -> App {
         gatehouse_web::app(state),
         std::future::pending(),
     ));
-    App {
-        base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
-        clock,
-        _db: db,
-    }
+    (format!("http://{addr}"), gh)
 }
 
 /// Runs each named `async fn(App)` once per backend.
@@ -163,11 +171,31 @@ impl App {
             .post(
                 &format!("/api/v1/businesses/{business}/api-keys"),
                 OPERATOR,
-                json!({ "name": "test key", "permissions": permissions }),
+                json!({ "name": "test key", "permissions": permissions, "acknowledge_sensitive": true }),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{key}");
         key["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Makes a pending user active, as accepting the invitation does.
+    pub async fn activate(&self, business: &Value, user: &Value) {
+        let b = business["id"].as_str().unwrap().parse().unwrap();
+        let u = user["id"].as_str().unwrap().parse().unwrap();
+        self.gh
+            .activate_user(&Default::default(), b, u)
+            .await
+            .unwrap();
+    }
+
+    /// Records a confirmed MFA enrolment, as the enrolment flow does.
+    pub async fn enrol_mfa(&self, business: &Value, user: &Value) {
+        let b = business["id"].as_str().unwrap().parse().unwrap();
+        let u = user["id"].as_str().unwrap().parse().unwrap();
+        self.gh
+            .set_mfa_enrolled(&Default::default(), b, u, true)
+            .await
+            .unwrap();
     }
 
     /// How many audit events the business has.

@@ -8,6 +8,7 @@ mod helpers;
 
 mod audit;
 mod auth;
+mod authz;
 mod bad_input;
 mod groups;
 mod isolation;

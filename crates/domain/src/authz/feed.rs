@@ -1,0 +1,42 @@
+//! The change feed: other nodes' writes reach this node's snapshots by polling each
+//! business's change sequence, which every committed change bumps. Works on any SQL engine.
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::Gatehouse;
+
+impl Gatehouse {
+    /// One pass of the feed: refreshes every business whose sequence moved.
+    pub async fn poll_changes(&self) -> crate::Result<usize> {
+        let stored = self.store().list_change_seqs().await?;
+        let loaded = self.engine().loaded_seqs();
+        let mut refreshed = 0;
+        for (business, seq) in stored {
+            if loaded.get(&business) != Some(&seq) {
+                // A failed refresh drops the snapshot (fail closed) and is retried next pass.
+                if self.engine().refresh(self.store(), business).await.is_ok() {
+                    refreshed += 1;
+                }
+            }
+        }
+        Ok(refreshed)
+    }
+
+    /// Polls every `interval` until `shutdown` completes.
+    pub async fn run_change_feed(&self, interval: Duration, shutdown: impl Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = ticker.tick() => {
+                    if let Err(e) = self.poll_changes().await {
+                        tracing::warn!(error = %e, "change feed poll failed; retrying");
+                    }
+                }
+            }
+        }
+    }
+}

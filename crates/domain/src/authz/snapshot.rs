@@ -1,0 +1,420 @@
+//! An immutable, versioned picture of one business's access model, laid out for checks: ids
+//! map to dense integers, permissions to bits, tenant sets to bitsets. A check is a few hash
+//! lookups and a walk over the user's groups; it never allocates unless access is granted.
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::data::{AccessModelData, ApiKeyData, GroupData, UserData};
+use super::index::{Masks, PermissionBit, PermissionIndex};
+use crate::error::{Error, Result};
+use crate::grants::Grants;
+use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use crate::model::{GroupScope, MfaPolicy, SecuritySettings, UserStatus};
+use crate::types::{ApiKeyName, Environment, GroupName};
+
+/// Why a decision came out as it did. Stable codes for the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Granted,
+    NoGrant,
+    /// The user is pending, locked or deactivated.
+    UserInactive,
+    UserUnknown,
+    TenantUnknown,
+    PermissionUnknown,
+    /// The grant exists but the MFA policy requires an enrolment the user lacks.
+    MfaRequired,
+}
+
+/// The answer to "may user U use permission P in tenant T, environment E?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub allowed: bool,
+    pub reason: Reason,
+    /// When allowed: every group that grants it.
+    pub granted_by: Vec<GroupId>,
+}
+
+impl Decision {
+    fn deny(reason: Reason) -> Self {
+        Self {
+            allowed: false,
+            reason,
+            granted_by: Vec::new(),
+        }
+    }
+}
+
+/// One question. Environment permissions need `tenant` and `environment`; business
+/// permissions ignore them.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckQuery<'a> {
+    pub user: UserId,
+    pub permission: &'a str,
+    pub tenant: Option<TenantId>,
+    pub environment: Option<Environment>,
+}
+
+#[derive(Debug, Clone)]
+struct UserEntry {
+    id: UserId,
+    status: UserStatus,
+    mfa_enrolled: bool,
+    /// Unix seconds.
+    active_since: i64,
+    start: u32,
+    len: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct GroupEntry {
+    pub(crate) id: GroupId,
+    pub(crate) name: GroupName,
+    all_tenants: bool,
+    tenants: Box<[u64]>,
+    pub(crate) masks: Masks,
+}
+
+impl GroupEntry {
+    fn covers(&self, tenant: u32) -> bool {
+        self.all_tenants
+            || self
+                .tenants
+                .get((tenant / 64) as usize)
+                .is_some_and(|w| w & (1 << (tenant % 64)) != 0)
+    }
+
+    fn mask(&self, env: Environment) -> u64 {
+        match env {
+            Environment::Live => self.masks.live,
+            Environment::Sandbox => self.masks.sandbox,
+        }
+    }
+}
+
+/// An API key as authentication needs it.
+#[derive(Debug, Clone)]
+pub struct KeyEntry {
+    pub id: ApiKeyId,
+    pub business_id: BusinessId,
+    pub name: ApiKeyName,
+    pub secret_hash: [u8; 32],
+    pub grants: Arc<Grants>,
+    pub expires_at: Option<OffsetDateTime>,
+    pub revoked: bool,
+}
+
+/// The access model of one business at one change sequence number.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    business: BusinessId,
+    seq: i64,
+    settings: SecuritySettings,
+    tenant_index: FxHashMap<Uuid, u32>,
+    tenants: Vec<TenantId>,
+    group_index: FxHashMap<Uuid, u32>,
+    groups: Vec<Option<GroupEntry>>,
+    user_index: FxHashMap<Uuid, u32>,
+    users: Vec<UserEntry>,
+    /// Group indices of all users, each user a range.
+    memberships: Vec<u32>,
+    api_keys: FxHashMap<Uuid, Arc<KeyEntry>>,
+}
+
+impl Snapshot {
+    /// Builds the snapshot of a whole access model.
+    pub fn build(business: BusinessId, data: &AccessModelData, perms: &PermissionIndex) -> Self {
+        let mut snap = Snapshot {
+            business,
+            seq: data.seq,
+            settings: data.settings.clone(),
+            tenant_index: FxHashMap::default(),
+            tenants: Vec::with_capacity(data.tenants.len()),
+            group_index: FxHashMap::default(),
+            groups: Vec::with_capacity(data.groups.len()),
+            user_index: FxHashMap::default(),
+            users: Vec::with_capacity(data.users.len()),
+            memberships: Vec::with_capacity(data.users.len() * 2),
+            api_keys: FxHashMap::default(),
+        };
+        snap.user_index.reserve(data.users.len());
+        for (i, t) in data.tenants.iter().enumerate() {
+            snap.tenant_index.insert(*t.as_uuid(), i as u32);
+            snap.tenants.push(*t);
+        }
+        for g in &data.groups {
+            snap.upsert_group(g, perms);
+        }
+        for u in &data.users {
+            snap.upsert_user(u);
+        }
+        for k in &data.api_keys {
+            snap.upsert_api_key(k);
+        }
+        snap
+    }
+
+    fn group_entry(&self, g: &GroupData, perms: &PermissionIndex) -> GroupEntry {
+        let (all_tenants, tenants) = match &g.scope {
+            GroupScope::Business => (true, Box::default()),
+            GroupScope::Tenants(set) => {
+                let mut words = vec![0u64; self.tenants.len().div_ceil(64)];
+                for t in set {
+                    if let Some(&i) = self.tenant_index.get(t.as_uuid()) {
+                        words[(i / 64) as usize] |= 1 << (i % 64);
+                    }
+                }
+                (false, words.into_boxed_slice())
+            }
+        };
+        GroupEntry {
+            id: g.id,
+            name: g.name.clone(),
+            all_tenants,
+            tenants,
+            masks: perms.masks(&g.grants),
+        }
+    }
+
+    fn upsert_group(&mut self, g: &GroupData, perms: &PermissionIndex) {
+        let entry = self.group_entry(g, perms);
+        match self.group_index.get(g.id.as_uuid()) {
+            Some(&i) => self.groups[i as usize] = Some(entry),
+            None => {
+                self.group_index
+                    .insert(*g.id.as_uuid(), self.groups.len() as u32);
+                self.groups.push(Some(entry));
+            }
+        }
+    }
+
+    fn upsert_user(&mut self, u: &UserData) {
+        let start = self.memberships.len() as u32;
+        self.memberships.extend(
+            u.groups
+                .iter()
+                .filter_map(|g| self.group_index.get(g.as_uuid()).copied()),
+        );
+        let entry = UserEntry {
+            id: u.id,
+            status: u.status,
+            mfa_enrolled: u.mfa_enrolled,
+            active_since: u.active_since.unix_timestamp(),
+            start,
+            len: self.memberships.len() as u32 - start,
+        };
+        match self.user_index.get(u.id.as_uuid()) {
+            Some(&i) => self.users[i as usize] = entry,
+            None => {
+                self.user_index
+                    .insert(*u.id.as_uuid(), self.users.len() as u32);
+                self.users.push(entry);
+            }
+        }
+    }
+
+    fn upsert_api_key(&mut self, k: &ApiKeyData) {
+        let entry = KeyEntry {
+            id: k.id,
+            business_id: self.business,
+            name: k.name.clone(),
+            secret_hash: k.secret_hash,
+            grants: Arc::new(k.grants.clone()),
+            expires_at: k.expires_at,
+            revoked: k.revoked,
+        };
+        self.api_keys.insert(*k.id.as_uuid(), Arc::new(entry));
+    }
+
+    /// A copy with some users, groups and keys reloaded. Groups asked for but not found were
+    /// deleted; their members' changes arrive as user changes.
+    pub fn patched(
+        &self,
+        seq: i64,
+        perms: &PermissionIndex,
+        groups: (&[GroupId], &[GroupData]),
+        users: &[UserData],
+        keys: (&[ApiKeyId], &[ApiKeyData]),
+    ) -> Self {
+        let mut next = self.clone();
+        next.seq = seq;
+        for id in groups.0 {
+            if let Some(&i) = next.group_index.get(id.as_uuid()) {
+                next.groups[i as usize] = None;
+            }
+        }
+        for g in groups.1 {
+            next.upsert_group(g, perms);
+        }
+        for u in users {
+            next.upsert_user(u);
+        }
+        for id in keys.0 {
+            next.api_keys.remove(id.as_uuid());
+        }
+        for k in keys.1 {
+            next.upsert_api_key(k);
+        }
+        next
+    }
+
+    pub fn business(&self) -> BusinessId {
+        self.business
+    }
+
+    pub fn seq(&self) -> i64 {
+        self.seq
+    }
+
+    pub fn settings(&self) -> &SecuritySettings {
+        &self.settings
+    }
+
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
+    pub fn api_key(&self, id: ApiKeyId) -> Option<&Arc<KeyEntry>> {
+        self.api_keys.get(id.as_uuid())
+    }
+
+    pub(crate) fn api_key_ids(&self) -> impl Iterator<Item = ApiKeyId> + '_ {
+        self.api_keys.values().map(|k| k.id)
+    }
+
+    pub fn group_name(&self, id: GroupId) -> Option<&GroupName> {
+        let i = *self.group_index.get(id.as_uuid())?;
+        self.groups[i as usize].as_ref().map(|g| &g.name)
+    }
+
+    pub fn tenants(&self) -> &[TenantId] {
+        &self.tenants
+    }
+
+    pub fn has_tenant(&self, id: TenantId) -> bool {
+        self.tenant_index.contains_key(id.as_uuid())
+    }
+
+    /// Whether the MFA policy, at `now`, requires an enrolment `user` lacks for `env`
+    /// (`None`: a business-scope permission).
+    fn mfa_blocks(&self, user: &UserEntry, env: Option<Environment>, now: i64) -> bool {
+        if user.mfa_enrolled {
+            return false;
+        }
+        let applies = match self.settings.mfa_policy {
+            MfaPolicy::Off => false,
+            MfaPolicy::All => true,
+            MfaPolicy::LiveAccess => env == Some(Environment::Live),
+        };
+        if !applies {
+            return false;
+        }
+        let from = user
+            .active_since
+            .max(self.settings.mfa_policy_changed_at.unix_timestamp());
+        now >= from + i64::from(self.settings.mfa_grace_days) * 86_400
+    }
+
+    fn user(&self, id: UserId) -> Option<&UserEntry> {
+        self.user_index
+            .get(id.as_uuid())
+            .map(|&i| &self.users[i as usize])
+    }
+
+    fn groups_of(&self, user: &UserEntry) -> impl Iterator<Item = &GroupEntry> {
+        self.memberships[user.start as usize..(user.start + user.len) as usize]
+            .iter()
+            .filter_map(|&g| self.groups[g as usize].as_ref())
+    }
+
+    /// Decides one question. `now` is for the MFA grace period. A question that cannot be
+    /// asked (an environment permission without tenant or environment) is an error.
+    pub fn check(
+        &self,
+        perms: &PermissionIndex,
+        q: &CheckQuery<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Decision> {
+        let Some(bit) = perms.bit(q.permission) else {
+            return Ok(Decision::deny(Reason::PermissionUnknown));
+        };
+        let scope = match bit {
+            PermissionBit::Environment(bit) => {
+                let (Some(tenant), Some(env)) = (q.tenant, q.environment) else {
+                    return Err(Error::invalid(
+                        "tenant_required",
+                        "tenant_id",
+                        "environment permissions are checked in a tenant and an environment",
+                    ));
+                };
+                Some((bit, tenant, env))
+            }
+            PermissionBit::Business(_) => None,
+        };
+        let Some(user) = self.user(q.user) else {
+            return Ok(Decision::deny(Reason::UserUnknown));
+        };
+        let tenant = match scope {
+            Some((_, tenant, _)) => match self.tenant_index.get(tenant.as_uuid()) {
+                Some(&t) => Some(t),
+                None => return Ok(Decision::deny(Reason::TenantUnknown)),
+            },
+            None => None,
+        };
+        if user.status != UserStatus::Active {
+            return Ok(Decision::deny(Reason::UserInactive));
+        }
+        let mut granted_by = Vec::new();
+        for group in self.groups_of(user) {
+            let grants = match (scope, bit) {
+                (Some((bit, _, env)), _) => {
+                    group.mask(env) & bit != 0 && tenant.is_some_and(|t| group.covers(t))
+                }
+                (None, PermissionBit::Business(bit)) => group.masks.business & bit != 0,
+                (None, PermissionBit::Environment(_)) => false,
+            };
+            if grants {
+                granted_by.push(group.id);
+            }
+        }
+        if granted_by.is_empty() {
+            return Ok(Decision::deny(Reason::NoGrant));
+        }
+        if self.mfa_blocks(user, scope.map(|(_, _, env)| env), now.unix_timestamp()) {
+            return Ok(Decision::deny(Reason::MfaRequired));
+        }
+        Ok(Decision {
+            allowed: true,
+            reason: Reason::Granted,
+            granted_by,
+        })
+    }
+
+    /// The user's status and groups, for the effective-permissions view; `None` for an
+    /// unknown user.
+    pub(crate) fn user_groups(&self, id: UserId) -> Option<(UserStatus, Vec<&GroupEntry>)> {
+        let user = self.user(id)?;
+        Some((user.status, self.groups_of(user).collect()))
+    }
+
+    /// Whether group `g` covers the tenant at `index` in [`Snapshot::tenants`].
+    pub(crate) fn covers(g: &GroupEntry, index: usize) -> bool {
+        g.covers(index as u32)
+    }
+
+    /// Ids of every user, in snapshot order.
+    pub(crate) fn user_ids(&self) -> impl Iterator<Item = UserId> + '_ {
+        self.users.iter().map(|u| u.id)
+    }
+
+    /// Whether the user must enrol in MFA for Live access at `now` and has not.
+    pub fn mfa_blocks_live(&self, id: UserId, now: OffsetDateTime) -> bool {
+        self.user(id)
+            .is_some_and(|u| self.mfa_blocks(u, Some(Environment::Live), now.unix_timestamp()))
+    }
+}

@@ -1,0 +1,474 @@
+//! No escalation, by any service path: random businesses, random principals (API keys with
+//! random rights), random change requests. No accepted change ever leaves anyone — a user, or
+//! a new API key — with a right the principal did not hold.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use gatehouse_domain::authz::CheckQuery;
+use gatehouse_domain::catalog::{Catalog, PermissionKey, PermissionScope};
+use gatehouse_domain::grants::Grants;
+use gatehouse_domain::ids::{BusinessId, GroupId, TenantId, UserId};
+use gatehouse_domain::model::GroupKind;
+use gatehouse_domain::principal::{ApiKeysManage, GroupsManage, Principal, UsersManage};
+use gatehouse_domain::services::{
+    GroupPatch, NewApiKey, NewGroup, NewUser, Precondition, UserPatch,
+};
+use gatehouse_domain::types::{
+    ApiKeyName, Description, DisplayName, Email, Environment, GroupName,
+};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+use crate::harness::Env;
+
+crate::backend_tests!(no_accepted_change_grants_what_the_principal_lacks);
+
+/// Picks a subset of `all` by the bits of `mask`.
+fn pick(all: &[PermissionKey], mask: u64) -> BTreeSet<PermissionKey> {
+    all.iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << i) != 0)
+        .map(|(_, k)| k.clone())
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+struct RandomGrants {
+    business: u64,
+    live: u64,
+    sandbox: u64,
+}
+
+impl RandomGrants {
+    fn grants(&self, catalog: &Catalog, business_allowed: bool) -> Grants {
+        let env: Vec<_> = catalog
+            .keys_of(PermissionScope::Environment)
+            .into_iter()
+            .collect();
+        let admin: Vec<_> = catalog
+            .keys_of(PermissionScope::Business)
+            .into_iter()
+            .collect();
+        Grants {
+            business: if business_allowed {
+                pick(&admin, self.business)
+            } else {
+                BTreeSet::new()
+            },
+            live: pick(&env, self.live),
+            sandbox: pick(&env, self.sandbox),
+        }
+    }
+}
+
+fn random_grants() -> impl Strategy<Value = RandomGrants> {
+    // Sparse masks, so principals hold some rights and lack others.
+    (any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(a, b, c, d)| RandomGrants {
+        business: a & b,
+        live: b & c,
+        sandbox: c & d,
+    })
+}
+
+#[derive(Debug, Clone)]
+enum Request {
+    CreateGroup {
+        business_wide: bool,
+        tenants: u8,
+        grants: RandomGrants,
+    },
+    UpdateGroup {
+        group: usize,
+        business_wide: bool,
+        tenants: u8,
+        grants: RandomGrants,
+    },
+    AddMember {
+        group: usize,
+        user: usize,
+    },
+    SetUserGroups {
+        user: usize,
+        groups: u8,
+    },
+    CreateApiKey {
+        grants: RandomGrants,
+    },
+    CreateUser {
+        groups: u8,
+    },
+}
+
+fn request() -> impl Strategy<Value = Request> {
+    prop_oneof![
+        (any::<bool>(), any::<u8>(), random_grants()).prop_map(
+            |(business_wide, tenants, grants)| Request::CreateGroup {
+                business_wide,
+                tenants,
+                grants
+            }
+        ),
+        (0usize..6, any::<bool>(), any::<u8>(), random_grants()).prop_map(
+            |(group, business_wide, tenants, grants)| Request::UpdateGroup {
+                group,
+                business_wide,
+                tenants,
+                grants
+            }
+        ),
+        (0usize..6, 0usize..5).prop_map(|(group, user)| Request::AddMember { group, user }),
+        (0usize..5, any::<u8>()).prop_map(|(user, groups)| Request::SetUserGroups { user, groups }),
+        random_grants().prop_map(|grants| Request::CreateApiKey { grants }),
+        any::<u8>().prop_map(|groups| Request::CreateUser { groups }),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Case {
+    tenants: usize,
+    groups: Vec<(bool, u8, RandomGrants)>,
+    users: Vec<u8>,
+    principal: RandomGrants,
+    requests: Vec<Request>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        1usize..4,
+        prop::collection::vec((any::<bool>(), any::<u8>(), random_grants()), 0..5),
+        prop::collection::vec(any::<u8>(), 1..5),
+        random_grants(),
+        prop::collection::vec(request(), 1..8),
+    )
+        .prop_map(|(tenants, groups, users, principal, requests)| Case {
+            tenants,
+            groups,
+            users,
+            principal,
+            requests,
+        })
+}
+
+/// Every (user, permission, environment or business, tenant) right in the business.
+async fn rights(
+    env: &Env,
+    business: BusinessId,
+    users: &[UserId],
+    tenants: &[TenantId],
+) -> BTreeSet<(UserId, String, Option<Environment>, Option<TenantId>)> {
+    let engine = env.gh.engine();
+    let snap = engine
+        .snapshot_or_load(env.gh.store(), business)
+        .await
+        .unwrap();
+    let now = env.gh.now();
+    let mut out = BTreeSet::new();
+    for def in env.gh.catalog().iter() {
+        for user in users {
+            let places: Vec<(Option<TenantId>, Option<Environment>)> = match def.scope {
+                PermissionScope::Business => vec![(None, None)],
+                PermissionScope::Environment => tenants
+                    .iter()
+                    .flat_map(|t| Environment::ALL.map(|e| (Some(*t), Some(e))))
+                    .collect(),
+            };
+            for (tenant, environment) in places {
+                let q = CheckQuery {
+                    user: *user,
+                    permission: def.key.as_str(),
+                    tenant,
+                    environment,
+                };
+                if snap.check(engine.permissions(), &q, now).unwrap().allowed {
+                    out.insert((*user, def.key.to_string(), environment, tenant));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn holds(principal: &Grants, permission: &str, env: Option<Environment>) -> bool {
+    let set = match env {
+        None => &principal.business,
+        Some(e) => principal.environment(e),
+    };
+    set.iter().any(|k| k.as_str() == permission)
+}
+
+fn subset_of<T: Copy>(all: &[T], mask: u8) -> Vec<T> {
+    all.iter()
+        .enumerate()
+        .filter(|(i, _)| mask & (1 << (i % 8)) != 0)
+        .map(|(_, t)| *t)
+        .collect()
+}
+
+async fn run_case(
+    env: &Env,
+    n: usize,
+    case: &Case,
+    accepted: &AtomicUsize,
+) -> Result<(), TestCaseError> {
+    let catalog = env.gh.catalog().clone();
+    let business = env.business(&format!("case{n}")).await;
+    let b = business.id;
+    let mut tenants = Vec::new();
+    for i in 0..case.tenants {
+        tenants.push(env.tenant(b, &format!("t{i}")).await.id);
+    }
+    // The starting state, made by the operator.
+    let op_groups = env.access::<GroupsManage>(b);
+    let mut groups: Vec<GroupId> = Vec::new();
+    for (i, (business_wide, tmask, g)) in case.groups.iter().enumerate() {
+        let new = new_group(
+            &catalog,
+            &format!("seed{i}"),
+            *business_wide,
+            &subset_of(&tenants, *tmask),
+            g,
+            &tenants,
+        );
+        groups.push(
+            env.gh
+                .create_group(&op_groups, &env.ctx, new)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let mut users: Vec<UserId> = Vec::new();
+    for (i, gmask) in case.users.iter().enumerate() {
+        let new = NewUser {
+            email: Email::parse(&format!("u{i}@case.test")).unwrap(),
+            display_name: DisplayName::parse("").unwrap(),
+            groups: subset_of(&groups, *gmask),
+        };
+        let u = env
+            .gh
+            .create_user(&env.access::<UsersManage>(b), &env.ctx, new)
+            .await
+            .unwrap();
+        env.gh.activate_user(&env.ctx, b, u.id).await.unwrap();
+        users.push(u.id);
+    }
+    let mut principal_grants = case.principal.grants(&catalog, true);
+    for k in ["groups.manage", "users.manage", "api_keys.manage"] {
+        principal_grants
+            .business
+            .insert(PermissionKey::parse(k).unwrap());
+    }
+    let principal = Principal::ApiKey {
+        id: gatehouse_domain::ids::ApiKeyId::new(env.gh.now()),
+        business_id: b,
+        name: ApiKeyName::parse("principal").unwrap(),
+        grants: Arc::new(principal_grants.clone()),
+    };
+    let manage_groups = principal.authorize::<GroupsManage>().unwrap();
+    let manage_users = principal.authorize::<UsersManage>().unwrap();
+    let manage_keys = principal.authorize::<ApiKeysManage>().unwrap();
+
+    for (i, request) in case.requests.iter().enumerate() {
+        let before = rights(env, b, &users, &tenants).await;
+        let mut new_key: Option<Grants> = None;
+        let result = match request {
+            Request::CreateGroup {
+                business_wide,
+                tenants: tmask,
+                grants,
+            } => {
+                let new = new_group(
+                    &catalog,
+                    &format!("p{i}"),
+                    *business_wide,
+                    &subset_of(&tenants, *tmask),
+                    grants,
+                    &tenants,
+                );
+                env.gh
+                    .create_group(&manage_groups, &env.ctx, new)
+                    .await
+                    .map(|g| groups.push(g.id))
+            }
+            Request::UpdateGroup {
+                group,
+                business_wide,
+                tenants: tmask,
+                grants,
+            } if !groups.is_empty() => {
+                let id = groups[group % groups.len()];
+                let t = subset_of(&tenants, *tmask);
+                let patch = GroupPatch {
+                    kind: Some(if *business_wide {
+                        GroupKind::Business
+                    } else {
+                        GroupKind::Tenants
+                    }),
+                    tenants: Some(if *business_wide {
+                        vec![]
+                    } else if t.is_empty() {
+                        vec![tenants[0]]
+                    } else {
+                        t
+                    }),
+                    grants: Some(grants.grants(&catalog, *business_wide)),
+                    acknowledge_sensitive: true,
+                    ..GroupPatch::default()
+                };
+                env.gh
+                    .update_group(&manage_groups, &env.ctx, id, patch, Precondition::default())
+                    .await
+                    .map(drop)
+            }
+            Request::AddMember { group, user } if !groups.is_empty() => {
+                let id = groups[group % groups.len()];
+                env.gh
+                    .add_group_members(&manage_groups, &env.ctx, id, &[users[user % users.len()]])
+                    .await
+                    .map(drop)
+            }
+            Request::SetUserGroups {
+                user,
+                groups: gmask,
+            } => {
+                let patch = UserPatch {
+                    display_name: None,
+                    groups: Some(subset_of(&groups, *gmask)),
+                };
+                env.gh
+                    .update_user(
+                        &manage_users,
+                        &env.ctx,
+                        users[user % users.len()],
+                        patch,
+                        Precondition::default(),
+                    )
+                    .await
+                    .map(drop)
+            }
+            Request::CreateApiKey { grants } => {
+                let g = grants.grants(&catalog, true);
+                new_key = Some(g.clone());
+                let new = NewApiKey {
+                    name: ApiKeyName::parse("k").unwrap(),
+                    expires_at: None,
+                    grants: g,
+                    acknowledge_sensitive: true,
+                };
+                env.gh
+                    .create_api_key(
+                        &manage_keys,
+                        &env.ctx,
+                        new,
+                        gatehouse_domain::services::ApiKeySecret::from_bytes([1; 32]),
+                    )
+                    .await
+                    .map(drop)
+            }
+            Request::CreateUser { groups: gmask } => {
+                let new = NewUser {
+                    email: Email::parse(&format!("new{i}@case.test")).unwrap(),
+                    display_name: DisplayName::parse("").unwrap(),
+                    groups: subset_of(&groups, *gmask),
+                };
+                match env.gh.create_user(&manage_users, &env.ctx, new).await {
+                    Ok(u) => {
+                        env.gh.activate_user(&env.ctx, b, u.id).await.unwrap();
+                        users.push(u.id);
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            _ => continue,
+        };
+        match result {
+            Ok(()) => {
+                accepted.fetch_add(1, Ordering::Relaxed);
+                let after = rights(env, b, &users, &tenants).await;
+                for (user, permission, e, tenant) in after.difference(&before) {
+                    prop_assert!(
+                        holds(&principal_grants, permission, *e),
+                        "{request:?} gave {user} {permission} in {e:?}/{tenant:?}, which the principal lacks"
+                    );
+                }
+                if let Some(key) = new_key {
+                    prop_assert!(
+                        key.missing_from(&principal_grants).is_empty(),
+                        "{request:?} made a key larger than its creator"
+                    );
+                }
+            }
+            Err(e) => {
+                prop_assert!(
+                    matches!(
+                        e.code(),
+                        "would_escalate" | "group_name_taken" | "empty_tenant_set"
+                    ),
+                    "unexpected refusal {e:?} for {request:?}"
+                );
+                prop_assert_eq!(
+                    &rights(env, b, &users, &tenants).await,
+                    &before,
+                    "a refused change changed rights"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn new_group(
+    catalog: &Catalog,
+    name: &str,
+    business_wide: bool,
+    tenants: &[TenantId],
+    g: &RandomGrants,
+    all: &[TenantId],
+) -> NewGroup {
+    NewGroup {
+        name: GroupName::parse(name).unwrap(),
+        description: Description::parse("").unwrap(),
+        kind: if business_wide {
+            GroupKind::Business
+        } else {
+            GroupKind::Tenants
+        },
+        tenants: if business_wide {
+            vec![]
+        } else if tenants.is_empty() {
+            vec![all[0]]
+        } else {
+            tenants.to_vec()
+        },
+        grants: g.grants(catalog, business_wide),
+        acknowledge_sensitive: true,
+    }
+}
+
+#[allow(clippy::result_large_err)] // proptest's own error type
+async fn no_accepted_change_grants_what_the_principal_lacks(env: Env) {
+    let accepted = AtomicUsize::new(0);
+    let counter = AtomicUsize::new(0);
+    let mut runner = TestRunner::new(Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let handle = tokio::runtime::Handle::current();
+    let result = tokio::task::block_in_place(|| {
+        runner.run(&case(), |case| {
+            let n = counter.fetch_add(1, Ordering::Relaxed);
+            handle.block_on(run_case(&env, n, &case, &accepted))
+        })
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    assert!(
+        accepted.load(Ordering::Relaxed) > 20,
+        "too few accepted changes to mean anything"
+    );
+}
