@@ -5,12 +5,16 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use time::OffsetDateTime;
+
 use serde::{Deserialize, Serialize};
 
+use crate::authz::{CheckQuery, PermissionIndex, Snapshot};
 use crate::error::{Error, Result};
 use crate::grants::Grants;
-use crate::ids::{ApiKeyId, BusinessId};
-use crate::types::ApiKeyName;
+use crate::ids::{ApiKeyId, BusinessId, UserId};
+use crate::model::GroupScope;
+use crate::types::{ApiKeyName, Email, Environment};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -24,7 +28,16 @@ pub enum Principal {
         name: ApiKeyName,
         grants: Arc<Grants>,
     },
-    // User sessions arrive with the authentication work: `User { session, user, business_id }`.
+    /// A signed-in user. What they hold is read from the access snapshot taken when the
+    /// request was authenticated, so one request sees one consistent model.
+    User {
+        id: UserId,
+        business_id: BusinessId,
+        email: Email,
+        snapshot: Arc<Snapshot>,
+        perms: Arc<PermissionIndex>,
+        now: OffsetDateTime,
+    },
 }
 
 /// The kinds of actor the audit trail knows.
@@ -133,7 +146,15 @@ pub struct BusinessAccess<P> {
 pub enum Holdings {
     /// The operator: everything.
     Everything,
+    /// An API key: business-wide grants.
     Grants(Arc<Grants>),
+    /// A user: what the engine says they hold, where.
+    User {
+        id: UserId,
+        snapshot: Arc<Snapshot>,
+        perms: Arc<PermissionIndex>,
+        now: OffsetDateTime,
+    },
 }
 
 impl<P> BusinessAccess<P> {
@@ -145,18 +166,48 @@ impl<P> BusinessAccess<P> {
         &self.actor
     }
 
-    /// Refuses a grant the caller does not hold themselves (the operator is exempt).
-    pub fn ensure_holds(&self, wanted: &Grants) -> Result<()> {
-        match &self.holds {
-            Holdings::Everything => Ok(()),
-            Holdings::Grants(held) => {
-                let missing = wanted.missing_from(held);
-                if missing.is_empty() {
-                    Ok(())
-                } else {
-                    Err(Error::WouldEscalate { missing })
-                }
-            }
+    /// Refuses a grant the caller does not hold themselves where it would apply: in every
+    /// tenant of a tenants scope, or business-wide (tenants created later included) for a
+    /// business scope. The operator is exempt.
+    pub fn ensure_holds(&self, wanted: &Grants, scope: &GroupScope) -> Result<()> {
+        let missing: Vec<String> = match &self.holds {
+            Holdings::Everything => Vec::new(),
+            Holdings::Grants(held) => wanted.missing_from(held),
+            Holdings::User {
+                id,
+                snapshot,
+                perms,
+                now,
+            } => wanted
+                .entries()
+                .filter(|(where_, key)| {
+                    let check = |tenant, environment| {
+                        let q = CheckQuery {
+                            user: *id,
+                            permission: key.as_str(),
+                            tenant,
+                            environment,
+                        };
+                        snapshot.check(perms, &q, *now).is_ok_and(|d| d.allowed)
+                    };
+                    let held = match (Environment::parse(where_), scope) {
+                        (None, _) => check(None, None),
+                        (Some(env), GroupScope::Business) => {
+                            snapshot.holds_business_wide(perms, *id, key.as_str(), env, *now)
+                        }
+                        (Some(env), GroupScope::Tenants(set)) => {
+                            set.iter().all(|t| check(Some(*t), Some(env)))
+                        }
+                    };
+                    !held
+                })
+                .map(|(where_, key)| format!("{where_}:{key}"))
+                .collect(),
+        };
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::WouldEscalate { missing })
         }
     }
 }
@@ -186,7 +237,9 @@ impl Principal {
     pub fn business_id(&self) -> Option<BusinessId> {
         match self {
             Principal::Operator => None,
-            Principal::ApiKey { business_id, .. } => Some(*business_id),
+            Principal::ApiKey { business_id, .. } | Principal::User { business_id, .. } => {
+                Some(*business_id)
+            }
         }
     }
 
@@ -197,6 +250,11 @@ impl Principal {
                 kind: ActorKind::ApiKey,
                 id: Some(id.to_string()),
                 label: name.to_string(),
+            },
+            Principal::User { id, email, .. } => Actor {
+                kind: ActorKind::User,
+                id: Some(id.to_string()),
+                label: email.to_string(),
             },
         }
     }
@@ -227,13 +285,49 @@ impl Principal {
                     permission: PhantomData,
                 })
             }
+            Principal::User {
+                id,
+                business_id,
+                snapshot,
+                perms,
+                now,
+                ..
+            } => {
+                let q = CheckQuery {
+                    user: *id,
+                    permission: P::KEY,
+                    tenant: None,
+                    environment: None,
+                };
+                let held = if P::KEY.is_empty() {
+                    snapshot.is_active(*id)
+                } else {
+                    snapshot.check(perms, &q, *now).is_ok_and(|d| d.allowed)
+                };
+                if !held {
+                    return Err(Error::PermissionDenied {
+                        permission: P::KEY.to_owned(),
+                    });
+                }
+                Ok(BusinessAccess {
+                    business_id: *business_id,
+                    actor: self.actor(),
+                    holds: Holdings::User {
+                        id: *id,
+                        snapshot: snapshot.clone(),
+                        perms: perms.clone(),
+                        now: *now,
+                    },
+                    permission: PhantomData,
+                })
+            }
         }
     }
 
     pub fn operator(&self) -> Result<OperatorAccess> {
         match self {
             Principal::Operator => Ok(OperatorAccess(())),
-            Principal::ApiKey { .. } => Err(Error::OperatorOnly),
+            Principal::ApiKey { .. } | Principal::User { .. } => Err(Error::OperatorOnly),
         }
     }
 }

@@ -38,7 +38,7 @@ struct Registry {
 #[derive(Debug)]
 pub struct AccessEngine {
     registry: ArcSwap<Registry>,
-    perms: PermissionIndex,
+    perms: Arc<PermissionIndex>,
     /// Serialises writers of the registry; readers never take it.
     writer: tokio::sync::Mutex<()>,
 }
@@ -47,13 +47,18 @@ impl AccessEngine {
     pub fn new(catalog: &Catalog) -> Self {
         Self {
             registry: ArcSwap::from_pointee(Registry::default()),
-            perms: PermissionIndex::new(catalog),
+            perms: Arc::new(PermissionIndex::new(catalog)),
             writer: tokio::sync::Mutex::new(()),
         }
     }
 
     pub fn permissions(&self) -> &PermissionIndex {
         &self.perms
+    }
+
+    /// The permission index, shared (user principals carry it).
+    pub fn permissions_shared(&self) -> Arc<PermissionIndex> {
+        self.perms.clone()
     }
 
     /// The current snapshot of a business, if loaded.

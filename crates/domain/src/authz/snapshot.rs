@@ -412,6 +412,34 @@ impl Snapshot {
         self.users.iter().map(|u| u.id)
     }
 
+    /// Whether the user exists and is active.
+    pub fn is_active(&self, id: UserId) -> bool {
+        self.user(id)
+            .is_some_and(|u| u.status == UserStatus::Active)
+    }
+
+    /// Whether the user holds `permission` in `env` through a business-wide group: in every
+    /// tenant, including tenants created later.
+    pub fn holds_business_wide(
+        &self,
+        perms: &PermissionIndex,
+        id: UserId,
+        permission: &str,
+        env: Environment,
+        now: OffsetDateTime,
+    ) -> bool {
+        let (Some(user), Some(PermissionBit::Environment(bit))) =
+            (self.user(id), perms.bit(permission))
+        else {
+            return false;
+        };
+        user.status == UserStatus::Active
+            && !self.mfa_blocks(user, Some(env), now.unix_timestamp())
+            && self
+                .groups_of(user)
+                .any(|g| g.all_tenants && g.mask(env) & bit != 0)
+    }
+
     /// Whether the user must enrol in MFA for Live access at `now` and has not.
     pub fn mfa_blocks_live(&self, id: UserId, now: OffsetDateTime) -> bool {
         self.user(id)

@@ -15,7 +15,7 @@ use crate::authz::KeyEntry;
 use crate::error::{Error, Result};
 use crate::grants::Grants;
 use crate::ids::ApiKeyId;
-use crate::model::{ApiKey, StoredApiKey};
+use crate::model::{ApiKey, GroupScope, StoredApiKey};
 use crate::principal::{ApiKeysManage, BusinessAccess, Principal};
 use crate::types::ApiKeyName;
 
@@ -108,7 +108,7 @@ impl Gatehouse {
         let now = self.now();
         let business = access.business_id();
         self.catalog.validate(&new.grants)?;
-        access.ensure_holds(&new.grants)?;
+        access.ensure_holds(&new.grants, &GroupScope::Business)?;
         let sensitive = self.check_sensitive(&new.grants, new.acknowledge_sensitive)?;
         if new.expires_at.is_some_and(|e| e <= now) {
             return Err(Error::invalid(

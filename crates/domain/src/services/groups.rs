@@ -108,7 +108,7 @@ impl Gatehouse {
         let scope = self
             .build_scope(tx.as_mut(), business, new.kind, &new.tenants, &new.grants)
             .await?;
-        access.ensure_holds(&new.grants)?;
+        access.ensure_holds(&new.grants, &scope)?;
         let sensitive = self.check_sensitive(&new.grants, new.acknowledge_sensitive)?;
         let group = Group {
             id: GroupId::new(now),
@@ -172,7 +172,7 @@ impl Gatehouse {
         } else {
             grants.added_to(&before.grants)
         };
-        access.ensure_holds(&granted)?;
+        access.ensure_holds(&granted, &scope)?;
         let sensitive = self.check_sensitive(&granted, patch.acknowledge_sensitive)?;
         let mut after = Group {
             name: patch.name.unwrap_or_else(|| before.name.clone()),
@@ -268,7 +268,7 @@ impl Gatehouse {
                     .email,
             );
         }
-        access.ensure_holds(&group.grants)?;
+        access.ensure_holds(&group.grants, &group.scope)?;
         let ids: Vec<UserId> = unique.into_iter().collect();
         let added = tx.add_group_members(business, id, &ids, now).await?;
         let after = tx

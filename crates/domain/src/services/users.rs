@@ -59,7 +59,7 @@ async fn resolve_groups<P>(
             .ok_or(Error::GroupNotFound)?;
         // Joining a group grants its rights: only someone holding them may add a member.
         if !already.iter().any(|g| g.id == id) {
-            access.ensure_holds(&group.grants)?;
+            access.ensure_holds(&group.grants, &group.scope)?;
         }
         groups.push(GroupRef {
             id,

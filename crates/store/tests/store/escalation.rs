@@ -23,7 +23,10 @@ use proptest::test_runner::{Config, TestRunner};
 
 use crate::harness::Env;
 
-crate::backend_tests!(no_accepted_change_grants_what_the_principal_lacks);
+crate::backend_tests!(
+    no_accepted_change_grants_what_the_principal_lacks,
+    tenant_rights_do_not_make_business_wide_grants
+);
 
 /// Picks a subset of `all` by the bits of `mask`.
 fn pick(all: &[PermissionKey], mask: u64) -> BTreeSet<PermissionKey> {
@@ -64,12 +67,20 @@ impl RandomGrants {
 }
 
 fn random_grants() -> impl Strategy<Value = RandomGrants> {
-    // Sparse masks, so principals hold some rights and lack others.
-    (any::<u64>(), any::<u64>(), any::<u64>(), any::<u64>()).prop_map(|(a, b, c, d)| RandomGrants {
-        business: a & b,
-        live: b & c,
-        sandbox: c & d,
-    })
+    // Sparse masks, so principals hold some rights and lack others; often no business
+    // permissions at all, so environment grants get past that check and are what is tested.
+    (
+        any::<u64>(),
+        any::<u64>(),
+        any::<u64>(),
+        any::<u64>(),
+        any::<bool>(),
+    )
+        .prop_map(|(a, b, c, d, admin)| RandomGrants {
+            business: if admin { a & b } else { 0 },
+            live: b & c,
+            sandbox: c & d,
+        })
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +142,8 @@ struct Case {
     groups: Vec<(bool, u8, RandomGrants)>,
     users: Vec<u8>,
     principal: RandomGrants,
+    /// A signed-in user (rights from their groups) rather than an API key.
+    principal_is_user: bool,
     requests: Vec<Request>,
 }
 
@@ -140,15 +153,19 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec((any::<bool>(), any::<u8>(), random_grants()), 0..5),
         prop::collection::vec(any::<u8>(), 1..5),
         random_grants(),
+        any::<bool>(),
         prop::collection::vec(request(), 1..8),
     )
-        .prop_map(|(tenants, groups, users, principal, requests)| Case {
-            tenants,
-            groups,
-            users,
-            principal,
-            requests,
-        })
+        .prop_map(
+            |(tenants, groups, users, principal, principal_is_user, requests)| Case {
+                tenants,
+                groups,
+                users,
+                principal,
+                principal_is_user,
+                requests,
+            },
+        )
 }
 
 /// Every (user, permission, environment or business, tenant) right in the business.
@@ -260,18 +277,91 @@ async fn run_case(
             .business
             .insert(PermissionKey::parse(k).unwrap());
     }
-    let principal = Principal::ApiKey {
-        id: gatehouse_domain::ids::ApiKeyId::new(env.gh.now()),
-        business_id: b,
-        name: ApiKeyName::parse("principal").unwrap(),
-        grants: Arc::new(principal_grants.clone()),
+    let principal = if case.principal_is_user {
+        // An administrator whose rights come from a business group plus some seeded groups.
+        let admin = NewGroup {
+            acknowledge_sensitive: true,
+            ..new_group(&catalog, "principal", true, &[], &case.principal, &tenants)
+        };
+        let mut admin = admin;
+        admin
+            .grants
+            .business
+            .extend(principal_grants.business.iter().cloned());
+        let admin = env
+            .gh
+            .create_group(&op_groups, &env.ctx, admin)
+            .await
+            .unwrap()
+            .id;
+        let mut member_of = vec![admin];
+        member_of.extend(subset_of(&groups, case.principal.sandbox as u8));
+        let new = NewUser {
+            email: Email::parse("principal@case.test").unwrap(),
+            display_name: DisplayName::parse("").unwrap(),
+            groups: member_of,
+        };
+        let me = env
+            .gh
+            .create_user(&env.access::<UsersManage>(b), &env.ctx, new)
+            .await
+            .unwrap();
+        env.gh.activate_user(&env.ctx, b, me.id).await.unwrap();
+        // Enrolled, so the MFA rule does not hide their Live rights.
+        env.gh
+            .set_mfa_enrolled(&env.ctx, b, me.id, true)
+            .await
+            .unwrap();
+        users.push(me.id);
+        Some(me.id)
+    } else {
+        None
     };
-    let manage_groups = principal.authorize::<GroupsManage>().unwrap();
-    let manage_users = principal.authorize::<UsersManage>().unwrap();
-    let manage_keys = principal.authorize::<ApiKeysManage>().unwrap();
-
+    // A user principal is re-authenticated before every request: it sees the current model.
+    let principal_user = principal;
+    let principal_at = |snapshot| match principal {
+        Some(id) => Principal::User {
+            id,
+            business_id: b,
+            email: Email::parse("principal@case.test").unwrap(),
+            snapshot,
+            perms: env.gh.engine().permissions_shared(),
+            now: env.gh.now(),
+        },
+        None => Principal::ApiKey {
+            id: gatehouse_domain::ids::ApiKeyId::new(env.gh.now()),
+            business_id: b,
+            name: ApiKeyName::parse("principal").unwrap(),
+            grants: Arc::new(principal_grants.clone()),
+        },
+    };
     for (i, request) in case.requests.iter().enumerate() {
+        // A tenant no tenants group names yet: only business-wide rights reach it, so a
+        // business-wide grant of something held only tenant by tenant shows up here.
+        tenants.push(env.tenant(b, &format!("probe{i}")).await.id);
         let before = rights(env, b, &users, &tenants).await;
+        let principal = principal_at(
+            env.gh
+                .engine()
+                .snapshot_or_load(env.gh.store(), b)
+                .await
+                .unwrap(),
+        );
+        // A user may have demoted themselves by an earlier request: then nothing more is allowed.
+        let (Ok(manage_groups), Ok(manage_users), Ok(manage_keys)) = (
+            principal.authorize::<GroupsManage>(),
+            principal.authorize::<UsersManage>(),
+            principal.authorize::<ApiKeysManage>(),
+        ) else {
+            break;
+        };
+        // What the principal held before the change, where.
+        let held = |permission: &str, e: Option<Environment>, tenant: Option<TenantId>| {
+            match principal_user {
+                Some(me) => before.contains(&(me, permission.to_owned(), e, tenant)),
+                None => holds(&principal_grants, permission, e),
+            }
+        };
         let mut new_key: Option<Grants> = None;
         let result = match request {
             Request::CreateGroup {
@@ -390,15 +480,22 @@ async fn run_case(
                 let after = rights(env, b, &users, &tenants).await;
                 for (user, permission, e, tenant) in after.difference(&before) {
                     prop_assert!(
-                        holds(&principal_grants, permission, *e),
+                        held(permission, *e, *tenant),
                         "{request:?} gave {user} {permission} in {e:?}/{tenant:?}, which the principal lacks"
                     );
                 }
                 if let Some(key) = new_key {
-                    prop_assert!(
-                        key.missing_from(&principal_grants).is_empty(),
-                        "{request:?} made a key larger than its creator"
-                    );
+                    for (where_, k) in key.entries() {
+                        let e = Environment::parse(where_);
+                        let everywhere = match e {
+                            None => held(k.as_str(), None, None),
+                            Some(_) => tenants.iter().all(|t| held(k.as_str(), e, Some(*t))),
+                        };
+                        prop_assert!(
+                            everywhere,
+                            "{request:?} made a key with {where_}:{k}, which its creator lacks somewhere"
+                        );
+                    }
                 }
             }
             Err(e) => {
@@ -453,7 +550,7 @@ async fn no_accepted_change_grants_what_the_principal_lacks(env: Env) {
     let accepted = AtomicUsize::new(0);
     let counter = AtomicUsize::new(0);
     let mut runner = TestRunner::new(Config {
-        cases: 48,
+        cases: 128,
         failure_persistence: None,
         ..Config::default()
     });
@@ -471,4 +568,125 @@ async fn no_accepted_change_grants_what_the_principal_lacks(env: Env) {
         accepted.load(Ordering::Relaxed) > 20,
         "too few accepted changes to mean anything"
     );
+}
+
+/// A user who holds a permission only through a tenants group holds it in those tenants,
+/// not business-wide: they cannot grant it business-wide, nor in another tenant, but can
+/// within their tenants.
+async fn tenant_rights_do_not_make_business_wide_grants(env: Env) {
+    let catalog = env.gh.catalog().clone();
+    let b = env.business("acme").await.id;
+    let eu = env.tenant(b, "eu").await.id;
+    let us = env.tenant(b, "us").await.id;
+    let op = env.access::<GroupsManage>(b);
+    let analytics = || Grants {
+        live: [PermissionKey::parse("analytics").unwrap()].into(),
+        ..Grants::default()
+    };
+    let admin = RandomGrants {
+        business: 0,
+        live: 0,
+        sandbox: 0,
+    };
+    let mut admin = new_group(&catalog, "Admins", true, &[], &admin, &[eu]);
+    admin.grants.business = ["groups.manage", "users.manage"]
+        .iter()
+        .map(|k| PermissionKey::parse(k).unwrap())
+        .collect();
+    let admin = env.gh.create_group(&op, &env.ctx, admin).await.unwrap().id;
+    let eu_group = NewGroup {
+        kind: GroupKind::Tenants,
+        tenants: vec![eu],
+        grants: analytics(),
+        ..new_group(
+            &catalog,
+            "EU",
+            false,
+            &[eu],
+            &RandomGrants {
+                business: 0,
+                live: 0,
+                sandbox: 0,
+            },
+            &[eu],
+        )
+    };
+    let eu_group = env
+        .gh
+        .create_group(&op, &env.ctx, eu_group)
+        .await
+        .unwrap()
+        .id;
+    let new = NewUser {
+        email: Email::parse("me@acme.test").unwrap(),
+        display_name: DisplayName::parse("").unwrap(),
+        groups: vec![admin, eu_group],
+    };
+    let me = env
+        .gh
+        .create_user(&env.access::<UsersManage>(b), &env.ctx, new)
+        .await
+        .unwrap()
+        .id;
+    env.gh.activate_user(&env.ctx, b, me).await.unwrap();
+    env.gh
+        .set_mfa_enrolled(&env.ctx, b, me, true)
+        .await
+        .unwrap();
+    let principal = Principal::User {
+        id: me,
+        business_id: b,
+        email: Email::parse("me@acme.test").unwrap(),
+        snapshot: env
+            .gh
+            .engine()
+            .snapshot_or_load(env.gh.store(), b)
+            .await
+            .unwrap(),
+        perms: env.gh.engine().permissions_shared(),
+        now: env.gh.now(),
+    };
+    let access = principal.authorize::<GroupsManage>().unwrap();
+    let with = |kind, tenants: Vec<TenantId>, name: &str| NewGroup {
+        kind,
+        tenants,
+        grants: analytics(),
+        name: GroupName::parse(name).unwrap(),
+        ..new_group(
+            &catalog,
+            name,
+            true,
+            &[],
+            &RandomGrants {
+                business: 0,
+                live: 0,
+                sandbox: 0,
+            },
+            &[eu],
+        )
+    };
+    let err = env
+        .gh
+        .create_group(
+            &access,
+            &env.ctx,
+            with(GroupKind::Business, vec![], "Everywhere"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "would_escalate");
+    let err = env
+        .gh
+        .create_group(&access, &env.ctx, with(GroupKind::Tenants, vec![us], "US"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "would_escalate");
+    env.gh
+        .create_group(
+            &access,
+            &env.ctx,
+            with(GroupKind::Tenants, vec![eu], "EU 2"),
+        )
+        .await
+        .unwrap();
 }
