@@ -60,15 +60,22 @@ pub struct CheckQuery<'a> {
     pub environment: Option<Environment>,
 }
 
-#[derive(Debug, Clone)]
+/// How many group indices a user entry holds inline; more spill into the shared pool.
+const INLINE_GROUPS: usize = 3;
+
+/// A user as the check path reads it: stored inline in the id map, so one lookup finds
+/// everything (for up to three groups).
+#[derive(Debug, Clone, Copy)]
 struct UserEntry {
-    id: UserId,
     status: UserStatus,
     mfa_enrolled: bool,
+    len: u32,
+    /// Group indices, the first [`INLINE_GROUPS`] of them.
+    inline: [u32; INLINE_GROUPS],
+    /// Where the rest start in [`Snapshot::spilled`].
+    spill: u32,
     /// Unix seconds.
     active_since: i64,
-    start: u32,
-    len: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -119,10 +126,9 @@ pub struct Snapshot {
     tenants: Vec<TenantId>,
     group_index: FxHashMap<Uuid, u32>,
     groups: Vec<Option<GroupEntry>>,
-    user_index: FxHashMap<Uuid, u32>,
-    users: Vec<UserEntry>,
-    /// Group indices of all users, each user a range.
-    memberships: Vec<u32>,
+    users: FxHashMap<Uuid, UserEntry>,
+    /// Group indices of users in more than [`INLINE_GROUPS`] groups, beyond the inline ones.
+    spilled: Vec<u32>,
     api_keys: FxHashMap<Uuid, Arc<KeyEntry>>,
 }
 
@@ -137,12 +143,11 @@ impl Snapshot {
             tenants: Vec::with_capacity(data.tenants.len()),
             group_index: FxHashMap::default(),
             groups: Vec::with_capacity(data.groups.len()),
-            user_index: FxHashMap::default(),
-            users: Vec::with_capacity(data.users.len()),
-            memberships: Vec::with_capacity(data.users.len() * 2),
+            users: FxHashMap::default(),
+            spilled: Vec::new(),
             api_keys: FxHashMap::default(),
         };
-        snap.user_index.reserve(data.users.len());
+        snap.users.reserve(data.users.len());
         for (i, t) in data.tenants.iter().enumerate() {
             snap.tenant_index.insert(*t.as_uuid(), i as u32);
             snap.tenants.push(*t);
@@ -194,28 +199,27 @@ impl Snapshot {
     }
 
     fn upsert_user(&mut self, u: &UserData) {
-        let start = self.memberships.len() as u32;
-        self.memberships.extend(
-            u.groups
-                .iter()
-                .filter_map(|g| self.group_index.get(g.as_uuid()).copied()),
-        );
+        let indices: Vec<u32> = u
+            .groups
+            .iter()
+            .filter_map(|g| self.group_index.get(g.as_uuid()).copied())
+            .collect();
+        let mut inline = [0u32; INLINE_GROUPS];
+        let n = indices.len().min(INLINE_GROUPS);
+        inline[..n].copy_from_slice(&indices[..n]);
+        let spill = self.spilled.len() as u32;
+        if indices.len() > INLINE_GROUPS {
+            self.spilled.extend_from_slice(&indices[INLINE_GROUPS..]);
+        }
         let entry = UserEntry {
-            id: u.id,
             status: u.status,
             mfa_enrolled: u.mfa_enrolled,
+            len: indices.len() as u32,
+            inline,
+            spill,
             active_since: u.active_since.unix_timestamp(),
-            start,
-            len: self.memberships.len() as u32 - start,
         };
-        match self.user_index.get(u.id.as_uuid()) {
-            Some(&i) => self.users[i as usize] = entry,
-            None => {
-                self.user_index
-                    .insert(*u.id.as_uuid(), self.users.len() as u32);
-                self.users.push(entry);
-            }
-        }
+        self.users.insert(*u.id.as_uuid(), entry);
     }
 
     fn upsert_api_key(&mut self, k: &ApiKeyData) {
@@ -321,14 +325,20 @@ impl Snapshot {
     }
 
     fn user(&self, id: UserId) -> Option<&UserEntry> {
-        self.user_index
-            .get(id.as_uuid())
-            .map(|&i| &self.users[i as usize])
+        self.users.get(id.as_uuid())
     }
 
-    fn groups_of(&self, user: &UserEntry) -> impl Iterator<Item = &GroupEntry> {
-        self.memberships[user.start as usize..(user.start + user.len) as usize]
+    fn groups_of<'a>(&'a self, user: &'a UserEntry) -> impl Iterator<Item = &'a GroupEntry> + 'a {
+        let inline = &user.inline[..(user.len as usize).min(INLINE_GROUPS)];
+        let spilled = match (user.len as usize).checked_sub(INLINE_GROUPS) {
+            Some(extra) if extra > 0 => {
+                &self.spilled[user.spill as usize..user.spill as usize + extra]
+            }
+            _ => &[],
+        };
+        inline
             .iter()
+            .chain(spilled)
             .filter_map(|&g| self.groups[g as usize].as_ref())
     }
 
@@ -409,7 +419,7 @@ impl Snapshot {
 
     /// Ids of every user, in snapshot order.
     pub(crate) fn user_ids(&self) -> impl Iterator<Item = UserId> + '_ {
-        self.users.iter().map(|u| u.id)
+        self.users.keys().map(|u| UserId::from_uuid(*u))
     }
 
     /// Whether the user exists and is active.

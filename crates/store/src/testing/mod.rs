@@ -7,6 +7,10 @@
 use std::sync::Arc;
 
 use sqlx::AnyConnection;
+mod seed;
+
+pub use seed::{SeedSpec, Seeded, seed, seed_id};
+
 use sqlx::Connection;
 
 use crate::{Backend, ConnectOptions, SqlStore, connect};

@@ -1,0 +1,137 @@
+//! `gatehouse serve`: open and migrate the database, settle the operator token, listen, and
+//! stop gracefully on SIGINT or SIGTERM (in-flight requests finish, then the pools close).
+
+use std::path::Path;
+
+use anyhow::Context;
+use gatehouse_store::Backend;
+use gatehouse_web::{AppState, WebConfig};
+
+use crate::config::Config;
+use crate::console::{gatehouse, open_store};
+use crate::operator::{self, TokenSource};
+
+pub async fn run(config: &Config) -> anyhow::Result<()> {
+    let (token, source) = operator::load_or_create(config)?;
+    if let TokenSource::Generated { path, token } = &source {
+        // Printed before anything else can fail, so a first start never loses it.
+        show_new_token(token.expose(), path);
+    }
+    let store = open_store(config, true).await?;
+    let result = serve_until_signal(config, store.clone(), token, &source).await;
+    store.close().await;
+    tracing::info!("stopped");
+    result
+}
+
+async fn serve_until_signal(
+    config: &Config,
+    store: std::sync::Arc<gatehouse_store::SqlStore>,
+    token: gatehouse_web::OperatorToken,
+    source: &TokenSource,
+) -> anyhow::Result<()> {
+    let backend = store.backend();
+    let poll_interval = config.authz.poll_interval()?;
+    let gh = gatehouse(config, store)?;
+    // Every business's access snapshot is in memory before the first check is answered.
+    let started = std::time::Instant::now();
+    let businesses = gh
+        .engine()
+        .load_all(gh.store())
+        .await
+        .context("loading the access model")?;
+    tracing::info!(
+        businesses,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "access snapshots loaded"
+    );
+    // Other nodes' writes arrive through the change feed; it stops with the server.
+    let feed = {
+        let gh = gh.clone();
+        tokio::spawn(async move {
+            gh.run_change_feed(poll_interval, std::future::pending())
+                .await
+        })
+    };
+    let state = AppState::new(
+        gh,
+        token,
+        WebConfig {
+            body_limit: config.server.body_limit_bytes,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.server.listen))?;
+    let addr = listener.local_addr()?;
+    show_setup(config, backend, &addr.to_string(), source);
+    tracing::info!(listen = %addr, database = %config.database_url(), "gatehouse is listening");
+    let served = gatehouse_web::serve(listener, gatehouse_web::app(state), shutdown_signal())
+        .await
+        .context("serving HTTP");
+    feed.abort();
+    served
+}
+
+fn show_new_token(token: &str, hash_file: &Path) {
+    eprintln!(
+        "\nA new operator token was generated. It is shown only this once; only its SHA-256 is kept, in {}:\n\n    {token}\n\n\
+         Send it as `Authorization: Bearer <token>` to the operator API (/api/v1/businesses).\n\
+         Lost it? Run `gatehouse operator-token rotate` and restart `gatehouse serve`.\n",
+        hash_file.display()
+    );
+}
+
+/// Where everything is: the database, the address, how to get the operator token.
+fn show_setup(config: &Config, backend: Backend, addr: &str, source: &TokenSource) {
+    let database = match backend {
+        Backend::Sqlite if config.uses_embedded_database() => {
+            let path = config.sqlite_path();
+            let shown = std::path::absolute(&path).unwrap_or(path);
+            format!("SQLite file {}", shown.display())
+        }
+        Backend::Sqlite => format!("SQLite {}", config.database_url()),
+        Backend::Postgres => format!("PostgreSQL {}", config.database_url()),
+    };
+    let token = match source {
+        TokenSource::Config => "set in the configuration (operator.token)".to_owned(),
+        TokenSource::Generated { .. } => "printed above (shown once)".to_owned(),
+        TokenSource::HashFile(path) => format!(
+            "printed on first start; its hash is in {}. For a new one: `gatehouse operator-token rotate`, then restart",
+            path.display()
+        ),
+    };
+    eprintln!(
+        "Gatehouse {} is ready.\n  database:       {database}\n  listening on:   http://{addr}  (API /api/v1, OpenAPI /api/v1/openapi.json, health /healthz)\n  operator token: {token}\nStop with Ctrl-C or SIGTERM.",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+/// Completes on the first SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,97 @@
+//! `gatehouse serve`: the setup banner, health, the operator token, JSON logs, SIGTERM.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::helpers::{Server, get, postgres_url};
+
+#[test]
+fn serve_prints_its_setup_answers_health_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let mut server = Server::start(&["--data-dir", data, "serve", "--listen", "127.0.0.1:0"]);
+
+    let token_line = server.wait_for("gho_");
+    let token = token_line.trim().to_owned();
+    assert!(
+        token.starts_with("gho_") && !token.contains(' '),
+        "{token_line}"
+    );
+    let database = server.wait_for("database:");
+    assert!(
+        database.contains("SQLite file") && database.contains("gatehouse.db"),
+        "{database}"
+    );
+    let addr = server.address();
+    server.wait_for("operator token:");
+
+    assert_eq!(get(&addr, "/healthz", None).0, 200);
+    assert_eq!(get(&addr, "/readyz", None).0, 200);
+    assert_eq!(get(&addr, "/api/v1/businesses", None).0, 401);
+    let (status, body) = get(&addr, "/api/v1/businesses", Some(&token));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        server.seen.iter().filter(|l| l.contains(&token)).count(),
+        1,
+        "the token is printed once, never logged"
+    );
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(Path::new(data).join("operator-token.sha256"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    server.terminate();
+
+    // The second start keeps the token and does not print it again.
+    let mut server = Server::start(&[
+        "--data-dir",
+        data,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--log-format",
+        "json",
+    ]);
+    let addr = server.address();
+    let line = server.wait_for("operator token:");
+    assert!(line.contains("printed on first start"), "{line}");
+    assert!(
+        server.seen.iter().all(|l| !l.contains("gho_")),
+        "{:?}",
+        server.seen
+    );
+    let log = server.wait_for("gatehouse is listening");
+    let event: Value =
+        serde_json::from_str(&log).unwrap_or_else(|e| panic!("JSON log line ({e}): {log}"));
+    assert_eq!(event["level"], "INFO");
+    assert_eq!(get(&addr, "/api/v1/businesses", Some(&token)).0, 200);
+    server.terminate();
+}
+
+#[test]
+fn serve_works_the_same_on_postgres() {
+    let Some(url) = postgres_url() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let mut server = Server::start(&[
+        "--data-dir",
+        data,
+        "--database-url",
+        &url,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let database = server.wait_for("database:");
+    assert!(database.contains("PostgreSQL"), "{database}");
+    let addr = server.address();
+    assert_eq!(get(&addr, "/readyz", None).0, 200);
+    server.terminate();
+}

@@ -1,0 +1,182 @@
+//! Bulk data for benchmarks and load tests: a business with many users, groups of mixed
+//! types and many tenants, written with plain multi-row SQL (the point is reading it, not
+//! the write path). Deterministic: the same spec gives the same data.
+
+use sqlx::{AnyPool, Executor};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct SeedSpec {
+    pub slug: String,
+    pub users: usize,
+    pub tenants: usize,
+    pub groups: usize,
+    /// Percent of users pending and deactivated; the rest are active.
+    pub pending_pct: u64,
+    pub deactivated_pct: u64,
+}
+
+impl SeedSpec {
+    /// 100k users, 500 groups, 200 tenants, 5% deactivated: the engine benchmarks' shape.
+    pub fn engine(users: usize) -> Self {
+        Self {
+            slug: "bench".to_owned(),
+            users,
+            tenants: 200,
+            groups: 500,
+            pending_pct: 0,
+            deactivated_pct: 5,
+        }
+    }
+}
+
+/// What was generated.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub business: String,
+    pub tenants: Vec<String>,
+    pub groups: Vec<String>,
+    /// The first group: a tenants group covering the first tenant.
+    pub first_group: String,
+}
+
+/// Deterministic ids: `kind` in the high bits, `n` in the low ones, UUIDv7-shaped.
+pub fn seed_id(kind: u128, n: u128) -> String {
+    uuid::Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | (kind << 40) | n).to_string()
+}
+
+/// splitmix64
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % n.max(1) as u64) as usize
+    }
+}
+
+const ENV_PERMISSIONS: [&str; 10] = [
+    "verification.perform",
+    "verification.view",
+    "verification.view_original_selfie",
+    "verification.delete",
+    "verification.export",
+    "verification.manual_decision",
+    "flow_builder",
+    "theme_designer",
+    "developer_area",
+    "analytics",
+];
+
+/// Writes the data into the (migrated) database at `url`, in one transaction.
+pub async fn seed(url: &str, spec: &SeedSpec) -> Result<Seeded, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let pool = AnyPool::connect(url).await?;
+    let mut rng = Rng(42);
+    let business = seed_id(9, 1);
+    let tenants: Vec<String> = (0..spec.tenants as u128).map(|i| seed_id(1, i)).collect();
+    let groups: Vec<String> = (0..spec.groups as u128).map(|i| seed_id(2, i)).collect();
+    let mut tx = pool.begin().await?;
+    tx.execute(
+        format!(
+            "INSERT INTO businesses (id, slug, name, change_seq, created_at, updated_at, mfa_policy, mfa_grace_days, mfa_policy_changed_at) \
+             VALUES ('{business}', '{}', 'Bench', 1, 0, 0, 'live_access', 0, 0)",
+            spec.slug
+        )
+        .as_str(),
+    )
+    .await?;
+    for (i, t) in tenants.iter().enumerate() {
+        tx.execute(format!("INSERT INTO tenants (id, business_id, slug, name, created_at, updated_at) VALUES ('{t}', '{business}', 't{i}', 'Tenant {i}', 0, 0)").as_str()).await?;
+    }
+    for (i, g) in groups.iter().enumerate() {
+        // One group in five is business-wide; the first is a tenants group of the first tenant.
+        let business_wide = i % 5 == 4;
+        let kind = if business_wide { "business" } else { "tenants" };
+        tx.execute(format!("INSERT INTO access_groups (id, business_id, name, name_key, description, kind, version, created_at, updated_at) VALUES ('{g}', '{business}', 'Group {i}', 'group {i}', '', '{kind}', 1, 0, 0)").as_str()).await?;
+        if !business_wide {
+            let mut covered: Vec<usize> = if i == 0 {
+                vec![0]
+            } else {
+                (0..1 + rng.below(20))
+                    .map(|_| rng.below(spec.tenants))
+                    .collect()
+            };
+            covered.sort_unstable();
+            covered.dedup();
+            for t in covered {
+                tx.execute(
+                    format!(
+                        "INSERT INTO group_tenants (group_id, tenant_id) VALUES ('{g}', '{}')",
+                        tenants[t]
+                    )
+                    .as_str(),
+                )
+                .await?;
+            }
+        }
+        let mut grants: Vec<(&str, &str)> = Vec::new();
+        for _ in 0..rng.below(4) {
+            grants.push(("live", ENV_PERMISSIONS[rng.below(ENV_PERMISSIONS.len())]));
+        }
+        for _ in 0..1 + rng.below(5) {
+            grants.push(("sandbox", ENV_PERMISSIONS[rng.below(ENV_PERMISSIONS.len())]));
+        }
+        grants.sort_unstable();
+        grants.dedup();
+        for (scope, permission) in grants {
+            tx.execute(format!("INSERT INTO group_permissions (group_id, scope, permission) VALUES ('{g}', '{scope}', '{permission}')").as_str()).await?;
+        }
+    }
+    let users: Vec<usize> = (0..spec.users).collect();
+    for chunk in users.chunks(500) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        let mut members = Vec::new();
+        for n in chunk {
+            let uid = seed_id(3, *n as u128);
+            let roll = rng.below(100) as u64;
+            let status = if roll < spec.pending_pct {
+                "pending"
+            } else if roll < spec.pending_pct + spec.deactivated_pct {
+                "deactivated"
+            } else {
+                "active"
+            };
+            let mfa = i32::from(rng.below(10) != 0);
+            rows.push(format!("('{uid}', '{business}', 'user{n:07}@example.com', 'Person {n}', 'person {n}', '{status}', {mfa}, 0, 1, 0, 0)"));
+            let mut mine: Vec<usize> = (0..1 + rng.below(3))
+                .map(|_| rng.below(spec.groups))
+                .collect();
+            if n % 10 == 0 {
+                mine.push(0);
+            }
+            mine.sort_unstable();
+            mine.dedup();
+            members.extend(
+                mine.into_iter()
+                    .map(|g| format!("('{}', '{uid}', '{business}', 0)", groups[g])),
+            );
+        }
+        tx.execute(format!("INSERT INTO users (id, business_id, email, display_name, name_key, status, mfa_enrolled, activated_at, version, created_at, updated_at) VALUES {}", rows.join(",")).as_str()).await?;
+        tx.execute(
+            format!(
+                "INSERT INTO group_members (group_id, user_id, business_id, created_at) VALUES {}",
+                members.join(",")
+            )
+            .as_str(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    pool.execute("ANALYZE").await?;
+    pool.close().await;
+    Ok(Seeded {
+        first_group: groups.first().cloned().unwrap_or_default(),
+        business,
+        tenants,
+        groups,
+    })
+}
