@@ -41,6 +41,15 @@ pub enum Error {
     #[error("granting rights the caller does not hold: {missing:?}")]
     WouldEscalate { missing: Vec<String> },
 
+    #[error("sign-in failed: check the email and password, or wait a moment and try again")]
+    SignInFailed,
+    #[error("the code is not valid; try the current one from your authenticator app")]
+    MfaCodeInvalid,
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("the current password is not correct")]
+    CurrentPasswordIncorrect,
+
     // --- not found (404); also the answer for objects of another business ---
     #[error("business not found")]
     BusinessNotFound,
@@ -52,6 +61,14 @@ pub enum Error {
     GroupNotFound,
     #[error("API key not found")]
     ApiKeyNotFound,
+    #[error("the user has no pending invitation")]
+    InvitationNotFound,
+    #[error("session not found")]
+    SessionNotFound,
+
+    // --- a link that cannot be used any more (410) ---
+    #[error("this link {0}")]
+    LinkUnusable(&'static str),
 
     // --- conflicts with the current state (409 / 412) ---
     #[error("a business with this slug already exists")]
@@ -74,6 +91,16 @@ pub enum Error {
     UserStatusUnchanged(&'static str),
     #[error("the API key is already revoked")]
     ApiKeyAlreadyRevoked,
+    #[error(
+        "the business would be left without an active administrator (users.manage and groups.manage)"
+    )]
+    LastAdministrator,
+    #[error("the user is not pending: only invited users who have not accepted get invitations")]
+    UserNotPending,
+    #[error("the user has no second factor enrolled")]
+    MfaNotEnrolled,
+    #[error("Gatehouse is already set up")]
+    AlreadySetUp,
 
     // --- the machinery failed (500, body generic, cause logged once) ---
     #[error("storage error: {0}")]
@@ -111,6 +138,17 @@ impl Error {
             Error::PreconditionFailed { .. } => "precondition_failed",
             Error::UserStatusUnchanged(_) => "user_status_unchanged",
             Error::ApiKeyAlreadyRevoked => "api_key_already_revoked",
+            Error::SignInFailed => "sign_in_failed",
+            Error::MfaCodeInvalid => "mfa_code_invalid",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::CurrentPasswordIncorrect => "current_password_incorrect",
+            Error::InvitationNotFound => "invitation_not_found",
+            Error::SessionNotFound => "session_not_found",
+            Error::LinkUnusable(_) => "link_unusable",
+            Error::LastAdministrator => "last_administrator",
+            Error::UserNotPending => "user_not_pending",
+            Error::MfaNotEnrolled => "mfa_not_enrolled",
+            Error::AlreadySetUp => "already_set_up",
             Error::Storage(_) => "internal",
         }
     }
@@ -133,6 +171,10 @@ impl Error {
             Error::VersionConflict { current } | Error::PreconditionFailed { current } => {
                 json!({ "current_version": current })
             }
+            Error::RateLimited { retry_after_secs } => {
+                json!({ "retry_after_secs": retry_after_secs })
+            }
+            Error::LinkUnusable(why) => json!({ "reason": why }),
             _ => json!({}),
         }
     }

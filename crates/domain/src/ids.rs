@@ -37,6 +37,7 @@ id_kinds! {
     GroupKind => GroupId, "group";
     ApiKeyKind => ApiKeyId, "api_key";
     AuditEventKind => AuditEventId, "audit_event";
+    SessionKind => SessionId, "session";
 }
 
 impl<K> Id<K> {

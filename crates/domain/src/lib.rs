@@ -2,12 +2,14 @@
 //! operations themselves and the storage trait they run on. Nothing here knows HTTP or SQL.
 
 pub mod audit;
+pub mod auth;
 pub mod authz;
 pub mod catalog;
 pub mod clock;
 pub mod error;
 pub mod grants;
 pub mod ids;
+pub mod mail;
 pub mod model;
 pub mod page;
 pub mod principal;

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditFilter};
+use crate::auth::store::{AuthReads, AuthWrites};
 use crate::authz::{AccessChanges, AccessModelData, ApiKeyData, GroupData, UserData};
 use crate::error::Result;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
@@ -29,7 +30,7 @@ pub struct UserFilter {
 
 /// Read access. Every method that takes a `BusinessId` only ever sees that business.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: AuthReads + Send + Sync + std::fmt::Debug {
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
 
@@ -111,7 +112,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
 #[async_trait]
-pub trait StoreTx: Send {
+pub trait StoreTx: AuthWrites + Send {
     async fn get_business(&mut self, id: BusinessId) -> Result<Option<Business>>;
     async fn get_tenant(&mut self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>>;
     async fn get_user(&mut self, business: BusinessId, id: UserId) -> Result<Option<User>>;

@@ -9,6 +9,8 @@
 //! instead of failing with "database is locked".
 
 mod access;
+mod auth;
+mod auth_tx;
 mod connect;
 mod error;
 mod queries;

@@ -138,11 +138,11 @@ pub(crate) async fn list_tenants(
 
 // --- users ------------------------------------------------------------------------------
 
-const USER_COLS: &str = "u.id, u.business_id, u.email, u.display_name, u.status, u.mfa_enrolled, \
+pub(crate) const USER_COLS: &str = "u.id, u.business_id, u.email, u.display_name, u.status, u.mfa_enrolled, \
                          u.activated_at, u.version, u.created_at, u.updated_at";
 
 /// Fills in the groups of each user, with one query for all of them.
-async fn attach_groups(c: &mut AnyConnection, users: &mut [User]) -> Result<()> {
+pub(crate) async fn attach_groups(c: &mut AnyConnection, users: &mut [User]) -> Result<()> {
     if users.is_empty() {
         return Ok(());
     }

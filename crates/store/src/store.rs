@@ -41,6 +41,10 @@ impl SqlStore {
         self.backend
     }
 
+    pub(crate) fn reader(&self) -> &AnyPool {
+        &self.reader
+    }
+
     pub(crate) fn writer(&self) -> &AnyPool {
         &self.writer
     }

@@ -25,7 +25,7 @@ const KEEP_CHANGES: i64 = 10_000;
 const PRUNE_EVERY: i64 = 1_000;
 
 pub(crate) struct SqlTx {
-    tx: Transaction<'static, Any>,
+    pub(crate) tx: Transaction<'static, Any>,
     /// What changed, by business: `(kind, entity id)`.
     changes: BTreeMap<BusinessId, BTreeSet<(&'static str, String)>>,
 }
@@ -59,7 +59,7 @@ impl SqlTx {
     }
 
     /// Notes that the change touched `kind` `id` of `business`.
-    fn record(&mut self, business: BusinessId, kind: &'static str, id: String) {
+    pub(crate) fn record(&mut self, business: BusinessId, kind: &'static str, id: String) {
         self.changes.entry(business).or_default().insert((kind, id));
     }
 

@@ -155,6 +155,7 @@ impl Gatehouse {
             .await?
             .ok_or(Error::GroupNotFound)?;
         pre.check(before.version)?;
+        let admins = tx.count_active_admins(business, None).await?;
         let kind = patch.kind.unwrap_or(before.scope.kind());
         let tenants = match (&patch.tenants, kind) {
             (Some(t), _) => t.clone(),
@@ -197,6 +198,7 @@ impl Gatehouse {
         } else {
             "group.updated"
         };
+        super::auth::ensure_admin_remains(tx.as_mut(), business, admins).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
         let mut events = vec![audit.event(
             action,
@@ -233,7 +235,9 @@ impl Gatehouse {
                 members: group.member_count,
             });
         }
+        let admins = tx.count_active_admins(business, None).await?;
         tx.delete_group(business, id).await?;
+        super::auth::ensure_admin_remains(tx.as_mut(), business, admins).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
         let mut before = audit_view(&group);
         before["member_count"] = json!(group.member_count);
@@ -304,9 +308,11 @@ impl Gatehouse {
             .get_user(business, user)
             .await?
             .ok_or(Error::UserNotFound)?;
+        let admins = tx.count_active_admins(business, None).await?;
         if !tx.remove_group_member(business, id, user).await? {
             return Err(Error::UserNotFound);
         }
+        super::auth::ensure_admin_remains(tx.as_mut(), business, admins).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
         let event = audit.event(
             "group.member_removed",

@@ -5,6 +5,7 @@
 
 mod api_keys;
 mod audit;
+mod auth;
 mod businesses;
 mod groups;
 mod settings;
@@ -19,6 +20,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, TOKEN_PREFIX, hash_secret};
+pub use auth::{AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm};
 pub use groups::{GroupPatch, NewGroup};
 pub use settings::SettingsPatch;
 pub use users::{NewUser, UserPatch};
@@ -32,6 +34,7 @@ use crate::grants::Grants;
 use crate::ids::{ApiKeyId, AuditEventId, BusinessId};
 use crate::principal::Actor;
 use crate::store::{Store, StoreTx};
+pub(crate) use users::target as user_target;
 
 /// The application core: storage, time, the catalog and the access engine, shared by every
 /// request.
@@ -43,6 +46,8 @@ pub struct Gatehouse {
     engine: Arc<AccessEngine>,
     /// When each API key's use was last recorded by this node.
     key_touches: Arc<Mutex<FxHashMap<ApiKeyId, OffsetDateTime>>>,
+    /// Authentication: its settings, the password hasher, the TOTP cipher, randomness, mail.
+    auth: Arc<auth::AuthRuntime>,
 }
 
 impl Gatehouse {
@@ -54,6 +59,7 @@ impl Gatehouse {
             catalog,
             engine,
             key_touches: Arc::default(),
+            auth: Arc::new(auth::AuthRuntime::ephemeral()),
         }
     }
 

@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use super::{Audit, Gatehouse, Precondition};
-use crate::audit::RequestContext;
+use crate::audit::{AuditEvent, RequestContext};
+use crate::auth::TokenKind;
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, GroupId, UserId};
 use crate::model::{GroupRef, User, UserStatus};
@@ -30,7 +31,7 @@ pub struct UserPatch {
     pub groups: Option<Vec<GroupId>>,
 }
 
-fn target(u: &User) -> (&'static str, String, String) {
+pub(crate) fn target(u: &User) -> (&'static str, String, String) {
     ("user", u.id.to_string(), u.email.to_string())
 }
 
@@ -71,7 +72,7 @@ async fn resolve_groups<P>(
 }
 
 impl Gatehouse {
-    /// Creates a `pending` user (the invitation mail comes with authentication).
+    /// Creates a `pending` user and mails them an invitation.
     pub async fn create_user(
         &self,
         access: &BusinessAccess<UsersManage>,
@@ -99,11 +100,13 @@ impl Gatehouse {
         let ids: Vec<GroupId> = user.groups.iter().map(|g| g.id).collect();
         tx.set_user_groups(business, user.id, &ids, now).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
-        self.commit(
-            tx,
-            vec![audit.event("user.created", target(&user), None, Some(audit_view(&user)))],
-        )
-        .await?;
+        let (mail, sent) = self.invite_in(tx.as_mut(), &user, &audit).await?;
+        // One change, one event: the invitation is part of the creation.
+        let mut after = audit_view(&user);
+        after["invitation"] = sent.after.unwrap_or_default();
+        let created = audit.event("user.created", target(&user), None, Some(after));
+        self.commit(tx, vec![created]).await?;
+        self.send_mail(mail);
         Ok(user)
     }
 
@@ -123,6 +126,7 @@ impl Gatehouse {
             .await?
             .ok_or(Error::UserNotFound)?;
         pre.check(before.version)?;
+        let admins = tx.count_active_admins(business, None).await?;
         let mut after = before.clone();
         if let Some(name) = patch.display_name {
             after.display_name = name;
@@ -139,6 +143,7 @@ impl Gatehouse {
         if after.groups != before.groups {
             let ids: Vec<GroupId> = after.groups.iter().map(|g| g.id).collect();
             tx.set_user_groups(business, id, &ids, now).await?;
+            super::auth::ensure_admin_remains(tx.as_mut(), business, admins).await?;
         }
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
         let event = audit.event(
@@ -151,7 +156,8 @@ impl Gatehouse {
         Ok(after)
     }
 
-    /// Ends the user's access at once. (Sessions arrive with authentication and end here too.)
+    /// Ends the user's access at once: status, every session, any pending invitation.
+    /// Refused if it would leave the business without an active administrator.
     pub async fn deactivate_user(
         &self,
         access: &BusinessAccess<UsersManage>,
@@ -215,6 +221,7 @@ impl Gatehouse {
             .await?
             .ok_or(Error::UserNotFound)?;
         pre.check(before.version)?;
+        let admins = tx.count_active_admins(business, None).await?;
         let mut status = next(before.status)?;
         if status == UserStatus::Active && before.activated_at.is_none() {
             status = UserStatus::Pending;
@@ -226,12 +233,24 @@ impl Gatehouse {
             ..before.clone()
         };
         tx.update_user(&after, before.version).await?;
+        let mut ended = json!(null);
+        if status == UserStatus::Deactivated {
+            // Access ends at once: every session, and any invitation still out.
+            let sessions = tx.delete_user_sessions(business, id, None).await?;
+            let invitations = tx
+                .revoke_auth_tokens(Some(id), TokenKind::Invitation, now)
+                .await?;
+            tx.revoke_auth_tokens(Some(id), TokenKind::PasswordReset, now)
+                .await?;
+            ended = json!({ "sessions_ended": sessions, "invitations_revoked": invitations });
+        }
+        super::auth::ensure_admin_remains(tx.as_mut(), business, admins).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
         let event = audit.event(
             action,
             target(&after),
             Some(json!({ "status": before.status })),
-            Some(json!({ "status": after.status })),
+            Some(json!({ "status": after.status, "ended": ended })),
         );
         self.commit(tx, vec![event]).await?;
         Ok(after)
@@ -252,8 +271,23 @@ impl Gatehouse {
         business: BusinessId,
         id: UserId,
     ) -> Result<User> {
-        let now = self.now();
         let mut tx = self.store.begin().await?;
+        let actor = Actor::system();
+        let audit = Audit::new(self.now(), Some(business), &actor, ctx);
+        let (after, event) = self.activate_in(tx.as_mut(), business, id, &audit).await?;
+        self.commit(tx, vec![event]).await?;
+        Ok(after)
+    }
+
+    /// [`Gatehouse::activate_user`] inside a transaction: the user and the event to commit.
+    pub(crate) async fn activate_in(
+        &self,
+        tx: &mut dyn StoreTx,
+        business: BusinessId,
+        id: UserId,
+        audit: &Audit<'_>,
+    ) -> Result<(User, AuditEvent)> {
+        let now = self.now();
         let before = tx
             .get_user(business, id)
             .await?
@@ -269,16 +303,13 @@ impl Gatehouse {
             ..before.clone()
         };
         tx.update_user(&after, before.version).await?;
-        let actor = Actor::system();
-        let audit = Audit::new(now, Some(business), &actor, ctx);
         let event = audit.event(
             "user.activated",
             target(&after),
             Some(json!({ "status": before.status })),
             Some(json!({ "status": after.status })),
         );
-        self.commit(tx, vec![event]).await?;
-        Ok(after)
+        Ok((after, event))
     }
 
     /// Records whether the user has a confirmed second factor (set by MFA enrolment and
@@ -290,8 +321,26 @@ impl Gatehouse {
         id: UserId,
         enrolled: bool,
     ) -> Result<User> {
-        let now = self.now();
         let mut tx = self.store.begin().await?;
+        let actor = Actor::system();
+        let audit = Audit::new(self.now(), Some(business), &actor, ctx);
+        let (after, event) = self
+            .set_mfa_enrolled_in(tx.as_mut(), business, id, enrolled, &audit)
+            .await?;
+        self.commit(tx, vec![event]).await?;
+        Ok(after)
+    }
+
+    /// [`Gatehouse::set_mfa_enrolled`] inside a transaction.
+    pub(crate) async fn set_mfa_enrolled_in(
+        &self,
+        tx: &mut dyn StoreTx,
+        business: BusinessId,
+        id: UserId,
+        enrolled: bool,
+        audit: &Audit<'_>,
+    ) -> Result<(User, AuditEvent)> {
+        let now = self.now();
         let before = tx
             .get_user(business, id)
             .await?
@@ -303,8 +352,6 @@ impl Gatehouse {
             ..before.clone()
         };
         tx.update_user(&after, before.version).await?;
-        let actor = Actor::system();
-        let audit = Audit::new(now, Some(business), &actor, ctx);
         let action = if enrolled {
             "user.mfa_enrolled"
         } else {
@@ -316,8 +363,7 @@ impl Gatehouse {
             Some(json!({ "mfa_enrolled": before.mfa_enrolled })),
             Some(json!({ "mfa_enrolled": enrolled })),
         );
-        self.commit(tx, vec![event]).await?;
-        Ok(after)
+        Ok((after, event))
     }
 
     /// Several users by id, in that order; ids of other businesses are left out.

@@ -502,7 +502,11 @@ async fn run_case(
                 prop_assert!(
                     matches!(
                         e.code(),
-                        "would_escalate" | "group_name_taken" | "empty_tenant_set"
+                        "would_escalate"
+                            | "group_name_taken"
+                            | "empty_tenant_set"
+                            // demoting the business's last administrator is refused too
+                            | "last_administrator"
                     ),
                     "unexpected refusal {e:?} for {request:?}"
                 );

@@ -1,0 +1,84 @@
+//! The mail port: what Gatehouse tells users by email. The `gatehouse-mail` crate renders
+//! and delivers (SMTP, or an outbox folder); tests receive over real SMTP.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::error::Result;
+use crate::types::Email;
+
+/// One message to one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub to: Email,
+    /// The business the account belongs to, by name (for the subject and greeting).
+    pub business: String,
+    pub message: MailMessage,
+}
+
+/// What the mail says. Links carry single-use secrets: never log them except where the
+/// operator asked for it (the outbox of a deployment without SMTP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailMessage {
+    Invitation {
+        link: String,
+        expires_at: OffsetDateTime,
+    },
+    PasswordReset {
+        link: String,
+        expires_at: OffsetDateTime,
+        by_admin: bool,
+    },
+    PasswordChanged,
+    MfaEnrolled,
+    MfaReset,
+    RecoveryCodeUsed {
+        remaining: i64,
+    },
+}
+
+impl MailMessage {
+    /// A stable name for logs and templates.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MailMessage::Invitation { .. } => "invitation",
+            MailMessage::PasswordReset { .. } => "password_reset",
+            MailMessage::PasswordChanged => "password_changed",
+            MailMessage::MfaEnrolled => "mfa_enrolled",
+            MailMessage::MfaReset => "mfa_reset",
+            MailMessage::RecoveryCodeUsed { .. } => "recovery_code_used",
+        }
+    }
+
+    /// The single-use link the message carries, if any.
+    pub fn link(&self) -> Option<&str> {
+        match self {
+            MailMessage::Invitation { link, .. } | MailMessage::PasswordReset { link, .. } => {
+                Some(link)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Delivers mail.
+#[async_trait]
+pub trait Mailer: Send + Sync + std::fmt::Debug {
+    async fn send(&self, mail: &Mail) -> Result<()>;
+}
+
+/// Drops mail, noting only that it would have been sent (the link is not logged). For
+/// embedding Gatehouse without a mailer; the binary always configures one.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DiscardMailer;
+
+#[async_trait]
+impl Mailer for DiscardMailer {
+    async fn send(&self, mail: &Mail) -> Result<()> {
+        tracing::info!(
+            kind = mail.message.kind(),
+            "no mailer configured; mail dropped"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! What administrators do to an account besides editing it: reset its second factor or its
+//! password, unlock it. And the rule they all keep: the business never loses its last
+//! active administrator (a user holding `users.manage` and `groups.manage`).
+
+use serde_json::json;
+
+use crate::Gatehouse;
+use crate::audit::RequestContext;
+use crate::error::{Error, Result};
+use crate::ids::{BusinessId, UserId};
+use crate::mail::MailMessage;
+use crate::model::{User, UserStatus};
+use crate::principal::{BusinessAccess, UsersManage};
+use crate::services::Audit;
+use crate::store::StoreTx;
+
+/// Fails if a change took the business from having an active administrator (`before`
+/// of them) to having none. Run inside the change's transaction, on its would-be state.
+pub(crate) async fn ensure_admin_remains(
+    tx: &mut dyn StoreTx,
+    business: BusinessId,
+    before: i64,
+) -> Result<()> {
+    if before > 0 && tx.count_active_admins(business, None).await? == 0 {
+        return Err(Error::LastAdministrator);
+    }
+    Ok(())
+}
+
+/// Fails if `user` is the business's only active administrator: resetting their
+/// credentials would leave nobody able to administer it.
+async fn ensure_not_sole_admin(
+    tx: &mut dyn StoreTx,
+    business: BusinessId,
+    user: UserId,
+) -> Result<()> {
+    let all = tx.count_active_admins(business, None).await?;
+    if all > 0 && tx.count_active_admins(business, Some(user)).await? == 0 {
+        return Err(Error::LastAdministrator);
+    }
+    Ok(())
+}
+
+impl Gatehouse {
+    /// Clears the user's TOTP and recovery codes and ends their sessions; they enrol again
+    /// at their next sign-in if the policy requires it. The user is mailed.
+    pub async fn reset_user_mfa(
+        &self,
+        access: &BusinessAccess<UsersManage>,
+        ctx: &RequestContext,
+        id: UserId,
+    ) -> Result<User> {
+        let business = access.business_id();
+        let mut tx = self.store.begin().await?;
+        let user = tx
+            .get_user(business, id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        ensure_not_sole_admin(tx.as_mut(), business, id).await?;
+        tx.set_totp(id, None, None).await?;
+        tx.replace_recovery_codes(id, &[], self.now()).await?;
+        let ended = tx.delete_user_sessions(business, id, None).await?;
+        let audit = Audit::new(self.now(), Some(business), access.actor(), ctx);
+        let (after, mut events) = self
+            .mark_mfa_enrolled(tx.as_mut(), &user, false, &audit)
+            .await?;
+        for e in &mut events {
+            e.after = Some(json!({ "mfa_enrolled": false, "sessions_ended": ended }));
+        }
+        self.commit(tx, events).await?;
+        self.mail_user(&after, MailMessage::MfaReset).await;
+        Ok(after)
+    }
+
+    /// Mails the user a reset link (the administrator never sees it), clears the current
+    /// password and ends the user's sessions.
+    pub async fn reset_user_password(
+        &self,
+        access: &BusinessAccess<UsersManage>,
+        ctx: &RequestContext,
+        id: UserId,
+    ) -> Result<User> {
+        let business_id = access.business_id();
+        let mut tx = self.store.begin().await?;
+        let user = tx
+            .get_user(business_id, id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        if !matches!(user.status, UserStatus::Active | UserStatus::Locked) {
+            return Err(Error::UserStatusUnchanged(user.status.as_str()));
+        }
+        ensure_not_sole_admin(tx.as_mut(), business_id, id).await?;
+        let business = tx
+            .get_business(business_id)
+            .await?
+            .ok_or(Error::BusinessNotFound)?;
+        tx.set_password_hash(id, None).await?;
+        let ended = tx.delete_user_sessions(business_id, id, None).await?;
+        let audit = Audit::new(self.now(), Some(business_id), access.actor(), ctx);
+        let (mail, mut event) = self
+            .reset_link_in(tx.as_mut(), &business, &user, true, &audit)
+            .await?;
+        if let Some(after) = event.after.as_mut() {
+            after["sessions_ended"] = json!(ended);
+        }
+        self.commit(tx, vec![event]).await?;
+        self.send_mail(mail);
+        Ok(user)
+    }
+
+    /// Lifts a lock from failed sign-ins before it runs out.
+    pub async fn unlock_user(
+        &self,
+        access: &BusinessAccess<UsersManage>,
+        ctx: &RequestContext,
+        id: UserId,
+    ) -> Result<User> {
+        let user = self
+            .store
+            .get_user(access.business_id(), id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        self.unlock(ctx, access.actor(), &user, "unlocked by an administrator")
+            .await?
+            .ok_or(Error::UserStatusUnchanged("unlocked"))
+    }
+}

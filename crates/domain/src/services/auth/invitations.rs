@@ -1,0 +1,212 @@
+//! Invitations: a pending user gets a single-use link; accepting it sets their password and
+//! makes them active (then MFA enrolment, when the policy requires it). Administrators
+//! resend (the old link dies) and revoke.
+
+use serde_json::json;
+
+use super::{NewSession, unusable};
+use crate::Gatehouse;
+use crate::audit::{AuditEvent, RequestContext};
+use crate::auth::model::TokenState;
+use crate::auth::{AuthToken, SecretToken, TokenKind};
+use crate::error::{Error, Result};
+use crate::ids::UserId;
+use crate::mail::{Mail, MailMessage};
+use crate::model::{Business, User, UserStatus};
+use crate::principal::{Actor, BusinessAccess, UsersManage};
+use crate::services::{Audit, user_target};
+use crate::store::StoreTx;
+
+/// What an invitation link leads to, for its page.
+#[derive(Debug)]
+pub struct InvitationView {
+    pub state: TokenState,
+    pub business: Option<Business>,
+    pub user: Option<User>,
+}
+
+impl Gatehouse {
+    /// Issues a new invitation for `user` in `tx` (voiding any earlier one): the mail to
+    /// send once committed, and the audit event.
+    pub(crate) async fn invite_in(
+        &self,
+        tx: &mut dyn StoreTx,
+        user: &User,
+        audit: &Audit<'_>,
+    ) -> Result<(Mail, AuditEvent)> {
+        let now = self.now();
+        let business = tx
+            .get_business(user.business_id)
+            .await?
+            .ok_or(Error::BusinessNotFound)?;
+        let voided = tx
+            .revoke_auth_tokens(Some(user.id), TokenKind::Invitation, now)
+            .await?;
+        let token = self.new_token()?;
+        let expires_at = now + self.auth.config.invitation_ttl;
+        tx.insert_auth_token(&AuthToken {
+            hash: token.hash(),
+            kind: TokenKind::Invitation,
+            business_id: Some(user.business_id),
+            user_id: Some(user.id),
+            created_at: now,
+            expires_at,
+            used_at: None,
+            revoked_at: None,
+        })
+        .await?;
+        let link = self.link(&format!(
+            "/b/{}/invitation/{}",
+            business.slug,
+            token.encode()
+        ));
+        let mail = Mail {
+            to: user.email.clone(),
+            business: business.name.to_string(),
+            message: MailMessage::Invitation { link, expires_at },
+        };
+        let event = audit.event(
+            "user.invitation_sent",
+            user_target(user),
+            None,
+            Some(json!({ "expires_at": expires_at.unix_timestamp(), "voided_earlier": voided })),
+        );
+        Ok((mail, event))
+    }
+
+    /// Sends a pending user a new invitation; the previous link stops working.
+    pub async fn resend_invitation(
+        &self,
+        access: &BusinessAccess<UsersManage>,
+        ctx: &RequestContext,
+        id: UserId,
+    ) -> Result<User> {
+        let mut tx = self.store.begin().await?;
+        let user = tx
+            .get_user(access.business_id(), id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        if user.status != UserStatus::Pending {
+            return Err(Error::UserNotPending);
+        }
+        let audit = Audit::new(self.now(), Some(user.business_id), access.actor(), ctx);
+        let (mail, event) = self.invite_in(tx.as_mut(), &user, &audit).await?;
+        self.commit(tx, vec![event]).await?;
+        self.send_mail(mail);
+        Ok(user)
+    }
+
+    /// Voids a pending user's invitation link. The user stays pending (deactivate them, or
+    /// resend, as fits).
+    pub async fn revoke_invitation(
+        &self,
+        access: &BusinessAccess<UsersManage>,
+        ctx: &RequestContext,
+        id: UserId,
+    ) -> Result<()> {
+        let now = self.now();
+        let mut tx = self.store.begin().await?;
+        let user = tx
+            .get_user(access.business_id(), id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        let revoked = tx
+            .revoke_auth_tokens(Some(id), TokenKind::Invitation, now)
+            .await?;
+        if revoked == 0 {
+            return Err(Error::InvitationNotFound);
+        }
+        let audit = Audit::new(now, Some(user.business_id), access.actor(), ctx);
+        let event = audit.event("user.invitation_revoked", user_target(&user), None, None);
+        self.commit(tx, vec![event]).await
+    }
+
+    /// A token of `kind` as presented, with its state (read only).
+    pub(crate) async fn look_up_token(
+        &self,
+        raw: &str,
+        kind: TokenKind,
+    ) -> Result<(TokenState, Option<AuthToken>)> {
+        let Some(token) = SecretToken::parse(raw) else {
+            return Ok((TokenState::Unknown, None));
+        };
+        match self.store.get_auth_token(&token.hash()).await? {
+            Some(t) if t.kind == kind => Ok((t.state(self.now()), Some(t))),
+            _ => Ok((TokenState::Unknown, None)),
+        }
+    }
+
+    /// What an invitation link leads to. Changes nothing (a GET).
+    pub async fn invitation_view(&self, raw: &str) -> Result<InvitationView> {
+        let (state, token) = self.look_up_token(raw, TokenKind::Invitation).await?;
+        let (business, user) = match token.and_then(|t| t.business_id.zip(t.user_id)) {
+            Some((b, u)) => (
+                self.store.get_business(b).await?,
+                self.store.get_user(b, u).await?,
+            ),
+            None => (None, None),
+        };
+        Ok(InvitationView {
+            state,
+            business,
+            user,
+        })
+    }
+
+    /// Accepts an invitation: sets the password, activates the user and signs them in
+    /// (into enrolment, when the MFA policy requires it now).
+    pub async fn accept_invitation(
+        &self,
+        ctx: &RequestContext,
+        raw: &str,
+        password: &str,
+    ) -> Result<NewSession> {
+        let view = self.invitation_view(raw).await?;
+        let (Some(business), Some(user)) = (view.business, view.user) else {
+            return Err(unusable(TokenState::Unknown));
+        };
+        if view.state != TokenState::Usable {
+            return Err(unusable(view.state));
+        }
+        self.auth.config.password.check(
+            password,
+            user.email.local_part(),
+            business.name.as_str(),
+        )?;
+        let hash = self.hash_password(password).await?;
+        let now = self.now();
+        let token = SecretToken::parse(raw).ok_or(unusable(TokenState::Unknown))?;
+        let mut tx = self.store.begin().await?;
+        if tx
+            .consume_auth_token(&token.hash(), TokenKind::Invitation, now)
+            .await?
+            .is_none()
+        {
+            return Err(unusable(TokenState::Used));
+        }
+        tx.set_password_hash(user.id, Some(&hash)).await?;
+        let actor = Actor::system();
+        let audit = Audit::new(now, Some(business.id), &actor, ctx);
+        let (user, activated) = self
+            .activate_in(tx.as_mut(), business.id, user.id, &audit)
+            .await?;
+        let accepted = audit.event("user.invitation_accepted", user_target(&user), None, None);
+        self.commit(tx, vec![accepted, activated]).await?;
+        // The stage needs the committed state: a pending user holds nothing.
+        let stage = self.stage_after_password(&user, now).await?;
+        let mut tx = self.store.begin().await?;
+        let opened = self
+            .start_session(tx.as_mut(), ctx, &user, stage, None)
+            .await?;
+        let actor = super::sessions::self_actor(&user);
+        let audit = Audit::new(now, Some(business.id), &actor, ctx);
+        let event = audit.event(
+            "auth.signed_in",
+            user_target(&user),
+            None,
+            Some(json!({ "stage": stage.as_str(), "session_id": opened.session.id })),
+        );
+        self.commit(tx, vec![event]).await?;
+        Ok(opened)
+    }
+}

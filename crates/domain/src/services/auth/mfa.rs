@@ -1,0 +1,277 @@
+//! The second factor: TOTP enrolment (a QR code and key shown, confirmed by a valid code),
+//! the MFA step of sign-in (a TOTP code or a recovery code), recovery codes.
+
+use data_encoding::BASE32_NOPAD;
+use serde_json::json;
+
+use super::NewSession;
+use super::limits::Limited;
+use super::sessions::self_actor;
+use crate::Gatehouse;
+use crate::audit::RequestContext;
+use crate::auth::entropy::random;
+use crate::auth::password::normalise_code;
+use crate::auth::{Session, SessionStage, TokenHash, totp};
+use crate::error::{Error, Result};
+use crate::mail::{Mail, MailMessage};
+use crate::model::User;
+use crate::services::{Audit, user_target};
+use crate::store::StoreTx;
+
+/// How many recovery codes a user gets.
+pub const RECOVERY_CODES: usize = 10;
+
+/// An enrolment in progress: what the page shows, and the secret sealed for the
+/// confirmation form (bound to the session, so nothing is stored until confirmed).
+#[derive(Debug)]
+pub struct Enrolment {
+    pub secret_base32: String,
+    pub otpauth_uri: String,
+    pub sealed: String,
+}
+
+fn enrolment_context(session: &Session) -> Vec<u8> {
+    format!("enrolment:{}", session.id).into_bytes()
+}
+
+fn secret_context(user: &User) -> Vec<u8> {
+    format!("totp:{}", user.id).into_bytes()
+}
+
+impl Gatehouse {
+    /// Starts an enrolment (a full session, or one that must enrol). Changes nothing.
+    pub async fn begin_mfa_enrolment(&self, session: &Session) -> Result<Enrolment> {
+        if session.stage == SessionStage::Mfa {
+            return Err(Error::Unauthenticated);
+        }
+        let user = self.session_user(session).await?;
+        let business = self
+            .store
+            .get_business(user.business_id)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        let secret = random::<{ totp::SECRET_BYTES }>(self.auth.entropy.as_ref())?;
+        let sealed = self.auth.cipher.seal(
+            self.auth.entropy.as_ref(),
+            &secret,
+            &enrolment_context(session),
+        )?;
+        Ok(Enrolment {
+            secret_base32: totp::secret_base32(&secret),
+            otpauth_uri: totp::otpauth_uri(
+                &format!("Gatehouse {}", business.name),
+                user.email.as_str(),
+                &secret,
+            ),
+            sealed,
+        })
+    }
+
+    /// Confirms an enrolment with a code from the app. Returns the recovery codes (shown
+    /// once) and, when the session had to enrol, the full session that replaces it.
+    pub async fn confirm_mfa_enrolment(
+        &self,
+        ctx: &RequestContext,
+        session: &Session,
+        sealed: &str,
+        code: &str,
+    ) -> Result<(Vec<String>, Option<NewSession>)> {
+        if session.stage == SessionStage::Mfa {
+            return Err(Error::Unauthenticated);
+        }
+        let now = self.now();
+        let user = self.session_user(session).await?;
+        let secret = self
+            .auth
+            .cipher
+            .open(sealed, &enrolment_context(session))
+            .map_err(|_| {
+                Error::invalid(
+                    "invalid_enrolment",
+                    "enrolment",
+                    "start the enrolment again",
+                )
+            })?;
+        let step = totp::accepted_step(&secret, &normalise_code(code), now, None)
+            .ok_or(Error::MfaCodeInvalid)?;
+        let stored =
+            self.auth
+                .cipher
+                .seal(self.auth.entropy.as_ref(), &secret, &secret_context(&user))?;
+        let mut tx = self.store.begin().await?;
+        tx.set_totp(user.id, Some(&stored), Some(step)).await?;
+        let codes = self.new_recovery_codes(tx.as_mut(), &user).await?;
+        let actor = self_actor(&user);
+        let audit = Audit::new(now, Some(user.business_id), &actor, ctx);
+        let (after, mut events) = self
+            .mark_mfa_enrolled(tx.as_mut(), &user, true, &audit)
+            .await?;
+        let replaced = if session.stage == SessionStage::Enrol {
+            Some(
+                self.start_session(tx.as_mut(), ctx, &after, SessionStage::Full, Some(session))
+                    .await?,
+            )
+        } else {
+            None
+        };
+        events.push(audit.event(
+            "auth.recovery_codes_issued",
+            user_target(&after),
+            None,
+            Some(json!({ "count": codes.len() })),
+        ));
+        self.commit(tx, events).await?;
+        self.mail_user(&after, MailMessage::MfaEnrolled).await;
+        Ok((codes, replaced))
+    }
+
+    /// The MFA step of sign-in: a TOTP code, or a recovery code. Failures count towards
+    /// the account's lock like wrong passwords.
+    pub async fn verify_mfa(
+        &self,
+        ctx: &RequestContext,
+        session: &Session,
+        code: &str,
+    ) -> Result<NewSession> {
+        self.check_rate(ctx, Limited::Mfa).await?;
+        if session.stage != SessionStage::Mfa {
+            return Err(Error::Unauthenticated);
+        }
+        let now = self.now();
+        let user = self.session_user(session).await?;
+        let threshold = i64::from(self.auth.config.lockout.threshold);
+        let Some(count) = self
+            .store
+            .reserve_sign_in_attempt(user.id, now, threshold)
+            .await?
+        else {
+            return Err(Error::MfaCodeInvalid);
+        };
+        let code = normalise_code(code);
+        let actor = self_actor(&user);
+        let audit = Audit::new(now, Some(user.business_id), &actor, ctx);
+        let mut tx = self.store.begin().await?;
+        let creds = tx.get_credentials(user.id).await?.unwrap_or_default();
+        let accepted = if code.len() == totp::DIGITS as usize {
+            let step = match &creds.totp_secret {
+                Some(sealed) => {
+                    let secret = self.auth.cipher.open(sealed, &secret_context(&user))?;
+                    totp::accepted_step(&secret, &code, now, creds.totp_last_step)
+                }
+                None => None,
+            };
+            match step {
+                // Atomic: of two requests with the same code, one wins.
+                Some(step) if tx.use_totp_step(user.id, step).await? => Some(audit.event(
+                    "auth.mfa_verified",
+                    user_target(&user),
+                    None,
+                    Some(json!({ "method": "totp" })),
+                )),
+                _ => None,
+            }
+        } else if tx
+            .use_recovery_code(user.id, &TokenHash::of(code.as_bytes()))
+            .await?
+        {
+            let remaining = tx.count_recovery_codes(user.id).await?;
+            Some(audit.event(
+                "auth.recovery_code_used",
+                user_target(&user),
+                None,
+                Some(json!({ "remaining": remaining })),
+            ))
+        } else {
+            None
+        };
+        let Some(event) = accepted else {
+            drop(tx);
+            self.record_failure(ctx, &user, count, "wrong_mfa_code")
+                .await?;
+            return Err(Error::MfaCodeInvalid);
+        };
+        let recovery = event.action == "auth.recovery_code_used";
+        let remaining = event.after.as_ref().and_then(|a| a["remaining"].as_i64());
+        let opened = self
+            .start_session(tx.as_mut(), ctx, &user, SessionStage::Full, Some(session))
+            .await?;
+        self.commit(tx, vec![event]).await?;
+        if recovery {
+            let message = MailMessage::RecoveryCodeUsed {
+                remaining: remaining.unwrap_or(0),
+            };
+            self.mail_user(&user, message).await;
+        }
+        Ok(opened)
+    }
+
+    /// New recovery codes for a signed-in user with MFA; the old ones stop working.
+    pub async fn regenerate_recovery_codes(
+        &self,
+        ctx: &RequestContext,
+        session: &Session,
+    ) -> Result<Vec<String>> {
+        let user = self.session_user(session).await?;
+        if session.stage != SessionStage::Full {
+            return Err(Error::Unauthenticated);
+        }
+        if !user.mfa_enrolled {
+            return Err(Error::MfaNotEnrolled);
+        }
+        let mut tx = self.store.begin().await?;
+        let codes = self.new_recovery_codes(tx.as_mut(), &user).await?;
+        let actor = self_actor(&user);
+        let audit = Audit::new(self.now(), Some(user.business_id), &actor, ctx);
+        let event = audit.event(
+            "auth.recovery_codes_issued",
+            user_target(&user),
+            None,
+            Some(json!({ "count": codes.len() })),
+        );
+        self.commit(tx, vec![event]).await?;
+        Ok(codes)
+    }
+
+    /// Replaces the user's recovery codes with fresh ones: 80 random bits each, written
+    /// `XXXX-XXXX-XXXX-XXXX`, stored as SHA-256 (their entropy makes a slow hash needless).
+    async fn new_recovery_codes(&self, tx: &mut dyn StoreTx, user: &User) -> Result<Vec<String>> {
+        let mut codes = Vec::with_capacity(RECOVERY_CODES);
+        let mut hashes = Vec::with_capacity(RECOVERY_CODES);
+        for _ in 0..RECOVERY_CODES {
+            let raw = BASE32_NOPAD.encode(&random::<10>(self.auth.entropy.as_ref())?);
+            hashes.push(TokenHash::of(raw.as_bytes()));
+            let groups: Vec<&str> = (0..4).filter_map(|i| raw.get(i * 4..i * 4 + 4)).collect();
+            codes.push(groups.join("-"));
+        }
+        tx.replace_recovery_codes(user.id, &hashes, self.now())
+            .await?;
+        Ok(codes)
+    }
+
+    /// Sets the user's MFA flag in `tx` and the audit event saying so.
+    pub(crate) async fn mark_mfa_enrolled(
+        &self,
+        tx: &mut dyn StoreTx,
+        user: &User,
+        enrolled: bool,
+        audit: &Audit<'_>,
+    ) -> Result<(User, Vec<crate::audit::AuditEvent>)> {
+        let (after, event) = self
+            .set_mfa_enrolled_in(tx, user.business_id, user.id, enrolled, audit)
+            .await?;
+        Ok((after, vec![event]))
+    }
+
+    /// Mails the user about their own account (in the background).
+    pub(crate) async fn mail_user(&self, user: &User, message: MailMessage) {
+        let business = match self.store.get_business(user.business_id).await {
+            Ok(Some(b)) => b.name.to_string(),
+            _ => String::new(),
+        };
+        self.send_mail(Mail {
+            to: user.email.clone(),
+            business,
+            message,
+        });
+    }
+}

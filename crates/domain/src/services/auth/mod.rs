@@ -1,0 +1,252 @@
+//! Accounts and authentication: sign-in with lockout and rate limits, sessions, the second
+//! factor, passwords and their reset, invitations, administrators' actions on accounts and
+//! the first-start setup. Each flow is one file; what they share is here.
+
+mod admin;
+pub(crate) use admin::ensure_admin_remains;
+mod invitations;
+mod limits;
+mod mfa;
+mod passwords;
+mod sessions;
+mod setup;
+mod sign_in;
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+pub use invitations::InvitationView;
+pub use mfa::{Enrolment, RECOVERY_CODES};
+pub use setup::SetupForm;
+
+use super::Gatehouse;
+use crate::auth::entropy::random;
+use crate::auth::{
+    AuthConfig, Entropy, OsEntropy, PasswordHasher, SecretCipher, SecretToken, Session,
+    SessionStage,
+};
+use crate::catalog::PermissionScope;
+use crate::error::{Error, Result};
+use crate::ids::{SessionId, UserId};
+use crate::mail::{DiscardMailer, Mail, Mailer};
+use crate::model::{MfaPolicy, User};
+use crate::store::StoreTx;
+use crate::types::Environment;
+
+/// How authentication is set up by the binary (or a test).
+#[derive(Debug)]
+pub struct AuthSetup {
+    pub config: AuthConfig,
+    pub cipher: SecretCipher,
+    pub entropy: Arc<dyn Entropy>,
+    pub mailer: Arc<dyn Mailer>,
+}
+
+#[derive(Debug)]
+pub(crate) struct AuthRuntime {
+    config: AuthConfig,
+    hasher: PasswordHasher,
+    cipher: SecretCipher,
+    entropy: Arc<dyn Entropy>,
+    mailer: Arc<dyn Mailer>,
+}
+
+impl AuthRuntime {
+    /// Defaults with a key that lives as long as the process and no mail: for a core built
+    /// without [`Gatehouse::with_auth`].
+    pub(crate) fn ephemeral() -> Self {
+        let config = AuthConfig::default();
+        let key = random::<32>(&OsEntropy).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "no randomness for the ephemeral TOTP key");
+            [0; 32]
+        });
+        let hasher = PasswordHasher::new(config.argon2, config.hash_concurrency)
+            .unwrap_or_else(|_| PasswordHasher::owasp(config.hash_concurrency));
+        Self {
+            hasher,
+            cipher: SecretCipher::new((1, key), &[]),
+            entropy: Arc::new(OsEntropy),
+            mailer: Arc::new(DiscardMailer),
+            config,
+        }
+    }
+}
+
+/// A session just opened: the token goes into the cookie, once.
+#[derive(Debug)]
+pub struct NewSession {
+    pub token: SecretToken,
+    pub session: Session,
+}
+
+impl Gatehouse {
+    /// Sets authentication up: settings, TOTP keys, randomness and the mailer.
+    pub fn with_auth(mut self, setup: AuthSetup) -> Result<Self> {
+        let hasher = PasswordHasher::new(setup.config.argon2, setup.config.hash_concurrency)?;
+        self.auth = Arc::new(AuthRuntime {
+            config: setup.config,
+            hasher,
+            cipher: setup.cipher,
+            entropy: setup.entropy,
+            mailer: setup.mailer,
+        });
+        Ok(self)
+    }
+
+    pub fn auth_config(&self) -> &AuthConfig {
+        &self.auth.config
+    }
+
+    /// The password hasher (the benchmark compares sign-in against it).
+    pub fn password_hasher(&self) -> &PasswordHasher {
+        &self.auth.hasher
+    }
+
+    /// Sends mail in the background: a slow or failing mail server neither delays the
+    /// answer nor changes it (which would tell whether an account exists).
+    pub(crate) fn send_mail(&self, mail: Mail) {
+        let mailer = self.auth.mailer.clone();
+        tokio::spawn(async move {
+            if let Err(e) = mailer.send(&mail).await {
+                tracing::error!(kind = mail.message.kind(), error = %e, "mail not delivered");
+            }
+        });
+    }
+
+    /// An absolute link to `path` (which starts with `/`).
+    pub(crate) fn link(&self, path: &str) -> String {
+        format!(
+            "{}{path}",
+            self.auth.config.public_url.trim_end_matches('/')
+        )
+    }
+
+    pub(crate) fn new_token(&self) -> Result<SecretToken> {
+        SecretToken::generate(self.auth.entropy.as_ref())
+    }
+
+    pub(crate) async fn hash_password(&self, password: &str) -> Result<String> {
+        let salt = random::<16>(self.auth.entropy.as_ref())?;
+        self.auth.hasher.hash(password, salt).await
+    }
+
+    /// Opens a session in `tx` (replacing `replace`, the half-signed-in session being
+    /// completed). A full session clears the failure count; a half one does not, so a
+    /// correct password cannot buy more guesses at the second factor.
+    pub(crate) async fn start_session(
+        &self,
+        tx: &mut dyn StoreTx,
+        ctx: &crate::audit::RequestContext,
+        user: &User,
+        stage: SessionStage,
+        replace: Option<&Session>,
+    ) -> Result<NewSession> {
+        let now = self.now();
+        if let Some(old) = replace {
+            tx.delete_session_by_hash(&old.token_hash).await?;
+        }
+        if stage == SessionStage::Full {
+            tx.reset_sign_in_failures(user.id).await?;
+        }
+        let token = self.new_token()?;
+        let cfg = &self.auth.config;
+        // A half-signed-in session only has to last the second step.
+        let lifetime = match stage {
+            SessionStage::Full => cfg.session_absolute,
+            SessionStage::Mfa | SessionStage::Enrol => cfg.session_absolute.min(cfg.session_idle),
+        };
+        let session = Session {
+            id: SessionId::new(now),
+            token_hash: token.hash(),
+            business_id: user.business_id,
+            user_id: user.id,
+            stage,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + lifetime,
+            client_ip: ctx.client_ip.clone(),
+            user_agent: ctx.user_agent.clone(),
+        };
+        tx.insert_session(&session).await?;
+        Ok(NewSession { token, session })
+    }
+
+    /// Where a user goes after their password: the second factor if enrolled, enrolment
+    /// if the MFA policy requires it and the grace period is over, otherwise in.
+    pub(crate) async fn stage_after_password(
+        &self,
+        user: &User,
+        now: OffsetDateTime,
+    ) -> Result<SessionStage> {
+        if user.mfa_enrolled {
+            return Ok(SessionStage::Mfa);
+        }
+        let snapshot = self
+            .engine
+            .snapshot_or_load(self.store.as_ref(), user.business_id)
+            .await?;
+        let settings = snapshot.settings();
+        let required = match settings.mfa_policy {
+            MfaPolicy::Off => false,
+            MfaPolicy::All => true,
+            MfaPolicy::LiveAccess => self.holds_any_live(&snapshot, user.id, now),
+        };
+        if !required {
+            return Ok(SessionStage::Full);
+        }
+        let from = user
+            .activated_at
+            .unwrap_or(user.created_at)
+            .max(settings.mfa_policy_changed_at);
+        let grace = time::Duration::days(i64::from(settings.mfa_grace_days));
+        Ok(if now >= from + grace {
+            SessionStage::Enrol
+        } else {
+            SessionStage::Full
+        })
+    }
+
+    /// Whether the user holds any environment permission in Live, in any tenant, MFA aside.
+    fn holds_any_live(
+        &self,
+        snapshot: &crate::authz::Snapshot,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> bool {
+        let perms = self.engine.permissions();
+        let live: Vec<&str> = self
+            .catalog
+            .iter()
+            .filter(|d| d.scope == PermissionScope::Environment)
+            .map(|d| d.key.as_str())
+            .collect();
+        snapshot.tenants().iter().any(|tenant| {
+            live.iter().any(|permission| {
+                let q = crate::authz::CheckQuery {
+                    user,
+                    permission,
+                    tenant: Some(*tenant),
+                    environment: Some(Environment::Live),
+                };
+                snapshot.check(perms, &q, now).is_ok_and(|d| {
+                    matches!(
+                        d.reason,
+                        crate::authz::Reason::Granted | crate::authz::Reason::MfaRequired
+                    )
+                })
+            })
+        })
+    }
+}
+
+/// The error for a token that cannot be used.
+pub(crate) fn unusable(state: crate::auth::model::TokenState) -> Error {
+    use crate::auth::model::TokenState;
+    Error::LinkUnusable(match state {
+        TokenState::Usable | TokenState::Unknown => "is not valid",
+        TokenState::Expired => "has expired",
+        TokenState::Used => "was already used",
+        TokenState::Revoked => "was revoked",
+    })
+}

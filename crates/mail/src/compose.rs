@@ -1,0 +1,144 @@
+//! What each message says, rendered from the templates in `templates/` into a subject, a
+//! plain-text body and an HTML body.
+
+use askama::Template;
+use gatehouse_domain::mail::{Mail, MailMessage};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc2822;
+
+/// A mail ready to send.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The words of one message, shared by both templates.
+struct View {
+    business: String,
+    subject: String,
+    lines: Vec<String>,
+    link: Option<(String, &'static str)>,
+    closing: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "mail.txt", escape = "none")]
+struct Text<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "mail.html")]
+struct Html<'a> {
+    v: &'a View,
+}
+
+fn when(t: OffsetDateTime) -> String {
+    t.format(&Rfc2822).unwrap_or_else(|_| t.to_string())
+}
+
+const NOT_YOU: &str = "If this was not you, tell your administrator at once.";
+
+fn view(mail: &Mail) -> View {
+    let b = mail.business.clone();
+    let (subject, lines, link, closing): (String, Vec<String>, Option<(String, &'static str)>, &'static str) =
+        match &mail.message {
+            MailMessage::Invitation { link, expires_at } => (
+                format!("You are invited to {b} on Gatehouse"),
+                vec![
+                    format!("You have been invited to join {b}."),
+                    format!("Open the link below to choose your password. It works once, until {}.", when(*expires_at)),
+                ],
+                Some((link.clone(), "Accept the invitation")),
+                "If you did not expect this invitation, ignore this mail.",
+            ),
+            MailMessage::PasswordReset { link, expires_at, by_admin } => (
+                format!("Reset your {b} password"),
+                vec![
+                    if *by_admin {
+                        "An administrator reset your password; your sessions have ended.".to_owned()
+                    } else {
+                        "Someone (hopefully you) asked to reset your password.".to_owned()
+                    },
+                    format!("Open the link below to choose a new one. It works once, until {}.", when(*expires_at)),
+                ],
+                Some((link.clone(), "Choose a new password")),
+                "If you did not ask for this, ignore this mail: your password stays as it is.",
+            ),
+            MailMessage::PasswordChanged => (
+                format!("Your {b} password was changed"),
+                vec!["Your password was just changed.".to_owned()],
+                None,
+                NOT_YOU,
+            ),
+            MailMessage::MfaEnrolled => (
+                format!("Two-step verification is on for {b}"),
+                vec!["An authenticator app was just set up for your account.".to_owned()],
+                None,
+                NOT_YOU,
+            ),
+            MailMessage::MfaReset => (
+                format!("Two-step verification was reset for {b}"),
+                vec![
+                    "An administrator removed your authenticator app and recovery codes; your sessions have ended.".to_owned(),
+                    "You will be asked to set up a new one when you next sign in.".to_owned(),
+                ],
+                None,
+                NOT_YOU,
+            ),
+            MailMessage::RecoveryCodeUsed { remaining } => (
+                format!("A recovery code was used to sign in to {b}"),
+                vec![
+                    "Someone signed in to your account with one of your recovery codes.".to_owned(),
+                    format!("You have {remaining} unused codes left; you can make new ones on your account page."),
+                ],
+                None,
+                NOT_YOU,
+            ),
+        };
+    View {
+        business: b,
+        subject,
+        lines,
+        link,
+        closing,
+    }
+}
+
+/// Renders a mail.
+pub fn compose(mail: &Mail) -> Result<Composed, askama::Error> {
+    let v = view(mail);
+    Ok(Composed {
+        text: Text { v: &v }.render()?,
+        html: Html { v: &v }.render()?,
+        subject: v.subject,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatehouse_domain::types::Email;
+
+    #[test]
+    fn invitation_has_link_in_both_bodies_and_escapes_html() {
+        let mail = Mail {
+            to: Email::parse("dana@example.com").unwrap(),
+            business: "Acme <Corp>".to_owned(),
+            message: MailMessage::Invitation {
+                link: "https://gh.example/b/acme/invitation/abc".to_owned(),
+                expires_at: OffsetDateTime::UNIX_EPOCH,
+            },
+        };
+        let c = compose(&mail).unwrap();
+        assert!(c.subject.contains("Acme <Corp>"));
+        assert!(c.text.contains("https://gh.example/b/acme/invitation/abc"));
+        assert!(
+            c.html
+                .contains("href=\"https://gh.example/b/acme/invitation/abc\"")
+        );
+        assert!(c.html.contains("Acme &#60;Corp&#62;") || c.html.contains("Acme &lt;Corp&gt;"));
+    }
+}
