@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::hint::black_box;
 use std::time::Instant;
 
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use gatehouse_domain::authz::{
     AccessModelData, CheckQuery, GroupData, PermissionIndex, Snapshot, UserData,
 };
@@ -282,20 +282,17 @@ fn engine(c: &mut Criterion) {
         grants: Grants::default(),
         ..data.groups[7].clone()
     };
+    let regroup_ids = [regroup.id];
     group.bench_function("snapshot_update_one_group", |b| {
-        b.iter_batched(
-            || vec![regroup.id],
-            |ids| {
-                black_box(snap.patched(
-                    2,
-                    &perms,
-                    (&ids, std::slice::from_ref(&regroup)),
-                    &[],
-                    (&[], &[]),
-                ))
-            },
-            BatchSize::SmallInput,
-        )
+        b.iter(|| {
+            black_box(snap.patched(
+                2,
+                &perms,
+                (&regroup_ids, std::slice::from_ref(&regroup)),
+                &[],
+                (&[], &[]),
+            ))
+        })
     });
     group.finish();
     drop(snap);

@@ -78,22 +78,48 @@ struct UserEntry {
     active_since: i64,
 }
 
+/// A tenant set as a bitset over tenant indices: inline up to 256 tenants (no pointer to
+/// chase on the check path), shared on the heap beyond.
+#[derive(Debug, Clone)]
+enum TenantBits {
+    Inline([u64; 4]),
+    Heap(Arc<[u64]>),
+}
+
+impl TenantBits {
+    fn from_words(words: Vec<u64>) -> Self {
+        if words.len() <= 4 {
+            let mut inline = [0u64; 4];
+            inline[..words.len()].copy_from_slice(&words);
+            TenantBits::Inline(inline)
+        } else {
+            TenantBits::Heap(words.into())
+        }
+    }
+
+    fn contains(&self, tenant: u32) -> bool {
+        let words: &[u64] = match self {
+            TenantBits::Inline(w) => w,
+            TenantBits::Heap(w) => w,
+        };
+        words
+            .get((tenant / 64) as usize)
+            .is_some_and(|w| w & (1 << (tenant % 64)) != 0)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct GroupEntry {
+    pub(crate) masks: Masks,
+    all_tenants: bool,
+    tenants: TenantBits,
     pub(crate) id: GroupId,
     pub(crate) name: GroupName,
-    all_tenants: bool,
-    tenants: Box<[u64]>,
-    pub(crate) masks: Masks,
 }
 
 impl GroupEntry {
     fn covers(&self, tenant: u32) -> bool {
-        self.all_tenants
-            || self
-                .tenants
-                .get((tenant / 64) as usize)
-                .is_some_and(|w| w & (1 << (tenant % 64)) != 0)
+        self.all_tenants || self.tenants.contains(tenant)
     }
 
     fn mask(&self, env: Environment) -> u64 {
@@ -166,7 +192,7 @@ impl Snapshot {
 
     fn group_entry(&self, g: &GroupData, perms: &PermissionIndex) -> GroupEntry {
         let (all_tenants, tenants) = match &g.scope {
-            GroupScope::Business => (true, Box::default()),
+            GroupScope::Business => (true, TenantBits::Inline([0; 4])),
             GroupScope::Tenants(set) => {
                 let mut words = vec![0u64; self.tenants.len().div_ceil(64)];
                 for t in set {
@@ -174,7 +200,7 @@ impl Snapshot {
                         words[(i / 64) as usize] |= 1 << (i % 64);
                     }
                 }
-                (false, words.into_boxed_slice())
+                (false, TenantBits::from_words(words))
             }
         };
         GroupEntry {
