@@ -1,4 +1,7 @@
-//! Who is calling: the `Authorization: Bearer` credential becomes a [`Principal`].
+//! Who is calling: the `Authorization: Bearer` credential (operator token or API key), or
+//! the session cookie of a signed-in user, becomes a [`Principal`]. A cookie-authenticated
+//! request that changes state must also carry the session's CSRF token in `X-CSRF-Token`
+//! and come from Gatehouse's own origin.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -58,11 +61,13 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
+        let Some(header) = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or(gatehouse_domain::Error::Unauthenticated)?;
+        else {
+            return session_principal(parts, state).await;
+        };
         let token = header
             .strip_prefix("Bearer ")
             .or_else(|| header.strip_prefix("bearer "))
@@ -77,4 +82,31 @@ impl FromRequestParts<AppState> for Principal {
         }
         Ok(state.gatehouse.authenticate_api_key(token).await?)
     }
+}
+
+/// The principal of a fully signed-in session cookie. Half-signed-in sessions (second factor
+/// or enrolment pending) are unauthenticated here, as everywhere but their own pages.
+async fn session_principal(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let token = crate::browser::session_token(&parts.headers, state.config.cookie_secure)
+        .ok_or(gatehouse_domain::Error::Unauthenticated)?;
+    let session = state.gatehouse.authenticate_session(&token).await?;
+    let principal = state.gatehouse.session_principal(&session).await?;
+    if !parts.method.is_safe() {
+        let presented = parts
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let expected = crate::browser::session_csrf(&token);
+        let origin_ok =
+            crate::browser::same_origin(&parts.headers, &state.gatehouse.auth_config().public_url);
+        if !origin_ok || !bool::from(expected.as_bytes().ct_eq(presented.as_bytes())) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "csrf_rejected",
+                "a cookie-authenticated change needs the session's X-CSRF-Token and Gatehouse's own Origin",
+            ));
+        }
+    }
+    Ok(principal)
 }

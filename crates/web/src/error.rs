@@ -15,6 +15,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub details: Value,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
 }
 
 /// The JSON body of every error response.
@@ -41,6 +43,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: json!({}),
+            retry_after: None,
         }
     }
 }
@@ -55,7 +58,17 @@ fn status_of(err: &Error) -> StatusCode {
         | Error::TenantSetOnBusinessGroup
         | Error::SensitiveGrantUnacknowledged { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         Error::InvalidCursor => StatusCode::BAD_REQUEST,
-        Error::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Error::Unauthenticated | Error::SignInFailed | Error::MfaCodeInvalid => {
+            StatusCode::UNAUTHORIZED
+        }
+        Error::CurrentPasswordIncorrect => StatusCode::FORBIDDEN,
+        Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::InvitationNotFound | Error::SessionNotFound => StatusCode::NOT_FOUND,
+        Error::LinkUnusable(_) => StatusCode::GONE,
+        Error::LastAdministrator
+        | Error::UserNotPending
+        | Error::MfaNotEnrolled
+        | Error::AlreadySetUp => StatusCode::CONFLICT,
         Error::PermissionDenied { .. } | Error::OperatorOnly | Error::WouldEscalate { .. } => {
             StatusCode::FORBIDDEN
         }
@@ -85,11 +98,16 @@ impl From<Error> for ApiError {
             tracing::error!(error = %err, code = err.code(), "request failed");
             return Self::new(status, "internal", "internal error; see the server log");
         }
+        let retry_after = match &err {
+            Error::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
         Self {
             status,
             code: err.code(),
             message: err.to_string(),
             details: err.details(),
+            retry_after,
         }
     }
 }
@@ -98,6 +116,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "error": { "code": self.code, "message": self.message, "details": self.details } });
         let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -136,9 +160,15 @@ pub enum ErrorResponses {
     /// Body is not `application/json`.
     #[response(status = 415)]
     UnsupportedMediaType(ErrorBody),
+    /// A link (invitation, password reset) that expired, was used or was revoked.
+    #[response(status = 410)]
+    Gone(ErrorBody),
     /// Well-formed JSON that breaks a rule (unknown field, invalid email, …).
     #[response(status = 422)]
     Unprocessable(ErrorBody),
+    /// Too many attempts from this address; see `Retry-After`.
+    #[response(status = 429)]
+    TooManyRequests(ErrorBody),
     /// Something failed on the server; the body says nothing more.
     #[response(status = 500)]
     Internal(ErrorBody),

@@ -4,10 +4,12 @@
 //! shutdown signal, so tests can bind port 0 or call the router directly.
 
 mod auth;
+mod browser;
 mod error;
 mod extract;
 mod handlers;
 mod openapi;
+mod pages;
 mod state;
 
 use std::future::Future;

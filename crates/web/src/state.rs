@@ -11,12 +11,16 @@ use crate::auth::OperatorToken;
 pub struct WebConfig {
     /// Largest request body accepted, in bytes (413 above it).
     pub body_limit: usize,
+    /// Mark cookies `Secure` (and use the `__Host-` prefix, which requires it). Off only for
+    /// plain-HTTP local development: the binary warns when it is.
+    pub cookie_secure: bool,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
         Self {
             body_limit: 1024 * 1024,
+            cookie_secure: true,
         }
     }
 }

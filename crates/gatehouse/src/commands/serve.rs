@@ -58,6 +58,7 @@ async fn serve_until_signal(
         token,
         WebConfig {
             body_limit: config.server.body_limit_bytes,
+            ..WebConfig::default()
         },
     );
     let listener = tokio::net::TcpListener::bind(&config.server.listen)

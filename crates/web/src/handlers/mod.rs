@@ -1,6 +1,7 @@
 //! Routes. Handlers are thin adapters: check the permission (first line), parse, call the
 //! service, map the result.
 
+mod accounts;
 mod api_keys;
 mod audit;
 mod authz;
@@ -36,6 +37,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(businesses::routes())
         .merge(tenants::routes())
         .merge(users::routes())
+        .merge(accounts::routes())
         .merge(groups::routes())
         .merge(api_keys::routes())
         .merge(audit::routes())
@@ -53,6 +55,7 @@ pub(crate) fn router(state: AppState) -> Router {
         let doc = doc.clone();
         async move { axum::Json(doc.as_ref().clone()) }
     }))
+    .merge(crate::pages::routes())
     .fallback(not_found)
     .method_not_allowed_fallback(method_not_allowed)
     .layer(DefaultBodyLimit::max(body_limit))

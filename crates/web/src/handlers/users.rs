@@ -94,8 +94,8 @@ async fn list_users(
     ))
 }
 
-/// Create a user as `pending`, optionally in groups whose rights the caller holds.
-/// Requires `users.manage`.
+/// Invite a user: created as `pending`, optionally in groups whose rights the caller holds,
+/// and mailed a single-use invitation link. Requires `users.manage`.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
     responses((status = 201, body = User), ErrorResponses))]
 async fn create_user(

@@ -2,8 +2,12 @@
 
 use std::sync::Arc;
 
+use gatehouse_domain::auth::{Argon2Params, AuthConfig, OsEntropy, SecretCipher};
 use gatehouse_domain::catalog::Catalog;
+use gatehouse_domain::services::AuthSetup;
 use gatehouse_domain::{Gatehouse, ManualClock};
+use gatehouse_mail::testing::SmtpReceiver;
+use gatehouse_mail::{SmtpConfig, SmtpMailer, TlsMode};
 use gatehouse_store::testing::{TestDatabase, Unavailable};
 use gatehouse_web::{AppState, OperatorToken, WebConfig};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -20,6 +24,8 @@ pub struct App {
     pub gh: Gatehouse,
     /// The database (held so it outlives the test).
     pub db: TestDatabase,
+    /// Receives every mail the node sends, over real SMTP.
+    pub mail: SmtpReceiver,
 }
 
 pub async fn sqlite() -> App {
@@ -42,14 +48,35 @@ pub async fn postgres() -> Option<App> {
 
 async fn spawn_app(db: TestDatabase) -> App {
     let clock = Arc::new(ManualClock::new(datetime!(2026-11-29 09:00 UTC)));
-    let (base, gh) = spawn_node(db.store.clone(), clock.clone()).await;
+    let mail = SmtpReceiver::start().await.unwrap();
+    let (base, gh) = spawn_node_with(db.store.clone(), clock.clone(), &mail, |_| {}).await;
     App {
         base,
         client: reqwest::Client::new(),
         clock,
         gh,
         db,
+        mail,
     }
+}
+
+/// The authentication settings of test nodes: cheap argon2 (one test checks the real
+/// defaults), generous rate limits and no growing delay, so tests meet only what they test.
+pub fn test_auth_config(base: &str) -> AuthConfig {
+    let mut config = AuthConfig {
+        public_url: base.to_owned(),
+        argon2: Argon2Params {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..AuthConfig::default()
+    };
+    config.rate_limit.sign_in = 10_000;
+    config.rate_limit.mfa = 10_000;
+    config.rate_limit.password_reset = 10_000;
+    config.lockout.throttle_after = 1_000;
+    config
 }
 
 /// A Gatehouse node (its own engine and HTTP server) on `store`.
@@ -57,20 +84,49 @@ pub async fn spawn_node(
     store: Arc<dyn gatehouse_domain::store::Store>,
     clock: Arc<ManualClock>,
 ) -> (String, Gatehouse) {
-    let gh = Gatehouse::new(store, clock, Arc::new(Catalog::default()));
+    let mail = SmtpReceiver::start().await.unwrap();
+    spawn_node_with(store, clock, &mail, |_| {}).await
+}
+
+/// A node whose authentication settings `tweak` adjusts, mailing to `mail`.
+pub async fn spawn_node_with(
+    store: Arc<dyn gatehouse_domain::store::Store>,
+    clock: Arc<ManualClock>,
+    mail: &SmtpReceiver,
+    tweak: impl FnOnce(&mut AuthConfig),
+) -> (String, Gatehouse) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut config = test_auth_config(&base);
+    tweak(&mut config);
+    let mailer = SmtpMailer::new(SmtpConfig {
+        host: "127.0.0.1".to_owned(),
+        port: mail.port,
+        tls: TlsMode::None,
+        username: None,
+        password: None,
+        from: "Gatehouse <gatehouse@example.com>".to_owned(),
+    })
+    .unwrap();
+    let gh = Gatehouse::new(store, clock, Arc::new(Catalog::default()))
+        .with_auth(AuthSetup {
+            config,
+            cipher: SecretCipher::new((1, [9; 32]), &[]),
+            entropy: Arc::new(OsEntropy),
+            mailer: Arc::new(mailer),
+        })
+        .unwrap();
     let state = AppState::new(
         gh.clone(),
         OperatorToken::from_token(OPERATOR),
         WebConfig::default(),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     tokio::spawn(gatehouse_web::serve(
         listener,
         gatehouse_web::app(state),
         std::future::pending(),
     ));
-    (format!("http://{addr}"), gh)
+    (base, gh)
 }
 
 /// Runs each named `async fn(App)` once per backend.

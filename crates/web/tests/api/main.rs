@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
+mod browser;
 mod helpers;
 
 mod audit;
@@ -11,6 +12,7 @@ mod auth;
 mod authz;
 mod bad_input;
 mod groups;
+mod invitations;
 mod isolation;
 mod openapi;
 mod operator;

@@ -41,6 +41,29 @@ fn secret_context(user: &User) -> Vec<u8> {
 impl Gatehouse {
     /// Starts an enrolment (a full session, or one that must enrol). Changes nothing.
     pub async fn begin_mfa_enrolment(&self, session: &Session) -> Result<Enrolment> {
+        let secret = random::<{ totp::SECRET_BYTES }>(self.auth.entropy.as_ref())?;
+        let sealed = self.auth.cipher.seal(
+            self.auth.entropy.as_ref(),
+            &secret,
+            &enrolment_context(session),
+        )?;
+        self.enrolment(session, &secret, sealed).await
+    }
+
+    /// The same enrolment again, from its sealed secret (after a mistyped code).
+    pub async fn resume_mfa_enrolment(&self, session: &Session, sealed: &str) -> Result<Enrolment> {
+        match self.auth.cipher.open(sealed, &enrolment_context(session)) {
+            Ok(secret) => self.enrolment(session, &secret, sealed.to_owned()).await,
+            Err(_) => self.begin_mfa_enrolment(session).await,
+        }
+    }
+
+    async fn enrolment(
+        &self,
+        session: &Session,
+        secret: &[u8],
+        sealed: String,
+    ) -> Result<Enrolment> {
         if session.stage == SessionStage::Mfa {
             return Err(Error::Unauthenticated);
         }
@@ -50,18 +73,12 @@ impl Gatehouse {
             .get_business(user.business_id)
             .await?
             .ok_or(Error::Unauthenticated)?;
-        let secret = random::<{ totp::SECRET_BYTES }>(self.auth.entropy.as_ref())?;
-        let sealed = self.auth.cipher.seal(
-            self.auth.entropy.as_ref(),
-            &secret,
-            &enrolment_context(session),
-        )?;
         Ok(Enrolment {
-            secret_base32: totp::secret_base32(&secret),
+            secret_base32: totp::secret_base32(secret),
             otpauth_uri: totp::otpauth_uri(
                 &format!("Gatehouse {}", business.name),
                 user.email.as_str(),
-                &secret,
+                secret,
             ),
             sealed,
         })

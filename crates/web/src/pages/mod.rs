@@ -1,0 +1,337 @@
+//! The pages a person uses in a browser: sign-in, the second factor and its enrolment,
+//! accepting an invitation, forgotten and reset passwords, their own account (sessions,
+//! password, recovery codes), signing out, first-start setup. Server-rendered (askama),
+//! plain accessible HTML that works without JavaScript; forms post back and redirect.
+//! Every form carries a CSRF token; GET never changes anything.
+
+mod account;
+mod links;
+mod setup;
+mod sign_in;
+
+use axum::Router;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use gatehouse_domain::Error;
+use gatehouse_domain::auth::{Session, SessionStage};
+use gatehouse_domain::model::Business;
+use serde::de::DeserializeOwned;
+
+use crate::browser::Browser;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/gatehouse.css", get(stylesheet))
+        .route(
+            "/b/{slug}/sign-in",
+            get(sign_in::sign_in_page).post(sign_in::sign_in),
+        )
+        .route(
+            "/b/{slug}/mfa",
+            get(sign_in::mfa_page).post(sign_in::verify_mfa),
+        )
+        .route(
+            "/b/{slug}/mfa/enrol",
+            get(sign_in::enrol_page).post(sign_in::confirm_enrolment),
+        )
+        .route("/b/{slug}/sign-out", post(sign_in::sign_out))
+        .route(
+            "/b/{slug}/invitation/{token}",
+            get(links::invitation_page).post(links::accept_invitation),
+        )
+        .route(
+            "/b/{slug}/forgot-password",
+            get(links::forgot_page).post(links::forgot),
+        )
+        .route(
+            "/b/{slug}/reset-password/{token}",
+            get(links::reset_page).post(links::reset),
+        )
+        .route("/b/{slug}/account", get(account::account_page))
+        .route("/b/{slug}/account/password", post(account::change_password))
+        .route(
+            "/b/{slug}/account/sessions/{id}/revoke",
+            post(account::revoke_session),
+        )
+        .route(
+            "/b/{slug}/account/recovery-codes",
+            post(account::regenerate_codes),
+        )
+        .route("/setup/{token}", get(setup::setup_page).post(setup::setup))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/gatehouse.css"),
+    )
+}
+
+/// What every page shows around its content.
+#[derive(Debug, Default)]
+pub(crate) struct PageMeta {
+    pub(crate) title: String,
+    pub(crate) business: String,
+    /// `/b/<slug>`: where this business's pages live.
+    pub(crate) base: String,
+    pub(crate) csrf: String,
+    pub(crate) error: Option<String>,
+    pub(crate) notice: Option<String>,
+}
+
+impl PageMeta {
+    pub(crate) fn new(title: &str, slug: &str, business: Option<&Business>, csrf: String) -> Self {
+        Self {
+            title: title.to_owned(),
+            business: business.map(|b| b.name.to_string()).unwrap_or_default(),
+            base: format!("/b/{slug}"),
+            csrf,
+            error: None,
+            notice: None,
+        }
+    }
+}
+
+/// An HTML answer: status, body, cookies to set.
+#[derive(Debug)]
+pub(crate) struct Page {
+    status: StatusCode,
+    html: String,
+    cookies: Vec<String>,
+    retry_after: Option<u64>,
+}
+
+impl Page {
+    pub(crate) fn ok(template: &impl askama::Template) -> Self {
+        Self::with_status(StatusCode::OK, template)
+    }
+
+    pub(crate) fn with_status(status: StatusCode, template: &impl askama::Template) -> Self {
+        match template.render() {
+            Ok(html) => Self {
+                status,
+                html,
+                cookies: Vec::new(),
+                retry_after: None,
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "a page failed to render");
+                Self {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    html: "<!doctype html><title>Error</title><p>Internal error; see the server log.</p>".to_owned(),
+                    cookies: Vec::new(),
+                    retry_after: None,
+                }
+            }
+        }
+    }
+
+    pub(crate) fn cookie(mut self, cookie: Option<String>) -> Self {
+        self.cookies.extend(cookie);
+        self
+    }
+
+    pub(crate) fn retry_after(mut self, secs: Option<u64>) -> Self {
+        self.retry_after = secs;
+        self
+    }
+}
+
+/// Headers every page gets: no caching of pages with secrets, no framing, no referrer
+/// (links carry tokens), nothing loaded from elsewhere.
+fn harden(response: &mut Response) {
+    let h = response.headers_mut();
+    for (name, value) in [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+fn set_cookies(response: &mut Response, cookies: &[String]) {
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(c) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            self.html,
+        )
+            .into_response();
+        harden(&mut response);
+        set_cookies(&mut response, &self.cookies);
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+/// A 303 to `to`, setting `cookies`.
+pub(crate) fn redirect(to: &str, cookies: &[String]) -> Response {
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response();
+    harden(&mut response);
+    set_cookies(&mut response, cookies);
+    response
+}
+
+/// How an error shows on a page: its status, a sentence, and `Retry-After` for 429.
+pub(crate) fn explain(err: Error) -> (StatusCode, String, Option<u64>) {
+    let api = ApiError::from(err);
+    (api.status, api.message, api.retry_after)
+}
+
+#[derive(askama::Template)]
+#[template(path = "message.html")]
+pub(crate) struct Message {
+    pub(crate) p: PageMeta,
+    pub(crate) text: String,
+    pub(crate) link: Option<(String, String)>,
+}
+
+/// A page that only says something.
+pub(crate) fn message(
+    status: StatusCode,
+    p: PageMeta,
+    text: &str,
+    link: Option<(String, &str)>,
+) -> Page {
+    Page::with_status(
+        status,
+        &Message {
+            p,
+            text: text.to_owned(),
+            link: link.map(|(href, label)| (href, label.to_owned())),
+        },
+    )
+}
+
+/// The refusal of a form without a valid CSRF token or from another origin.
+pub(crate) fn csrf_refused(slug: &str) -> Response {
+    let p = PageMeta::new("Request refused", slug, None, String::new());
+    message(
+        StatusCode::FORBIDDEN,
+        p,
+        "This form has expired or did not come from this site. Go back, reload the page and try again.",
+        None,
+    )
+    .into_response()
+}
+
+/// A form body; anything unreadable is a 400 page, missing fields are empty.
+#[derive(Debug)]
+pub(crate) struct PageForm<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|f| PageForm(f.0))
+            .map_err(|e| {
+                let p = PageMeta::new("Bad request", "", None, String::new());
+                message(StatusCode::BAD_REQUEST, p, &e.body_text(), None).into_response()
+            })
+    }
+}
+
+/// The business a page's slug names.
+pub(crate) async fn business_of(state: &AppState, slug: &str) -> Result<Option<Business>, Error> {
+    match gatehouse_domain::types::Slug::parse(slug) {
+        Ok(s) => state.gatehouse.store().get_business_by_slug(&s).await,
+        Err(_) => Ok(None),
+    }
+}
+
+/// The session of a page that needs one at stage `need`. Without a live session of this
+/// business: back to sign-in. At another stage: a full session is sent on, a half-signed-in
+/// one gets 401 (it may only finish signing in).
+pub(crate) async fn page_session(
+    state: &AppState,
+    browser: &Browser,
+    slug: &str,
+    need: &[SessionStage],
+) -> Result<(Session, Business), Response> {
+    let sign_in = || redirect(&format!("/b/{slug}/sign-in"), &[]);
+    let business = match business_of(state, slug).await {
+        Ok(Some(b)) => b,
+        Ok(None) => return Err(not_found(slug)),
+        Err(e) => return Err(internal(e)),
+    };
+    let Some(token) = &browser.session else {
+        return Err(sign_in());
+    };
+    let session = match state.gatehouse.authenticate_session(token).await {
+        Ok(s) if s.business_id == business.id => s,
+        Ok(_) | Err(Error::Unauthenticated) => return Err(sign_in()),
+        Err(e) => return Err(internal(e)),
+    };
+    if need.contains(&session.stage) {
+        return Ok((session, business));
+    }
+    Err(match session.stage {
+        SessionStage::Full => redirect(&format!("/b/{slug}/account"), &[]),
+        SessionStage::Mfa | SessionStage::Enrol => {
+            let (next, label) = match session.stage {
+                SessionStage::Mfa => ("mfa", "Enter your code"),
+                _ => ("mfa/enrol", "Set up two-step verification"),
+            };
+            let p = PageMeta::new(
+                "Finish signing in first",
+                slug,
+                Some(&business),
+                String::new(),
+            );
+            message(
+                StatusCode::UNAUTHORIZED,
+                p,
+                "You have not finished signing in.",
+                Some((format!("/b/{slug}/{next}"), label)),
+            )
+            .into_response()
+        }
+    })
+}
+
+pub(crate) fn not_found(slug: &str) -> Response {
+    let p = PageMeta::new("Not found", slug, None, String::new());
+    message(StatusCode::NOT_FOUND, p, "There is no such page.", None).into_response()
+}
+
+pub(crate) fn internal(e: Error) -> Response {
+    let (status, text, _) = explain(e);
+    let p = PageMeta::new("Something went wrong", "", None, String::new());
+    message(status, p, &text, None).into_response()
+}
+
+/// Where a session at `stage` goes next.
+pub(crate) fn next_for(slug: &str, stage: SessionStage) -> String {
+    match stage {
+        SessionStage::Full => format!("/b/{slug}/account"),
+        SessionStage::Mfa => format!("/b/{slug}/mfa"),
+        SessionStage::Enrol => format!("/b/{slug}/mfa/enrol"),
+    }
+}

@@ -1,0 +1,308 @@
+//! Signing in: email and password, then the second factor (or its enrolment when the
+//! policy requires one), and signing out.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use gatehouse_domain::Error;
+use gatehouse_domain::auth::SessionStage;
+use gatehouse_domain::services::Enrolment;
+use serde::Deserialize;
+
+use super::{
+    Page, PageForm, PageMeta, business_of, csrf_refused, explain, internal, next_for, page_session,
+    redirect,
+};
+use crate::browser::{Browser, clear_session_cookie, session_cookie};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage {
+    p: PageMeta,
+    email: String,
+}
+
+#[derive(Template)]
+#[template(path = "mfa.html")]
+struct MfaPage {
+    p: PageMeta,
+}
+
+#[derive(Template)]
+#[template(path = "enrol.html")]
+struct EnrolPage {
+    p: PageMeta,
+    email: String,
+    qr_svg: String,
+    secret: String,
+    uri: String,
+    sealed: String,
+}
+
+#[derive(Template)]
+#[template(path = "codes.html")]
+pub(super) struct CodesPage {
+    pub(super) p: PageMeta,
+    pub(super) codes: Vec<String>,
+    pub(super) next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct SignInForm {
+    csrf: String,
+    email: String,
+    password: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CodeForm {
+    csrf: String,
+    code: String,
+    enrolment: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CsrfForm {
+    pub(crate) csrf: String,
+}
+
+pub(crate) async fn sign_in_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+) -> Response {
+    let business = match business_of(&s, &slug).await {
+        Ok(b) => b,
+        Err(e) => return internal(e),
+    };
+    let (csrf, cookie) = browser.csrf_for_form(&s);
+    let p = PageMeta::new("Sign in", &slug, business.as_ref(), csrf);
+    Page::ok(&SignInPage {
+        p,
+        email: String::new(),
+    })
+    .cookie(cookie)
+    .into_response()
+}
+
+pub(crate) async fn sign_in(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<SignInForm>,
+) -> Response {
+    if !browser.csrf_ok(&form.csrf) {
+        return csrf_refused(&slug);
+    }
+    match s
+        .gatehouse
+        .sign_in(&browser.ctx, &slug, &form.email, &form.password)
+        .await
+    {
+        Ok(opened) => redirect(
+            &next_for(&slug, opened.session.stage),
+            &[session_cookie(&s, &opened.token)],
+        ),
+        Err(e) => {
+            let business = business_of(&s, &slug).await.ok().flatten();
+            let (status, text, retry) = explain(e);
+            let mut p = PageMeta::new("Sign in", &slug, business.as_ref(), form.csrf);
+            p.error = Some(text);
+            Page::with_status(
+                status,
+                &SignInPage {
+                    p,
+                    email: form.email,
+                },
+            )
+            .retry_after(retry)
+            .into_response()
+        }
+    }
+}
+
+pub(crate) async fn mfa_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+) -> Response {
+    let (_, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let (csrf, _) = browser.csrf_for_form(&s);
+    let p = PageMeta::new("Two-step verification", &slug, Some(&business), csrf);
+    Page::ok(&MfaPage { p }).into_response()
+}
+
+pub(crate) async fn verify_mfa(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<CodeForm>,
+) -> Response {
+    if !browser.csrf_ok(&form.csrf) {
+        return csrf_refused(&slug);
+    }
+    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match s
+        .gatehouse
+        .verify_mfa(&browser.ctx, &session, &form.code)
+        .await
+    {
+        Ok(opened) => redirect(
+            &next_for(&slug, opened.session.stage),
+            &[session_cookie(&s, &opened.token)],
+        ),
+        Err(e) => {
+            let (status, text, retry) = explain(e);
+            let mut p = PageMeta::new("Two-step verification", &slug, Some(&business), form.csrf);
+            p.error = Some(text);
+            Page::with_status(status, &MfaPage { p })
+                .retry_after(retry)
+                .into_response()
+        }
+    }
+}
+
+/// The QR code of an `otpauth://` URI, as inline SVG.
+fn qr_svg(uri: &str) -> String {
+    match qrcode::QrCode::new(uri.as_bytes()) {
+        Ok(code) => {
+            let svg = code
+                .render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(200, 200)
+                .build();
+            // Inline in HTML: drop the XML declaration.
+            svg.find("<svg")
+                .map_or(svg.clone(), |i| svg[i..].to_owned())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "QR code failed");
+            String::new()
+        }
+    }
+}
+
+fn enrol_page_for(p: PageMeta, email: String, enrolment: Enrolment) -> EnrolPage {
+    EnrolPage {
+        p,
+        email,
+        qr_svg: qr_svg(&enrolment.otpauth_uri),
+        secret: enrolment.secret_base32,
+        uri: enrolment.otpauth_uri,
+        sealed: enrolment.sealed,
+    }
+}
+
+pub(crate) async fn enrol_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+) -> Response {
+    let stages = [SessionStage::Enrol, SessionStage::Full];
+    let (session, business) = match page_session(&s, &browser, &slug, &stages).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let (enrolment, user) = match (
+        s.gatehouse.begin_mfa_enrolment(&session).await,
+        s.gatehouse.session_user(&session).await,
+    ) {
+        (Ok(e), Ok(u)) => (e, u),
+        (Err(e), _) | (_, Err(e)) => return internal(e),
+    };
+    let (csrf, _) = browser.csrf_for_form(&s);
+    let p = PageMeta::new("Set up two-step verification", &slug, Some(&business), csrf);
+    Page::ok(&enrol_page_for(p, user.email.to_string(), enrolment)).into_response()
+}
+
+pub(crate) async fn confirm_enrolment(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<CodeForm>,
+) -> Response {
+    if !browser.csrf_ok(&form.csrf) {
+        return csrf_refused(&slug);
+    }
+    let stages = [SessionStage::Enrol, SessionStage::Full];
+    let (session, business) = match page_session(&s, &browser, &slug, &stages).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    match s
+        .gatehouse
+        .confirm_mfa_enrolment(&browser.ctx, &session, &form.enrolment, &form.code)
+        .await
+    {
+        Ok((codes, replaced)) => {
+            let (csrf, cookie) = match &replaced {
+                Some(opened) => (
+                    crate::browser::session_csrf(&opened.token),
+                    Some(session_cookie(&s, &opened.token)),
+                ),
+                None => (form.csrf, None),
+            };
+            let p = PageMeta::new("Your recovery codes", &slug, Some(&business), csrf);
+            let next = format!("/b/{slug}/account");
+            Page::ok(&CodesPage { p, codes, next })
+                .cookie(cookie)
+                .into_response()
+        }
+        Err(e) => {
+            let (status, text, _) = explain(e);
+            let (enrolment, user) = match (
+                s.gatehouse
+                    .resume_mfa_enrolment(&session, &form.enrolment)
+                    .await,
+                s.gatehouse.session_user(&session).await,
+            ) {
+                (Ok(e), Ok(u)) => (e, u),
+                (Err(e), _) | (_, Err(e)) => return internal(e),
+            };
+            let mut p = PageMeta::new(
+                "Set up two-step verification",
+                &slug,
+                Some(&business),
+                form.csrf,
+            );
+            p.error = Some(text);
+            Page::with_status(
+                status,
+                &enrol_page_for(p, user.email.to_string(), enrolment),
+            )
+            .into_response()
+        }
+    }
+}
+
+pub(crate) async fn sign_out(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Response {
+    if !browser.csrf_ok(&form.csrf) {
+        return csrf_refused(&slug);
+    }
+    if let Some(token) = &browser.session {
+        match s.gatehouse.authenticate_session(token).await {
+            Ok(session) => {
+                if let Err(e) = s.gatehouse.sign_out(&browser.ctx, &session).await {
+                    return internal(e);
+                }
+            }
+            Err(Error::Unauthenticated) => {}
+            Err(e) => return internal(e),
+        }
+    }
+    redirect(&format!("/b/{slug}/sign-in"), &[clear_session_cookie(&s)])
+}
