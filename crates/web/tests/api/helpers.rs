@@ -23,7 +23,7 @@ pub struct App {
     /// The node's core, for what has no route yet (accepting invitations, MFA enrolment).
     pub gh: Gatehouse,
     /// The database (held so it outlives the test).
-    pub db: TestDatabase,
+    pub db: Arc<TestDatabase>,
     /// Receives every mail the node sends, over real SMTP.
     pub mail: SmtpReceiver,
 }
@@ -55,7 +55,7 @@ async fn spawn_app(db: TestDatabase) -> App {
         client: reqwest::Client::new(),
         clock,
         gh,
-        db,
+        db: Arc::new(db),
         mail,
     }
 }
@@ -154,6 +154,18 @@ pub struct Fixture {
 }
 
 impl App {
+    /// The same database, clock and mailbox, for another node's `base` to go with.
+    pub fn clone_handles(&self) -> App {
+        App {
+            base: self.base.clone(),
+            client: self.client.clone(),
+            clock: self.clock.clone(),
+            gh: self.gh.clone(),
+            db: self.db.clone(),
+            mail: self.mail.clone(),
+        }
+    }
+
     pub fn request(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.base))
