@@ -19,6 +19,7 @@ if ! command -v wrk >/dev/null; then
 fi
 cargo build --release -q -p gatehouse
 cargo build --release -q -p gatehouse-store --features testing --example seed
+BIN="${CARGO_TARGET_DIR:-target}/release"
 
 DATA=$(mktemp -d)
 SERVER=""
@@ -29,12 +30,12 @@ cleanup() {
 trap cleanup EXIT
 
 URL="sqlite://$DATA/gatehouse.db"
-SEEDED=$(target/release/examples/seed "$URL" "$USERS")
+SEEDED=$("$BIN/examples/seed" "$URL" "$USERS")
 BUSINESS=$(sed -n 's/^business=\([^ ]*\).*/\1/p' <<<"$SEEDED")
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 OPERATOR="gho_load$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
-GATEHOUSE__OPERATOR__TOKEN="$OPERATOR" target/release/gatehouse serve \
+GATEHOUSE__OPERATOR__TOKEN="$OPERATOR" "$BIN/gatehouse" serve \
     --listen "127.0.0.1:$PORT" --data-dir "$DATA" --database-url "$URL" >"$DATA/serve.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 100); do
@@ -63,7 +64,7 @@ run() {
     echo "$rps" >"$DATA/$key.rps"
 }
 
-echo "Gatehouse $(target/release/gatehouse --version 2>/dev/null | awk '{print $2}') on SQLite, $USERS users, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores"
+echo "Gatehouse $("$BIN/gatehouse" --version 2>/dev/null | awk '{print $2}') on SQLite, $USERS users, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores"
 run trivial "GET /healthz (trivial)" "http://127.0.0.1:$PORT/healthz"
 run check "POST /authz/check" -s scripts/load/check.lua "http://127.0.0.1:$PORT"
 run batch "POST /authz/check-batch" -s scripts/load/batch.lua "http://127.0.0.1:$PORT"

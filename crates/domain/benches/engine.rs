@@ -208,6 +208,32 @@ fn percentiles(
     );
 }
 
+type Question = (UserId, &'static str, TenantId, Environment);
+
+/// One question at a time, cycling through `qs`.
+fn single_check(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    snap: &Snapshot,
+    perms: &PermissionIndex,
+    qs: &[Question],
+    now: OffsetDateTime,
+) {
+    let mut i = 0usize;
+    group.bench_function("single_check", |b| {
+        b.iter(|| {
+            let (user, permission, tenant, env) = qs[i % qs.len()];
+            i += 1;
+            let q = CheckQuery {
+                user,
+                permission,
+                tenant: Some(tenant),
+                environment: Some(env),
+            };
+            black_box(snap.check(perms, &q, now).unwrap())
+        })
+    });
+}
+
 fn engine(c: &mut Criterion) {
     let catalog = Catalog::default();
     let perms = PermissionIndex::new(&catalog);
@@ -227,20 +253,7 @@ fn engine(c: &mut Criterion) {
     percentiles(&snap, &perms, &qs, now, "100k users");
 
     let mut group = c.benchmark_group("engine_100k");
-    let mut i = 0usize;
-    group.bench_function("single_check", |b| {
-        b.iter(|| {
-            let (user, permission, tenant, env) = qs[i % qs.len()];
-            i += 1;
-            let q = CheckQuery {
-                user,
-                permission,
-                tenant: Some(tenant),
-                environment: Some(env),
-            };
-            black_box(snap.check(&perms, &q, now).unwrap())
-        })
-    });
+    single_check(&mut group, &snap, &perms, &qs, now);
     let mut j = 0usize;
     group.bench_function("batch_of_100", |b| {
         b.iter(|| {
@@ -308,20 +321,7 @@ fn engine(c: &mut Criterion) {
     let qs = questions(1_000_000, 1_000_000, &catalog);
     percentiles(&snap, &perms, &qs, now, "1M users");
     let mut group = c.benchmark_group("engine_1m");
-    let mut i = 0usize;
-    group.bench_function("single_check", |b| {
-        b.iter(|| {
-            let (user, permission, tenant, env) = qs[i % qs.len()];
-            i += 1;
-            let q = CheckQuery {
-                user,
-                permission,
-                tenant: Some(tenant),
-                environment: Some(env),
-            };
-            black_box(snap.check(&perms, &q, now).unwrap())
-        })
-    });
+    single_check(&mut group, &snap, &perms, &qs, now);
     group.sample_size(10);
     group.bench_function("snapshot_build", |b| {
         b.iter(|| black_box(Snapshot::build(business, &big, &perms)))

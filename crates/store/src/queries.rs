@@ -220,18 +220,25 @@ pub(crate) async fn get_users(
 
 /// The WHERE clause of a user listing (without the keyset condition).
 fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
-    let mut sql = Sql::new(" FROM users u WHERE u.business_id = ");
+    // A group's members are found from the membership index: the work is proportional to
+    // the group, not to the business (a small group of a large business stays fast).
+    let mut sql = match filter.group {
+        Some(group) => {
+            let mut sql = Sql::new(
+                " FROM group_members gm JOIN users u ON u.id = gm.user_id WHERE gm.group_id = ",
+            );
+            sql.text_bind(group.to_string())
+                .push(" AND u.business_id = ");
+            sql
+        }
+        None => Sql::new(" FROM users u WHERE u.business_id = "),
+    };
     sql.text_bind(business.to_string());
     if let Some(status) = filter.status {
         sql.push(" AND u.status = ").text_bind(status.as_str());
     }
     // IN (subquery) rather than a correlated EXISTS: both engines build the member set once
     // from the membership index instead of probing it for every user.
-    if let Some(group) = filter.group {
-        sql.push(" AND u.id IN (SELECT m.user_id FROM group_members m WHERE m.group_id = ")
-            .text_bind(group.to_string())
-            .push(")");
-    }
     if let Some(tenant) = filter.tenant {
         sql.push(
             " AND u.id IN (SELECT m.user_id FROM group_members m JOIN access_groups g ON g.id = m.group_id \

@@ -171,7 +171,9 @@ pub async fn seed(url: &str, spec: &SeedSpec) -> Result<Seeded, sqlx::Error> {
         .await?;
     }
     tx.commit().await?;
-    pool.execute("ANALYZE").await?;
+    // Statistics, and on PostgreSQL a visibility map, as a database in service has them.
+    let maintenance = if url.starts_with("postgres") { "VACUUM ANALYZE" } else { "ANALYZE" };
+    pool.execute(maintenance).await?;
     pool.close().await;
     Ok(Seeded {
         first_group: groups.first().cloned().unwrap_or_default(),
