@@ -172,7 +172,11 @@ pub async fn seed(url: &str, spec: &SeedSpec) -> Result<Seeded, sqlx::Error> {
     }
     tx.commit().await?;
     // Statistics, and on PostgreSQL a visibility map, as a database in service has them.
-    let maintenance = if url.starts_with("postgres") { "VACUUM ANALYZE" } else { "ANALYZE" };
+    let maintenance = if url.starts_with("postgres") {
+        "VACUUM ANALYZE"
+    } else {
+        "ANALYZE"
+    };
     pool.execute(maintenance).await?;
     pool.close().await;
     Ok(Seeded {

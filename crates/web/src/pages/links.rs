@@ -27,6 +27,22 @@ pub(super) struct PasswordPage {
     pub(super) button: &'static str,
 }
 
+fn password_page(
+    s: &AppState,
+    p: PageMeta,
+    email: String,
+    action: String,
+    button: &'static str,
+) -> PasswordPage {
+    PasswordPage {
+        p,
+        email,
+        min_chars: s.gatehouse.auth_config().password.min_chars,
+        action,
+        button,
+    }
+}
+
 #[derive(Template)]
 #[template(path = "forgot.html")]
 struct ForgotPage {
@@ -94,13 +110,13 @@ pub(crate) async fn invitation_page(
     }
     let (csrf, cookie) = browser.csrf_for_form(&s);
     let p = PageMeta::new("Accept your invitation", &slug, Some(&business), csrf);
-    Page::ok(&PasswordPage {
+    Page::ok(&password_page(
+        &s,
         p,
-        email: user.email.to_string(),
-        min_chars: s.gatehouse.auth_config().password.min_chars,
-        action: format!("/b/{slug}/invitation/{token}"),
-        button: "Accept and continue",
-    })
+        user.email.to_string(),
+        format!("/b/{slug}/invitation/{token}"),
+        "Accept and continue",
+    ))
     .cookie(cookie)
     .into_response()
 }
@@ -212,13 +228,13 @@ pub(crate) async fn reset_page(
     let business = business_of(&s, &slug).await.ok().flatten();
     let (csrf, cookie) = browser.csrf_for_form(&s);
     let p = PageMeta::new("Choose a new password", &slug, business.as_ref(), csrf);
-    Page::ok(&PasswordPage {
+    Page::ok(&password_page(
+        &s,
         p,
-        email: String::new(),
-        min_chars: s.gatehouse.auth_config().password.min_chars,
-        action: format!("/b/{slug}/reset-password/{token}"),
-        button: "Set the new password",
-    })
+        String::new(),
+        format!("/b/{slug}/reset-password/{token}"),
+        "Set the new password",
+    ))
     .cookie(cookie)
     .into_response()
 }
@@ -256,13 +272,13 @@ pub(crate) async fn reset(
             p.error = Some(text);
             Page::with_status(
                 status,
-                &PasswordPage {
+                &password_page(
+                    &s,
                     p,
-                    email: String::new(),
-                    min_chars: s.gatehouse.auth_config().password.min_chars,
-                    action: format!("/b/{slug}/reset-password/{token}"),
-                    button: "Set the new password",
-                },
+                    String::new(),
+                    format!("/b/{slug}/reset-password/{token}"),
+                    "Set the new password",
+                ),
             )
             .retry_after(retry)
             .into_response()

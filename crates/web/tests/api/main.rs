@@ -7,6 +7,7 @@
 mod browser;
 mod helpers;
 
+mod account_admin;
 mod audit;
 mod auth;
 mod authz;
@@ -19,5 +20,6 @@ mod mfa;
 mod openapi;
 mod operator;
 mod sessions;
+mod setup;
 mod sign_in;
 mod users;

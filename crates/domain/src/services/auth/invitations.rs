@@ -42,19 +42,14 @@ impl Gatehouse {
         let voided = tx
             .revoke_auth_tokens(Some(user.id), TokenKind::Invitation, now)
             .await?;
-        let token = self.new_token()?;
-        let expires_at = now + self.auth.config.invitation_ttl;
-        tx.insert_auth_token(&AuthToken {
-            hash: token.hash(),
-            kind: TokenKind::Invitation,
-            business_id: Some(user.business_id),
-            user_id: Some(user.id),
-            created_at: now,
-            expires_at,
-            used_at: None,
-            revoked_at: None,
-        })
-        .await?;
+        let (token, expires_at) = self
+            .issue_token(
+                tx,
+                TokenKind::Invitation,
+                Some(user),
+                self.auth.config.invitation_ttl,
+            )
+            .await?;
         let link = self.link(&format!(
             "/b/{}/invitation/{}",
             business.slug,
@@ -194,19 +189,6 @@ impl Gatehouse {
         self.commit(tx, vec![accepted, activated]).await?;
         // The stage needs the committed state: a pending user holds nothing.
         let stage = self.stage_after_password(&user, now).await?;
-        let mut tx = self.store.begin().await?;
-        let opened = self
-            .start_session(tx.as_mut(), ctx, &user, stage, None)
-            .await?;
-        let actor = super::sessions::self_actor(&user);
-        let audit = Audit::new(now, Some(business.id), &actor, ctx);
-        let event = audit.event(
-            "auth.signed_in",
-            user_target(&user),
-            None,
-            Some(json!({ "stage": stage.as_str(), "session_id": opened.session.id })),
-        );
-        self.commit(tx, vec![event]).await?;
-        Ok(opened)
+        self.open_session(ctx, &user, stage).await
     }
 }

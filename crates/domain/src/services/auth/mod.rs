@@ -23,8 +23,8 @@ pub use setup::SetupForm;
 use super::Gatehouse;
 use crate::auth::entropy::random;
 use crate::auth::{
-    AuthConfig, Entropy, OsEntropy, PasswordHasher, SecretCipher, SecretToken, Session,
-    SessionStage,
+    AuthConfig, AuthToken, Entropy, OsEntropy, PasswordHasher, SecretCipher, SecretToken, Session,
+    SessionStage, TokenKind,
 };
 use crate::catalog::PermissionScope;
 use crate::error::{Error, Result};
@@ -170,6 +170,55 @@ impl Gatehouse {
         };
         tx.insert_session(&session).await?;
         Ok(NewSession { token, session })
+    }
+
+    /// Issues a single-use token of `kind` for `user` (`None`: the setup link) in `tx`,
+    /// valid for `ttl`; returns it and its expiry.
+    pub(crate) async fn issue_token(
+        &self,
+        tx: &mut dyn StoreTx,
+        kind: TokenKind,
+        user: Option<&User>,
+        ttl: time::Duration,
+    ) -> Result<(SecretToken, OffsetDateTime)> {
+        let now = self.now();
+        let token = self.new_token()?;
+        let expires_at = now + ttl;
+        tx.insert_auth_token(&AuthToken {
+            hash: token.hash(),
+            kind,
+            business_id: user.map(|u| u.business_id),
+            user_id: user.map(|u| u.id),
+            created_at: now,
+            expires_at,
+            used_at: None,
+            revoked_at: None,
+        })
+        .await?;
+        Ok((token, expires_at))
+    }
+
+    /// Opens a session at `stage` for a user who just proved who they are, audited.
+    pub(crate) async fn open_session(
+        &self,
+        ctx: &crate::audit::RequestContext,
+        user: &User,
+        stage: SessionStage,
+    ) -> Result<NewSession> {
+        let mut tx = self.store.begin().await?;
+        let opened = self
+            .start_session(tx.as_mut(), ctx, user, stage, None)
+            .await?;
+        let actor = sessions::self_actor(user);
+        let audit = super::Audit::new(self.now(), Some(user.business_id), &actor, ctx);
+        let event = audit.event(
+            "auth.signed_in",
+            super::user_target(user),
+            None,
+            Some(serde_json::json!({ "stage": stage.as_str(), "session_id": opened.session.id })),
+        );
+        self.commit(tx, vec![event]).await?;
+        Ok(opened)
     }
 
     /// Where a user goes after their password: the second factor if enrolled, enrolment

@@ -10,7 +10,7 @@ use super::unusable;
 use crate::Gatehouse;
 use crate::audit::{AuditEvent, RequestContext};
 use crate::auth::model::TokenState;
-use crate::auth::{AuthToken, SecretToken, Session, SessionStage, TokenKind};
+use crate::auth::{SecretToken, Session, SessionStage, TokenKind};
 use crate::error::{Error, Result};
 use crate::mail::{Mail, MailMessage};
 use crate::model::{Business, User, UserStatus};
@@ -116,19 +116,14 @@ impl Gatehouse {
         let now = self.now();
         tx.revoke_auth_tokens(Some(user.id), TokenKind::PasswordReset, now)
             .await?;
-        let token = self.new_token()?;
-        let expires_at = now + self.auth.config.reset_ttl;
-        tx.insert_auth_token(&AuthToken {
-            hash: token.hash(),
-            kind: TokenKind::PasswordReset,
-            business_id: Some(business.id),
-            user_id: Some(user.id),
-            created_at: now,
-            expires_at,
-            used_at: None,
-            revoked_at: None,
-        })
-        .await?;
+        let (token, expires_at) = self
+            .issue_token(
+                tx,
+                TokenKind::PasswordReset,
+                Some(user),
+                self.auth.config.reset_ttl,
+            )
+            .await?;
         let link = self.link(&format!(
             "/b/{}/reset-password/{}",
             business.slug,

@@ -12,7 +12,7 @@ use super::unusable;
 use crate::Gatehouse;
 use crate::audit::RequestContext;
 use crate::auth::model::TokenState;
-use crate::auth::{AuthToken, SecretToken, SessionStage, TokenKind};
+use crate::auth::{SecretToken, SessionStage, TokenKind};
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, GroupId, TenantId, UserId};
 use crate::model::{Business, Group, GroupRef, GroupScope, Tenant, User, UserStatus};
@@ -45,18 +45,14 @@ impl Gatehouse {
             return Ok(None);
         }
         tx.revoke_auth_tokens(None, TokenKind::Setup, now).await?;
-        let token = self.new_token()?;
-        tx.insert_auth_token(&AuthToken {
-            hash: token.hash(),
-            kind: TokenKind::Setup,
-            business_id: None,
-            user_id: None,
-            created_at: now,
-            expires_at: now + self.auth.config.setup_ttl,
-            used_at: None,
-            revoked_at: None,
-        })
-        .await?;
+        let (token, _) = self
+            .issue_token(
+                tx.as_mut(),
+                TokenKind::Setup,
+                None,
+                self.auth.config.setup_ttl,
+            )
+            .await?;
         let actor = Actor::system();
         let ctx = RequestContext::default();
         let audit = Audit::new(now, None, &actor, &ctx);
@@ -214,19 +210,6 @@ impl Gatehouse {
             ));
         }
         self.commit(tx, events).await?;
-        let mut tx = self.store.begin().await?;
-        let opened = self
-            .start_session(tx.as_mut(), ctx, &user, SessionStage::Enrol, None)
-            .await?;
-        let actor = super::sessions::self_actor(&user);
-        let audit = Audit::new(now, Some(business.id), &actor, ctx);
-        let event = audit.event(
-            "auth.signed_in",
-            user_target(&user),
-            None,
-            Some(json!({ "stage": "enrol", "session_id": opened.session.id })),
-        );
-        self.commit(tx, vec![event]).await?;
-        Ok(opened)
+        self.open_session(ctx, &user, SessionStage::Enrol).await
     }
 }

@@ -89,20 +89,7 @@ impl Gatehouse {
         }
         let now = self.now();
         let stage = self.stage_after_password(&user, now).await?;
-        let mut tx = self.store.begin().await?;
-        let opened = self
-            .start_session(tx.as_mut(), ctx, &user, stage, None)
-            .await?;
-        let actor = super::sessions::self_actor(&user);
-        let audit = Audit::new(now, Some(user.business_id), &actor, ctx);
-        let event = audit.event(
-            "auth.signed_in",
-            user_target(&user),
-            None,
-            Some(json!({ "stage": stage.as_str(), "session_id": opened.session.id })),
-        );
-        self.commit(tx, vec![event]).await?;
-        Ok(opened)
+        self.open_session(ctx, &user, stage).await
     }
 
     async fn audit_unknown_sign_in(
