@@ -29,6 +29,8 @@ pub struct Config {
     pub log: LogConfig,
     pub catalog: CatalogConfig,
     pub authz: AuthzConfig,
+    pub auth: crate::auth_config::AuthSettings,
+    pub mail: crate::auth_config::MailSettings,
 }
 
 impl Default for Config {
@@ -41,6 +43,8 @@ impl Default for Config {
             log: LogConfig::default(),
             catalog: CatalogConfig::default(),
             authz: AuthzConfig::default(),
+            auth: Default::default(),
+            mail: Default::default(),
         }
     }
 }

@@ -35,14 +35,21 @@ pub async fn open_store(config: &Config, migrate: bool) -> anyhow::Result<Arc<Sq
         .with_context(|| format!("opening the database {url}"))
 }
 
-/// The application core over `store`, with the configured permission catalog.
+/// The application core over `store`, with the configured permission catalog and
+/// authentication (mail, TOTP keys, sign-in settings).
 pub fn gatehouse(config: &Config, store: Arc<SqlStore>) -> anyhow::Result<Gatehouse> {
+    gatehouse_at(config, store, &config.server.listen)
+}
+
+/// [`gatehouse`] for a server listening on `listen` (the default public address).
+pub fn gatehouse_at(
+    config: &Config,
+    store: Arc<SqlStore>,
+    listen: &str,
+) -> anyhow::Result<Gatehouse> {
     let catalog = Catalog::with_config(&config.catalog.permissions)?;
-    Ok(Gatehouse::new(
-        store,
-        Arc::new(SystemClock),
-        Arc::new(catalog),
-    ))
+    let setup = crate::auth_config::auth_setup(config, listen)?;
+    Ok(Gatehouse::new(store, Arc::new(SystemClock), Arc::new(catalog)).with_auth(setup)?)
 }
 
 /// An open database and the operator's access to it.
@@ -76,6 +83,8 @@ impl Console {
     }
 
     pub async fn close(self) {
+        // Mail (an invitation, say) finishes going out before the process ends.
+        self.gatehouse.flush_mail().await;
         self.store.close().await;
     }
 

@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+mod auth_config;
 mod cli;
 mod commands;
 mod config;

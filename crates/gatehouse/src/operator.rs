@@ -112,7 +112,7 @@ pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Writes `contents` to `path` with mode 0600, atomically (write a sibling, then rename).
-fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
     let tmp = path.with_extension("tmp");
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

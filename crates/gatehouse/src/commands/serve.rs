@@ -8,7 +8,7 @@ use gatehouse_store::Backend;
 use gatehouse_web::{AppState, WebConfig};
 
 use crate::config::Config;
-use crate::console::{gatehouse, open_store};
+use crate::console::{gatehouse_at, open_store};
 use crate::operator::{self, TokenSource};
 
 pub async fn run(config: &Config) -> anyhow::Result<()> {
@@ -32,7 +32,17 @@ async fn serve_until_signal(
 ) -> anyhow::Result<()> {
     let backend = store.backend();
     let poll_interval = config.authz.poll_interval()?;
-    let gh = gatehouse(config, store)?;
+    // Bound first: with port 0, links in mails need the real address.
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.server.listen))?;
+    let addr = listener.local_addr()?;
+    let gh = gatehouse_at(config, store, &addr.to_string())?;
+    if !config.auth.cookie_secure {
+        tracing::warn!(
+            "auth.cookie_secure is off: session cookies travel over plain HTTP; use this only for local development"
+        );
+    }
     // Every business's access snapshot is in memory before the first check is answered.
     let started = std::time::Instant::now();
     let businesses = gh
@@ -53,25 +63,50 @@ async fn serve_until_signal(
                 .await
         })
     };
+    // Expired locks lift even when nobody signs in; stale rate-limit windows go.
+    let sweeper = {
+        let gh = gh.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                if let Err(e) = gh.release_expired_locks().await {
+                    tracing::warn!(error = %e, "releasing expired locks failed; retrying");
+                }
+            }
+        })
+    };
+    let setup_link = gh
+        .prepare_setup()
+        .await
+        .context("preparing the first-start setup link")?;
     let state = AppState::new(
         gh,
         token,
         WebConfig {
             body_limit: config.server.body_limit_bytes,
-            ..WebConfig::default()
+            cookie_secure: config.auth.cookie_secure,
         },
     );
-    let listener = tokio::net::TcpListener::bind(&config.server.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.server.listen))?;
-    let addr = listener.local_addr()?;
     show_setup(config, backend, &addr.to_string(), source);
+    if let Some(link) = setup_link {
+        show_setup_link(&link);
+    }
     tracing::info!(listen = %addr, database = %config.database_url(), "gatehouse is listening");
     let served = gatehouse_web::serve(listener, gatehouse_web::app(state), shutdown_signal())
         .await
         .context("serving HTTP");
     feed.abort();
+    sweeper.abort();
     served
+}
+
+/// The one-time link of a first start (empty database).
+fn show_setup_link(link: &str) {
+    eprintln!(
+        "\nFirst start: the database has no business yet. Open this link to create the first business,\n\
+         its first tenant and your administrator account. It works once (a restart makes a new one):\n\n    {link}\n"
+    );
 }
 
 fn show_new_token(token: &str, hash_file: &Path) {

@@ -95,3 +95,28 @@ fn serve_works_the_same_on_postgres() {
     assert_eq!(get(&addr, "/readyz", None).0, 200);
     server.terminate();
 }
+
+#[test]
+fn first_start_prints_a_setup_link_and_keeps_the_totp_key_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let mut server = Server::start(&["--data-dir", data, "serve", "--listen", "127.0.0.1:0"]);
+    let addr = server.address();
+    let line = server.wait_for("/setup/");
+    let link = line.trim();
+    assert!(link.starts_with(&format!("http://{addr}/setup/")), "{link}");
+    let (status, page) = get(&addr, &link[format!("http://{addr}").len()..], None);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Set up Gatehouse"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(Path::new(data).join("totp.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    server.terminate();
+}

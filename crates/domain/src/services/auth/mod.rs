@@ -50,6 +50,8 @@ pub(crate) struct AuthRuntime {
     cipher: SecretCipher,
     entropy: Arc<dyn Entropy>,
     mailer: Arc<dyn Mailer>,
+    /// Mail being delivered in the background, so a short-lived process can wait for it.
+    deliveries: std::sync::Mutex<tokio::task::JoinSet<()>>,
 }
 
 impl AuthRuntime {
@@ -68,6 +70,7 @@ impl AuthRuntime {
             cipher: SecretCipher::new((1, key), &[]),
             entropy: Arc::new(OsEntropy),
             mailer: Arc::new(DiscardMailer),
+            deliveries: Default::default(),
             config,
         }
     }
@@ -90,6 +93,7 @@ impl Gatehouse {
             cipher: setup.cipher,
             entropy: setup.entropy,
             mailer: setup.mailer,
+            deliveries: Default::default(),
         });
         Ok(self)
     }
@@ -107,11 +111,29 @@ impl Gatehouse {
     /// answer nor changes it (which would tell whether an account exists).
     pub(crate) fn send_mail(&self, mail: Mail) {
         let mailer = self.auth.mailer.clone();
-        tokio::spawn(async move {
+        let mut deliveries = self
+            .auth
+            .deliveries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        while deliveries.try_join_next().is_some() {}
+        deliveries.spawn(async move {
             if let Err(e) = mailer.send(&mail).await {
                 tracing::error!(kind = mail.message.kind(), error = %e, "mail not delivered");
             }
         });
+    }
+
+    /// Waits for mail still being delivered (the CLI, before it exits).
+    pub async fn flush_mail(&self) {
+        let mut pending = std::mem::take(
+            &mut *self
+                .auth
+                .deliveries
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        while pending.join_next().await.is_some() {}
     }
 
     /// An absolute link to `path` (which starts with `/`).
