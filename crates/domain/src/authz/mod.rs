@@ -8,6 +8,7 @@ pub mod data;
 pub mod feed;
 pub mod index;
 pub mod matrix;
+pub mod preview;
 pub mod snapshot;
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod api_keys;
 mod audit;
 mod auth;
 mod businesses;
+mod dashboard;
 mod groups;
 mod settings;
 mod tenants;

@@ -5,6 +5,7 @@
 //! Every form carries a CSRF token; GET never changes anything.
 
 mod account;
+mod dashboard;
 mod links;
 mod setup;
 mod sign_in;
@@ -62,6 +63,7 @@ pub(crate) fn routes() -> Router<AppState> {
             post(account::regenerate_codes),
         )
         .route("/setup/{token}", get(setup::setup_page).post(setup::setup))
+        .merge(dashboard::routes())
 }
 
 async fn stylesheet() -> impl IntoResponse {

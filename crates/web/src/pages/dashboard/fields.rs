@@ -1,0 +1,99 @@
+//! Form bodies as name/value pairs, so checkbox groups (one name, many values) read
+//! without JavaScript or a special encoding.
+
+use axum::extract::{FromRequest, Request};
+use axum::response::{IntoResponse, Response};
+
+use super::super::PageForm;
+
+/// A submitted form, in order.
+#[derive(Debug, Default)]
+pub(crate) struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `name` (trimmed), or "".
+    pub(crate) fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.trim())
+    }
+
+    /// Every non-empty value of `name`.
+    pub(crate) fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+
+    pub(crate) fn csrf(&self) -> &str {
+        self.get("csrf")
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Fields {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        PageForm::<Vec<(String, String)>>::from_request(req, state)
+            .await
+            .map(|f| Fields(f.0))
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// The query string of a page, read like a form; an unreadable one is empty (filters reset).
+#[derive(Debug, Default)]
+pub(crate) struct Params(pub(crate) Fields);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Params {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map(|q| q.0)
+            .unwrap_or_default();
+        Ok(Params(Fields(pairs)))
+    }
+}
+
+impl std::ops::Deref for Params {
+    type Target = Fields;
+
+    fn deref(&self) -> &Fields {
+        &self.0
+    }
+}
+
+/// `name=value&…` for the non-empty pairs, for links that keep the current filters.
+pub(crate) fn query_string(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Percent-encoding for a query value.
+pub(crate) fn encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b));
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

@@ -1,0 +1,320 @@
+//! Creating and editing a group: name, description, type (Business, or Tenants with a tenant
+//! picker), the permission matrix. A change that adds or removes anyone's access, or grants
+//! a sensitive permission, goes through a review step that shows its effect ("3 users gain
+//! Delete Verification in Sandbox") and asks for the acknowledgement; escalation is refused
+//! with the missing rights named.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use gatehouse_domain::Error;
+use gatehouse_domain::authz::preview::{AccessEffect, GroupChange};
+use gatehouse_domain::ids::GroupId;
+use gatehouse_domain::model::{Group, GroupScope};
+use gatehouse_domain::principal::{BusinessAccess, GroupsManage, UsersView};
+use gatehouse_domain::services::{GroupPatch, NewGroup, Precondition};
+
+use super::context::{Answer, Chrome, Dash, describe, label, notice_text, page_with};
+use super::fields::{Fields, Params};
+use super::group_form::{
+    EditorView, EffectLine, GroupForm, editor_view, effect_lines, granted_by_change,
+};
+use super::users::tenants_of;
+use crate::browser::Browser;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "dashboard/group_editor.html")]
+struct EditorPage {
+    c: Chrome,
+    /// `None` for a new group.
+    id: Option<String>,
+    members: i64,
+    editable: bool,
+    action: String,
+    v: EditorView,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/group_review.html")]
+struct ReviewPage {
+    c: Chrome,
+    action: String,
+    name: String,
+    is_new: bool,
+    hidden: Vec<(String, String)>,
+    users_affected: usize,
+    gained: Vec<EffectLine>,
+    lost: Vec<EffectLine>,
+    sensitive: Vec<String>,
+}
+
+type Failure = Option<(StatusCode, String)>;
+
+async fn editor(d: &Dash, before: Option<&Group>, form: &GroupForm, error: Failure) -> Answer {
+    editor_with(d, before, form, error, None).await
+}
+
+async fn editor_with(
+    d: &Dash,
+    before: Option<&Group>,
+    form: &GroupForm,
+    error: Failure,
+    notice: Option<&str>,
+) -> Answer {
+    let tenants = tenants_of(d).await?;
+    let title = before.map_or_else(|| "New group".to_owned(), |g| g.name.to_string());
+    let mut c = d.chrome(&title, "groups");
+    c.notice = notice.map(str::to_owned);
+    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    c.error = error.map(|(_, t)| t);
+    let action = before.map_or_else(
+        || d.admin("/groups/new"),
+        |g| d.admin(&format!("/groups/{}", g.id)),
+    );
+    Ok(page_with(
+        status,
+        &EditorPage {
+            id: before.map(|g| g.id.to_string()),
+            members: before.map_or(0, |g| g.member_count),
+            editable: d.can.groups_manage,
+            action,
+            v: editor_view(d, form, &tenants).await,
+            c,
+        },
+    ))
+}
+
+fn hidden_fields(form: &GroupForm) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("name".to_owned(), form.name.clone()),
+        ("description".to_owned(), form.description.clone()),
+        ("kind".to_owned(), form.kind.as_str().to_owned()),
+    ];
+    if let Some(v) = form.version {
+        out.push(("version".to_owned(), v.to_string()));
+    }
+    out.extend(
+        form.tenants
+            .iter()
+            .map(|t| ("tenant".to_owned(), t.clone())),
+    );
+    for (scope, keys) in [
+        ("business", &form.grants.business),
+        ("live", &form.grants.live),
+        ("sandbox", &form.grants.sandbox),
+    ] {
+        out.extend(keys.iter().map(|k| (scope.to_owned(), k.to_string())));
+    }
+    out
+}
+
+async fn effect_of(
+    d: &Dash,
+    access: &BusinessAccess<GroupsManage>,
+    before: Option<&Group>,
+    form: &GroupForm,
+    scope: &GroupScope,
+) -> Result<AccessEffect, Error> {
+    let Some(b) = before else {
+        return Ok(AccessEffect::default());
+    };
+    if b.scope == *scope && b.grants == form.grants {
+        return Ok(AccessEffect::default());
+    }
+    let change = GroupChange {
+        group: Some(b.id),
+        scope,
+        grants: &form.grants,
+        add: &[],
+        remove: &[],
+    };
+    d.state
+        .gatehouse
+        .preview_group_change(access, &change)
+        .await
+}
+
+fn review(
+    d: &Dash,
+    before: Option<&Group>,
+    form: &GroupForm,
+    effect: &AccessEffect,
+    sensitive: &[String],
+    error: Failure,
+) -> axum::response::Response {
+    let mut c = d.chrome("Review the change", "groups");
+    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    c.error = error.map(|(_, t)| t);
+    let (gained, lost) = effect_lines(d, effect);
+    page_with(
+        status,
+        &ReviewPage {
+            action: before.map_or_else(
+                || d.admin("/groups/new"),
+                |g| d.admin(&format!("/groups/{}", g.id)),
+            ),
+            name: form.name.clone(),
+            is_new: before.is_none(),
+            hidden: hidden_fields(form),
+            users_affected: effect.users_affected,
+            gained,
+            lost,
+            sensitive: sensitive.iter().map(|k| label(d.catalog(), k)).collect(),
+            c,
+        },
+    )
+}
+
+/// Validates, previews or saves a submitted editor form.
+async fn submit(
+    d: &Dash,
+    access: &BusinessAccess<GroupsManage>,
+    before: Option<&Group>,
+    fields: &Fields,
+) -> Answer {
+    let fallback = || before.map_or_else(GroupForm::new_group, GroupForm::of);
+    let form = match GroupForm::read(fields) {
+        Ok(f) => f,
+        Err(e) => return editor(d, before, &fallback(), Some(describe(d.catalog(), e))).await,
+    };
+    let step = fields.get("step");
+    if step == "edit" {
+        return editor(d, before, &form, None).await;
+    }
+    let checked = form.scope().and_then(|scope| {
+        form.name()?;
+        form.description()?;
+        let granted = granted_by_change(before, &scope, &form.grants);
+        access.ensure_holds(&granted, &scope)?;
+        Ok((scope, d.catalog().sensitive_in(&granted)))
+    });
+    let (scope, sensitive) = match checked {
+        Ok(found) => found,
+        Err(e) => return editor(d, before, &form, Some(describe(d.catalog(), e))).await,
+    };
+    let effect = effect_of(d, access, before, &form, &scope)
+        .await
+        .map_err(|e| d.fail(e, "groups"))?;
+    if step != "save" && !(effect.is_empty() && sensitive.is_empty()) {
+        return Ok(review(d, before, &form, &effect, &sensitive, None));
+    }
+    match save(d, access, before, &form, fields.has("acknowledge")).await {
+        Ok(g) => Ok(d.done(
+            &d.admin(&format!("/groups/{}", g.id)),
+            if before.is_some() {
+                "group_saved"
+            } else {
+                "group_created"
+            },
+        )),
+        Err(e @ Error::SensitiveGrantUnacknowledged { .. }) => {
+            let err = describe(d.catalog(), e);
+            Ok(review(d, before, &form, &effect, &sensitive, Some(err)))
+        }
+        Err(e) => editor(d, before, &form, Some(describe(d.catalog(), e))).await,
+    }
+}
+
+async fn save(
+    d: &Dash,
+    access: &BusinessAccess<GroupsManage>,
+    before: Option<&Group>,
+    form: &GroupForm,
+    acknowledge: bool,
+) -> Result<Group, Error> {
+    let (gh, ctx) = (&d.state.gatehouse, &d.browser.ctx);
+    let tenants = form.tenant_ids()?;
+    match before {
+        None => {
+            let new = NewGroup {
+                name: form.name()?,
+                description: form.description()?,
+                kind: form.kind,
+                tenants,
+                grants: form.grants.clone(),
+                acknowledge_sensitive: acknowledge,
+            };
+            gh.create_group(access, ctx, new).await
+        }
+        Some(b) => {
+            let patch = GroupPatch {
+                name: Some(form.name()?),
+                description: Some(form.description()?),
+                kind: Some(form.kind),
+                tenants: Some(tenants),
+                grants: Some(form.grants.clone()),
+                acknowledge_sensitive: acknowledge,
+            };
+            let pre = Precondition {
+                if_match: None,
+                version: form.version,
+            };
+            gh.update_group(access, ctx, b.id, patch, pre).await
+        }
+    }
+}
+
+/// The editor for a new group. Requires `groups.manage`.
+pub(crate) async fn new_group_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+) -> Answer {
+    let (d, _access) = Dash::with::<GroupsManage>(&s, browser, &slug).await?;
+    editor(&d, None, &GroupForm::new_group(), None).await
+}
+
+/// Creates a group (after the review step when it grants sensitive rights). Requires
+/// `groups.manage` and every right it grants.
+pub(crate) async fn save_new_group(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+    form: Fields,
+) -> Answer {
+    let (d, access) = Dash::post::<GroupsManage>(&s, browser, &slug, form.csrf()).await?;
+    submit(&d, &access, None, &form).await
+}
+
+pub(crate) async fn group_of(d: &Dash, id: &str) -> Answer<Group> {
+    let view = d
+        .principal
+        .authorize::<UsersView>()
+        .map_err(|e| d.fail(e, "groups"))?;
+    let id: GroupId = id
+        .parse()
+        .map_err(|_| d.fail(Error::GroupNotFound, "groups"))?;
+    d.state
+        .gatehouse
+        .get_group(&view, id)
+        .await
+        .map_err(|e| d.fail(e, "groups"))
+}
+
+/// A group's settings and permission matrix; read-only without `groups.manage`. Requires
+/// `users.view`.
+pub(crate) async fn edit_group_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path((slug, id)): Path<(String, String)>,
+    q: Params,
+) -> Answer {
+    let (d, _access) = Dash::with::<UsersView>(&s, browser, &slug).await?;
+    let g = group_of(&d, &id).await?;
+    let notice = notice_text(q.get("notice"));
+    editor_with(&d, Some(&g), &GroupForm::of(&g), None, notice).await
+}
+
+/// Saves a group (after the review step when access changes). Requires `groups.manage`
+/// and every right the change adds.
+pub(crate) async fn save_group(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path((slug, id)): Path<(String, String)>,
+    form: Fields,
+) -> Answer {
+    let (d, access) = Dash::post::<GroupsManage>(&s, browser, &slug, form.csrf()).await?;
+    let g = group_of(&d, &id).await?;
+    submit(&d, &access, Some(&g), &form).await
+}

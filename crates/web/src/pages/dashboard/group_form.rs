@@ -1,0 +1,256 @@
+//! The group editor's form: reading it (name, description, type, tenants, the permission
+//! matrix), what the signed-in admin may grant, and the view the editor and its review step
+//! render.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use gatehouse_domain::Error;
+use gatehouse_domain::authz::preview::{AccessEffect, RightScope, holds_everywhere};
+use gatehouse_domain::authz::{CheckQuery, Snapshot};
+use gatehouse_domain::grants::Grants;
+use gatehouse_domain::ids::TenantId;
+use gatehouse_domain::model::{Group, GroupKind, GroupScope, Tenant};
+use gatehouse_domain::types::{Description, GroupName};
+
+use super::context::{Dash, label};
+use super::fields::Fields;
+use super::matrix::{Area, BizRow, PermRow, business_rows, env_areas, grants_from};
+use super::users::Opt;
+
+/// What the form says, as typed (kept to render it again).
+#[derive(Debug, Clone)]
+pub(crate) struct GroupForm {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) kind: GroupKind,
+    pub(crate) tenants: Vec<String>,
+    pub(crate) grants: Grants,
+    pub(crate) version: Option<i64>,
+}
+
+impl GroupForm {
+    /// A new group starts as a Business group with no rights.
+    pub(crate) fn new_group() -> Self {
+        Self {
+            name: String::new(),
+            description: String::new(),
+            kind: GroupKind::Business,
+            tenants: Vec::new(),
+            grants: Grants::default(),
+            version: None,
+        }
+    }
+
+    pub(crate) fn of(g: &Group) -> Self {
+        Self {
+            name: g.name.to_string(),
+            description: g.description.to_string(),
+            kind: g.scope.kind(),
+            tenants: g
+                .scope
+                .tenant_ids()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            grants: g.grants.clone(),
+            version: Some(g.version),
+        }
+    }
+
+    /// Reads a submitted form. What the chosen type hides is dropped: tenants of a Business
+    /// group, administration rights of a Tenants group.
+    pub(crate) fn read(f: &Fields) -> Result<Self, Error> {
+        let kind = match f.get("kind") {
+            "tenants" => GroupKind::Tenants,
+            _ => GroupKind::Business,
+        };
+        let mut grants = grants_from(f)?;
+        let mut tenants: Vec<String> = f.all("tenant").into_iter().map(str::to_owned).collect();
+        match kind {
+            GroupKind::Business => tenants.clear(),
+            GroupKind::Tenants => grants.business.clear(),
+        }
+        Ok(Self {
+            name: f.get("name").to_owned(),
+            description: f.get("description").to_owned(),
+            kind,
+            tenants,
+            grants,
+            version: f.get("version").parse().ok(),
+        })
+    }
+
+    pub(crate) fn name(&self) -> Result<GroupName, Error> {
+        GroupName::parse(&self.name)
+    }
+
+    pub(crate) fn description(&self) -> Result<Description, Error> {
+        Description::parse(&self.description)
+    }
+
+    pub(crate) fn tenant_ids(&self) -> Result<Vec<TenantId>, Error> {
+        self.tenants
+            .iter()
+            .map(|t| t.parse().map_err(|_| Error::TenantNotFound))
+            .collect()
+    }
+
+    /// The scope the form asks for (an empty tenant set is the service's to refuse).
+    pub(crate) fn scope(&self) -> Result<GroupScope, Error> {
+        Ok(match self.kind {
+            GroupKind::Business => GroupScope::Business,
+            GroupKind::Tenants => {
+                let set: BTreeSet<TenantId> = self.tenant_ids()?.into_iter().collect();
+                if set.is_empty() {
+                    return Err(Error::EmptyTenantSet);
+                }
+                GroupScope::Tenants(set)
+            }
+        })
+    }
+}
+
+/// Whether `new` covers a tenant `old` did not.
+pub(crate) fn widens(old: &GroupScope, new: &GroupScope) -> bool {
+    match (old, new) {
+        (GroupScope::Business, _) => false,
+        (GroupScope::Tenants(_), GroupScope::Business) => true,
+        (GroupScope::Tenants(old), GroupScope::Tenants(new)) => !new.is_subset(old),
+    }
+}
+
+/// What the change grants that was not granted where it applies: everything for a new
+/// group or a wider scope, else what is added.
+pub(crate) fn granted_by_change(
+    before: Option<&Group>,
+    scope: &GroupScope,
+    grants: &Grants,
+) -> Grants {
+    match before {
+        Some(b) if !widens(&b.scope, scope) => grants.added_to(&b.grants),
+        _ => grants.clone(),
+    }
+}
+
+/// What the signed-in user may grant, read from the snapshot their request carries.
+pub(crate) struct Holdings {
+    snap: Option<Arc<Snapshot>>,
+    d_user: gatehouse_domain::ids::UserId,
+    now: time::OffsetDateTime,
+}
+
+impl Holdings {
+    pub(crate) async fn of(d: &Dash) -> Self {
+        let gh = &d.state.gatehouse;
+        let snap = gh
+            .engine()
+            .snapshot_or_load(gh.store(), d.business.id)
+            .await
+            .ok();
+        Self {
+            snap,
+            d_user: d.me.id,
+            now: gh.now(),
+        }
+    }
+
+    fn env(
+        &self,
+        d: &Dash,
+        key: &str,
+        env: gatehouse_domain::types::Environment,
+        tenants: &[TenantId],
+    ) -> bool {
+        self.snap.as_ref().is_some_and(|s| {
+            let perms = d.state.gatehouse.engine().permissions();
+            holds_everywhere(s, perms, self.d_user, key, env, tenants, self.now)
+        })
+    }
+
+    fn business(&self, d: &Dash, key: &str) -> bool {
+        self.snap.as_ref().is_some_and(|s| {
+            let q = CheckQuery {
+                user: self.d_user,
+                permission: key,
+                tenant: None,
+                environment: None,
+            };
+            s.check(d.state.gatehouse.engine().permissions(), &q, self.now)
+                .is_ok_and(|x| x.allowed)
+        })
+    }
+}
+
+/// The editor's view of a form.
+#[derive(Debug, Clone)]
+pub(crate) struct EditorView {
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) business_kind: bool,
+    pub(crate) tenants: Vec<Opt>,
+    pub(crate) areas: Vec<Area<PermRow>>,
+    pub(crate) business: Vec<BizRow>,
+    pub(crate) version: String,
+}
+
+pub(crate) async fn editor_view(d: &Dash, form: &GroupForm, tenants: &[Tenant]) -> EditorView {
+    let holdings = Holdings::of(d).await;
+    let scope_tenants: Vec<TenantId> = match form.kind {
+        GroupKind::Business => Vec::new(),
+        GroupKind::Tenants => form.tenant_ids().unwrap_or_default(),
+    };
+    let chosen: Vec<&str> = form.tenants.iter().map(String::as_str).collect();
+    EditorView {
+        name: form.name.clone(),
+        description: form.description.clone(),
+        business_kind: form.kind == GroupKind::Business,
+        tenants: tenants
+            .iter()
+            .map(|t| {
+                let value = t.id.to_string();
+                Opt {
+                    selected: chosen.contains(&value.as_str()),
+                    value,
+                    label: t.name.to_string(),
+                }
+            })
+            .collect(),
+        areas: env_areas(d.catalog(), &form.grants, |k, env| {
+            holdings.env(d, k, env, &scope_tenants)
+        }),
+        business: business_rows(d.catalog(), &form.grants, |k| holdings.business(d, k)),
+        version: form.version.map(|v| v.to_string()).unwrap_or_default(),
+    }
+}
+
+/// One line of an effect summary: "3 users gain Delete Verification in Sandbox".
+#[derive(Debug, Clone)]
+pub(crate) struct EffectLine {
+    pub(crate) users: usize,
+    pub(crate) right: String,
+    pub(crate) sensitive: bool,
+}
+
+pub(crate) fn effect_lines(d: &Dash, effect: &AccessEffect) -> (Vec<EffectLine>, Vec<EffectLine>) {
+    let line = |c: &gatehouse_domain::authz::preview::RightChange| EffectLine {
+        users: c.users,
+        right: format!(
+            "{}{}",
+            label(d.catalog(), c.permission.as_str()),
+            match c.scope {
+                RightScope::Business => " (administration)",
+                RightScope::Live => " in Live",
+                RightScope::Sandbox => " in Sandbox",
+            }
+        ),
+        sensitive: d
+            .catalog()
+            .get(c.permission.as_str())
+            .is_some_and(|p| p.sensitive),
+    };
+    (
+        effect.gained.iter().map(line).collect(),
+        effect.lost.iter().map(line).collect(),
+    )
+}

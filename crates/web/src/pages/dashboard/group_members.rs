@@ -1,0 +1,245 @@
+//! A group's members tab: the members, adding a user by email and removing one, each after
+//! a review of what that person gains or loses.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use gatehouse_domain::Error;
+use gatehouse_domain::authz::preview::GroupChange;
+use gatehouse_domain::model::{Group, User};
+use gatehouse_domain::principal::{BusinessAccess, GroupsManage, UsersView};
+use gatehouse_domain::store::UserFilter;
+
+use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
+use super::fields::{Fields, Params, query_string};
+use super::group_editor::group_of;
+use super::group_form::{EffectLine, effect_lines};
+use super::users::{UserRow, row};
+use crate::browser::Browser;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "dashboard/group_members.html")]
+struct MembersPage {
+    c: Chrome,
+    id: String,
+    members: i64,
+    rows: Vec<UserRow>,
+    next: Option<String>,
+    email: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/member_review.html")]
+struct MemberReview {
+    c: Chrome,
+    action: String,
+    email: String,
+    adding: bool,
+    group: String,
+    lines: Vec<EffectLine>,
+    cancel: String,
+}
+
+type Failure = Option<(StatusCode, String)>;
+
+async fn render(
+    d: &Dash,
+    g: &Group,
+    cursor: Option<&str>,
+    email: &str,
+    error: Failure,
+    notice: Option<&str>,
+) -> Answer {
+    let view = d
+        .principal
+        .authorize::<UsersView>()
+        .map_err(|e| d.fail(e, "groups"))?;
+    let members = d
+        .state
+        .gatehouse
+        .list_group_members(&view, g.id, cursor, 50)
+        .await
+        .map_err(|e| d.fail(e, "groups"))?;
+    let here = d.admin(&format!("/groups/{}/members", g.id));
+    let mut c = d.chrome(g.name.as_str(), "groups");
+    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    c.error = error.map(|(_, t)| t);
+    c.notice = notice.map(str::to_owned);
+    Ok(page_with(
+        status,
+        &MembersPage {
+            id: g.id.to_string(),
+            members: g.member_count,
+            rows: members.items.iter().map(|u| row(d, u)).collect(),
+            next: members
+                .next_cursor
+                .map(|n| format!("{here}?{}", query_string(&[("cursor", &n)]))),
+            email: email.to_owned(),
+            c,
+        },
+    ))
+}
+
+/// The members tab. Requires `users.view`.
+pub(crate) async fn members_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path((slug, id)): Path<(String, String)>,
+    q: Params,
+) -> Answer {
+    let (d, _access) = Dash::with::<UsersView>(&s, browser, &slug).await?;
+    let g = group_of(&d, &id).await?;
+    let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
+    render(&d, &g, cursor, "", None, notice_text(q.get("notice"))).await
+}
+
+/// The user of the business with exactly this email.
+async fn user_by_email(d: &Dash, email: &str) -> Result<User, Error> {
+    let view = d.principal.authorize::<UsersView>()?;
+    let wanted = email.trim().to_lowercase();
+    let filter = UserFilter {
+        query: Some(wanted.clone()),
+        ..UserFilter::default()
+    };
+    let page = d
+        .state
+        .gatehouse
+        .list_users(&view, &filter, None, 5)
+        .await?;
+    page.items
+        .into_iter()
+        .find(|u| u.email.as_str().to_lowercase() == wanted)
+        .ok_or(Error::UserNotFound)
+}
+
+fn review(
+    d: &Dash,
+    g: &Group,
+    u: &User,
+    adding: bool,
+    lines: Vec<EffectLine>,
+) -> axum::response::Response {
+    let base = d.admin(&format!("/groups/{}/members", g.id));
+    let verb = if adding { "Add" } else { "Remove" };
+    let c = d.chrome(&format!("{verb} {}?", u.email), "groups");
+    page_with(
+        StatusCode::OK,
+        &MemberReview {
+            c,
+            action: if adding {
+                base.clone()
+            } else {
+                format!("{base}/{}/remove", u.id)
+            },
+            email: u.email.to_string(),
+            adding,
+            group: g.name.to_string(),
+            lines,
+            cancel: base,
+        },
+    )
+}
+
+async fn effect_for(
+    d: &Dash,
+    access: &BusinessAccess<GroupsManage>,
+    g: &Group,
+    u: &User,
+    adding: bool,
+) -> Result<Vec<EffectLine>, Error> {
+    let ids = [u.id];
+    let (add, remove): (&[_], &[_]) = if adding { (&ids, &[]) } else { (&[], &ids) };
+    let change = GroupChange {
+        group: Some(g.id),
+        scope: &g.scope,
+        grants: &g.grants,
+        add,
+        remove,
+    };
+    let effect = d
+        .state
+        .gatehouse
+        .preview_group_change(access, &change)
+        .await?;
+    let (gained, lost) = effect_lines(d, &effect);
+    Ok(if adding { gained } else { lost })
+}
+
+/// Adds a user (after reviewing what they gain). Requires `groups.manage` and the group's
+/// rights.
+pub(crate) async fn add_member(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path((slug, id)): Path<(String, String)>,
+    form: Fields,
+) -> Answer {
+    let (d, access) = Dash::post::<GroupsManage>(&s, browser, &slug, form.csrf()).await?;
+    let g = group_of(&d, &id).await?;
+    let email = form.get("email");
+    let checked = match user_by_email(&d, email).await {
+        Ok(u) => access.ensure_holds(&g.grants, &g.scope).map(|()| u),
+        Err(e) => Err(e),
+    };
+    let u = match checked {
+        Ok(u) => u,
+        Err(e) => return render(&d, &g, None, email, Some(describe(d.catalog(), e)), None).await,
+    };
+    if form.get("step") != "save" {
+        let lines = effect_for(&d, &access, &g, &u, true)
+            .await
+            .map_err(|e| d.fail(e, "groups"))?;
+        return Ok(review(&d, &g, &u, true, lines));
+    }
+    match s
+        .gatehouse
+        .add_group_members(&access, &d.browser.ctx, g.id, &[u.id])
+        .await
+    {
+        Ok(_) => Ok(d.done(
+            &d.admin(&format!("/groups/{}/members", g.id)),
+            "member_added",
+        )),
+        Err(e) => render(&d, &g, None, email, Some(describe(d.catalog(), e)), None).await,
+    }
+}
+
+/// Removes a member (after reviewing what they lose). Requires `groups.manage`.
+pub(crate) async fn remove_member(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path((slug, id, user)): Path<(String, String, String)>,
+    form: Fields,
+) -> Answer {
+    let (d, access) = Dash::post::<GroupsManage>(&s, browser, &slug, form.csrf()).await?;
+    let g = group_of(&d, &id).await?;
+    let view = d
+        .principal
+        .authorize::<UsersView>()
+        .map_err(|e| d.fail(e, "groups"))?;
+    let uid = user
+        .parse()
+        .map_err(|_| d.fail(Error::UserNotFound, "groups"))?;
+    let u = s
+        .gatehouse
+        .get_user(&view, uid)
+        .await
+        .map_err(|e| d.fail(e, "groups"))?;
+    if form.get("step") != "save" {
+        let lines = effect_for(&d, &access, &g, &u, false)
+            .await
+            .map_err(|e| d.fail(e, "groups"))?;
+        return Ok(review(&d, &g, &u, false, lines));
+    }
+    match s
+        .gatehouse
+        .remove_group_member(&access, &d.browser.ctx, g.id, u.id)
+        .await
+    {
+        Ok(()) => Ok(d.done(
+            &d.admin(&format!("/groups/{}/members", g.id)),
+            "member_removed",
+        )),
+        Err(e) => render(&d, &g, None, "", Some(describe(d.catalog(), e)), None).await,
+    }
+}

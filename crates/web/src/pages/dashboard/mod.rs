@@ -1,0 +1,125 @@
+//! The administration dashboard under `/b/{slug}/admin`: users, user groups, the audit log,
+//! security settings, API keys and the signed-in user's profile. Server-rendered (askama),
+//! working without JavaScript (one small script of our own adds copy buttons); forms post,
+//! then redirect with a success notice. Every handler checks its permission on the server
+//! first; the navigation only hides what the user may not use.
+
+mod api_keys;
+mod audit;
+mod audit_export;
+mod context;
+mod fields;
+mod group_editor;
+mod group_form;
+mod group_members;
+mod groups;
+mod matrix;
+mod profile;
+mod settings;
+mod user;
+mod user_actions;
+mod users;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    let b = "/b/{slug}/admin";
+    Router::new()
+        .route("/static/dashboard.css", get(stylesheet))
+        .route("/static/dashboard.js", get(script))
+        .route(b, get(context::home))
+        .route(&format!("{b}/users"), get(users::list_users_page))
+        .route(
+            &format!("{b}/users/new"),
+            get(users::invite_page).post(users::invite_user),
+        )
+        .route(&format!("{b}/users/{{id}}"), get(user::user_page))
+        .route(
+            &format!("{b}/users/{{id}}/edit"),
+            get(user_actions::edit_page).post(user_actions::edit_user),
+        )
+        .route(
+            &format!("{b}/users/{{id}}/do/{{action}}"),
+            get(user_actions::confirm_page).post(user_actions::perform),
+        )
+        .route(&format!("{b}/groups"), get(groups::list_groups_page))
+        .route(
+            &format!("{b}/groups/new"),
+            get(group_editor::new_group_page).post(group_editor::save_new_group),
+        )
+        .route(
+            &format!("{b}/groups/{{id}}"),
+            get(group_editor::edit_group_page).post(group_editor::save_group),
+        )
+        .route(
+            &format!("{b}/groups/{{id}}/delete"),
+            get(groups::delete_page).post(groups::delete_group),
+        )
+        .route(
+            &format!("{b}/groups/{{id}}/members"),
+            get(group_members::members_page).post(group_members::add_member),
+        )
+        .route(
+            &format!("{b}/groups/{{id}}/members/{{user}}/remove"),
+            axum::routing::post(group_members::remove_member),
+        )
+        .route(&format!("{b}/audit"), get(audit::audit_page))
+        .route(
+            &format!("{b}/audit/export.csv"),
+            get(audit_export::export_csv),
+        )
+        .route(
+            &format!("{b}/audit/export.jsonl"),
+            get(audit_export::export_jsonl),
+        )
+        .route(
+            &format!("{b}/settings"),
+            get(settings::settings_page).post(settings::save_settings),
+        )
+        .route(
+            &format!("{b}/api-keys"),
+            get(api_keys::api_keys_page).post(api_keys::create_api_key),
+        )
+        .route(
+            &format!("{b}/api-keys/{{id}}/revoke"),
+            get(api_keys::revoke_page).post(api_keys::revoke_api_key),
+        )
+        .route(&format!("{b}/profile"), get(profile::profile_page))
+        .route(
+            &format!("{b}/profile/password"),
+            axum::routing::post(profile::change_password),
+        )
+        .route(
+            &format!("{b}/profile/sessions/{{id}}/revoke"),
+            axum::routing::post(profile::revoke_session),
+        )
+        .route(
+            &format!("{b}/profile/recovery-codes"),
+            axum::routing::post(profile::regenerate_codes),
+        )
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../static/dashboard.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../../static/dashboard.js"),
+    )
+}

@@ -1,0 +1,106 @@
+//! One user's page: details, groups, live sessions, recent audit events, and the effective
+//! permission matrix (tenants × Live/Sandbox × permissions) with the groups that grant
+//! each cell, rendered from the engine's effective-permissions view.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use gatehouse_domain::Error;
+use gatehouse_domain::audit::AuditFilter;
+use gatehouse_domain::ids::UserId;
+use gatehouse_domain::principal::{AuditView, UsersView};
+use time::format_description::well_known::Rfc3339;
+
+use super::audit::{EventRow, event_row};
+use super::context::{Answer, Chrome, Dash, notice_text, page};
+use super::fields::Params;
+use super::matrix::{Effective, effective};
+use super::user_actions::{Action, actions_for, who};
+use super::users::{status_label, tenants_of};
+use crate::browser::Browser;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "dashboard/user.html")]
+struct UserPage {
+    c: Chrome,
+    id: String,
+    email: String,
+    name: String,
+    status: &'static str,
+    status_label: &'static str,
+    mfa: bool,
+    created: String,
+    activated: String,
+    groups: Vec<(String, String)>,
+    sessions: usize,
+    actions: Vec<Action>,
+    events: Option<Vec<EventRow>>,
+    m: Effective,
+    active: bool,
+    mfa_blocks_live: bool,
+}
+
+pub(crate) fn when(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    t.format(&Rfc3339)
+        .map(|s| s.replace('T', " ").replace('Z', " UTC"))
+        .unwrap_or_default()
+}
+
+/// A user's page. Requires `users.view`; recent events also `audit.view`.
+pub(crate) async fn user_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path((slug, id)): Path<(String, String)>,
+    q: Params,
+) -> Answer {
+    let (d, access) = Dash::with::<UsersView>(&s, browser, &slug).await?;
+    let gh = &s.gatehouse;
+    let fail = |e| d.fail(e, "users");
+    let id: UserId = id.parse().map_err(|_| fail(Error::UserNotFound))?;
+    let u = gh.get_user(&access, id).await.map_err(fail)?;
+    let sessions = gh.count_user_sessions(&access, id).await.map_err(fail)?;
+    let eff = gh
+        .user_effective_permissions(&access, id)
+        .await
+        .map_err(fail)?;
+    let tenants = tenants_of(&d).await?;
+    let events = match d.principal.authorize::<AuditView>() {
+        Ok(audit) => {
+            let filter = AuditFilter {
+                target_id: Some(id.to_string()),
+                ..AuditFilter::default()
+            };
+            let page = gh
+                .list_audit_events(&audit, filter, None, 10)
+                .await
+                .map_err(fail)?;
+            Some(page.items.iter().map(event_row).collect())
+        }
+        Err(_) => None,
+    };
+    let mut c = d.chrome(&who(&u), "users");
+    c.notice = notice_text(q.get("notice")).map(str::to_owned);
+    Ok(page(&UserPage {
+        id: u.id.to_string(),
+        email: u.email.to_string(),
+        name: u.display_name.to_string(),
+        status: u.status.as_str(),
+        status_label: status_label(u.status),
+        mfa: u.mfa_enrolled,
+        created: when(u.created_at),
+        activated: u.activated_at.map(when).unwrap_or_default(),
+        groups: u
+            .groups
+            .iter()
+            .map(|g| (g.id.to_string(), g.name.to_string()))
+            .collect(),
+        sessions,
+        actions: actions_for(&d, &u),
+        events,
+        m: effective(d.catalog(), &eff, &tenants),
+        active: eff.active,
+        mfa_blocks_live: eff.mfa_required_for_live,
+        c,
+    }))
+}

@@ -1,0 +1,355 @@
+//! What an administrator does to one user: edit name and groups, and the account actions
+//! (deactivate, reactivate, reset password or MFA, resend or revoke the invitation, unlock),
+//! each behind a confirmation page that says what will happen.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gatehouse_domain::Error;
+use gatehouse_domain::ids::UserId;
+use gatehouse_domain::model::{User, UserStatus};
+use gatehouse_domain::principal::{BusinessAccess, UsersManage, UsersView};
+use gatehouse_domain::services::{Precondition, UserPatch};
+use gatehouse_domain::types::DisplayName;
+
+use super::context::{Answer, Chrome, Dash, describe, page_with};
+use super::fields::Fields;
+use super::users::Opt;
+use crate::browser::Browser;
+use crate::state::AppState;
+
+/// A link of a user's Actions menu.
+#[derive(Debug, Clone)]
+pub(crate) struct Action {
+    pub(crate) href: String,
+    pub(crate) label: &'static str,
+    pub(crate) danger: bool,
+}
+
+/// The account actions, by the last segment of their address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Deactivate,
+    Reactivate,
+    ResetPassword,
+    ResetMfa,
+    ResendInvitation,
+    RevokeInvitation,
+    Unlock,
+}
+
+const KINDS: [Kind; 7] = [
+    Kind::ResendInvitation,
+    Kind::RevokeInvitation,
+    Kind::ResetPassword,
+    Kind::ResetMfa,
+    Kind::Unlock,
+    Kind::Reactivate,
+    Kind::Deactivate,
+];
+
+impl Kind {
+    fn slug(self) -> &'static str {
+        match self {
+            Kind::Deactivate => "deactivate",
+            Kind::Reactivate => "reactivate",
+            Kind::ResetPassword => "reset-password",
+            Kind::ResetMfa => "reset-mfa",
+            Kind::ResendInvitation => "resend-invitation",
+            Kind::RevokeInvitation => "revoke-invitation",
+            Kind::Unlock => "unlock",
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        KINDS.into_iter().find(|k| k.slug() == raw)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Deactivate => "Deactivate",
+            Kind::Reactivate => "Reactivate",
+            Kind::ResetPassword => "Reset password",
+            Kind::ResetMfa => "Reset MFA",
+            Kind::ResendInvitation => "Resend invitation",
+            Kind::RevokeInvitation => "Revoke invitation",
+            Kind::Unlock => "Unlock",
+        }
+    }
+
+    fn danger(self) -> bool {
+        matches!(
+            self,
+            Kind::Deactivate | Kind::ResetPassword | Kind::ResetMfa | Kind::RevokeInvitation
+        )
+    }
+
+    /// Whether the action makes sense for a user in this state.
+    fn applies(self, u: &User) -> bool {
+        match self {
+            Kind::Deactivate => u.status != UserStatus::Deactivated,
+            Kind::Reactivate => u.status == UserStatus::Deactivated,
+            Kind::ResetPassword => matches!(u.status, UserStatus::Active | UserStatus::Locked),
+            Kind::ResetMfa => u.mfa_enrolled && u.status != UserStatus::Deactivated,
+            Kind::ResendInvitation | Kind::RevokeInvitation => u.status == UserStatus::Pending,
+            Kind::Unlock => u.status == UserStatus::Locked,
+        }
+    }
+
+    /// What will happen, in a sentence naming the user.
+    fn consequence(self, who: &str) -> String {
+        match self {
+            Kind::Deactivate => format!(
+                "This ends all of {who}'s sessions now, voids any invitation or reset link still out, and refuses their sign-in until someone reactivates the account. Their groups are kept."
+            ),
+            Kind::Reactivate => {
+                format!("{who} can sign in again and gets back the rights of their groups at once.")
+            }
+            Kind::ResetPassword => format!(
+                "This clears {who}'s password, ends all of their sessions now and emails them a link to choose a new one. You never see or set the password."
+            ),
+            Kind::ResetMfa => format!(
+                "This removes {who}'s authenticator app and recovery codes and ends all of their sessions now. They set up two-step verification again at their next sign-in when the policy requires it, and get an email about it."
+            ),
+            Kind::ResendInvitation => {
+                format!("We email {who} a new invitation link. The previous link stops working.")
+            }
+            Kind::RevokeInvitation => format!(
+                "{who}'s invitation link stops working. The account stays pending: you can resend an invitation later, or deactivate it."
+            ),
+            Kind::Unlock => format!(
+                "{who} was locked after repeated failed sign-ins. Unlocking lets them sign in again now."
+            ),
+        }
+    }
+
+    fn notice(self) -> &'static str {
+        match self {
+            Kind::Deactivate => "deactivated",
+            Kind::Reactivate => "reactivated",
+            Kind::ResetPassword => "password_reset",
+            Kind::ResetMfa => "mfa_reset",
+            Kind::ResendInvitation => "invitation_resent",
+            Kind::RevokeInvitation => "invitation_revoked",
+            Kind::Unlock => "unlocked",
+        }
+    }
+}
+
+/// The Actions menu of `u` for the signed-in user (empty without `users.manage`).
+pub(crate) fn actions_for(d: &Dash, u: &User) -> Vec<Action> {
+    if !d.can.users_manage {
+        return Vec::new();
+    }
+    let base = d.admin(&format!("/users/{}", u.id));
+    let mut out = vec![Action {
+        href: format!("{base}/edit"),
+        label: "Edit user",
+        danger: false,
+    }];
+    out.extend(KINDS.into_iter().filter(|k| k.applies(u)).map(|k| Action {
+        href: format!("{base}/do/{}", k.slug()),
+        label: k.label(),
+        danger: k.danger(),
+    }));
+    out
+}
+
+/// The name a sentence uses for a user.
+pub(crate) fn who(u: &User) -> String {
+    if u.display_name.as_str().is_empty() {
+        u.email.to_string()
+    } else {
+        u.display_name.to_string()
+    }
+}
+
+async fn user_of(d: &Dash, id: &str) -> Answer<User> {
+    let view = d
+        .principal
+        .authorize::<UsersView>()
+        .map_err(|e| d.fail(e, "users"))?;
+    let id: UserId = id
+        .parse()
+        .map_err(|_| d.fail(Error::UserNotFound, "users"))?;
+    d.state
+        .gatehouse
+        .get_user(&view, id)
+        .await
+        .map_err(|e| d.fail(e, "users"))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/confirm.html")]
+pub(crate) struct ConfirmPage {
+    pub(crate) c: Chrome,
+    pub(crate) question: String,
+    pub(crate) consequence: String,
+    pub(crate) action: String,
+    pub(crate) button: String,
+    pub(crate) danger: bool,
+    pub(crate) cancel: String,
+}
+
+fn confirm(d: &Dash, u: &User, kind: Kind, error: Option<(StatusCode, String)>) -> Response {
+    let name = who(u);
+    let mut c = d.chrome(&format!("{} {name}?", kind.label()), "users");
+    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    c.error = error.map(|(_, t)| t);
+    let user_page = d.admin(&format!("/users/{}", u.id));
+    page_with(
+        status,
+        &ConfirmPage {
+            c,
+            question: format!("{} {name}?", kind.label()),
+            consequence: kind.consequence(&name),
+            action: format!("{user_page}/do/{}", kind.slug()),
+            button: format!("{} {name}", kind.label()),
+            danger: kind.danger(),
+            cancel: user_page,
+        },
+    )
+}
+
+/// The confirmation of an account action. Requires `users.manage`.
+pub(crate) async fn confirm_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path((slug, id, action)): Path<(String, String, String)>,
+) -> Answer {
+    let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
+    let kind = Kind::parse(&action).ok_or_else(|| super::super::not_found(&slug))?;
+    let u = user_of(&d, &id).await?;
+    Ok(confirm(&d, &u, kind, None))
+}
+
+async fn run(
+    d: &Dash,
+    access: &BusinessAccess<UsersManage>,
+    kind: Kind,
+    id: UserId,
+) -> Result<(), Error> {
+    let (gh, ctx, pre) = (&d.state.gatehouse, &d.browser.ctx, Precondition::default());
+    match kind {
+        Kind::Deactivate => gh.deactivate_user(access, ctx, id, pre).await.map(drop),
+        Kind::Reactivate => gh.reactivate_user(access, ctx, id, pre).await.map(drop),
+        Kind::ResetPassword => gh.reset_user_password(access, ctx, id).await.map(drop),
+        Kind::ResetMfa => gh.reset_user_mfa(access, ctx, id).await.map(drop),
+        Kind::ResendInvitation => gh.resend_invitation(access, ctx, id).await.map(drop),
+        Kind::RevokeInvitation => gh.revoke_invitation(access, ctx, id).await,
+        Kind::Unlock => gh.unlock_user(access, ctx, id).await.map(drop),
+    }
+}
+
+/// Carries out a confirmed account action. Requires `users.manage`.
+pub(crate) async fn perform(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path((slug, id, action)): Path<(String, String, String)>,
+    form: Fields,
+) -> Answer {
+    let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
+    let kind = Kind::parse(&action).ok_or_else(|| super::super::not_found(&slug))?;
+    let u = user_of(&d, &id).await?;
+    match run(&d, &access, kind, u.id).await {
+        Ok(()) => Ok(d.done(&d.admin(&format!("/users/{}", u.id)), kind.notice())),
+        Err(e) => Ok(confirm(&d, &u, kind, Some(describe(d.catalog(), e)))),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/user_edit.html")]
+struct EditPage {
+    c: Chrome,
+    id: String,
+    email: String,
+    name: String,
+    version: i64,
+    groups: Vec<Opt>,
+}
+
+async fn render_edit(
+    d: &Dash,
+    u: &User,
+    form: Option<&Fields>,
+    error: Option<(StatusCode, String)>,
+) -> Answer {
+    let view = d
+        .principal
+        .authorize::<UsersView>()
+        .map_err(|e| d.fail(e, "users"))?;
+    let groups = d
+        .state
+        .gatehouse
+        .list_groups(&view)
+        .await
+        .map_err(|e| d.fail(e, "users"))?;
+    let current: Vec<String> = u.groups.iter().map(|g| g.id.to_string()).collect();
+    let chosen: Vec<&str> = match form {
+        Some(f) => f.all("group"),
+        None => current.iter().map(String::as_str).collect(),
+    };
+    let mut c = d.chrome(&format!("Edit {}", who(u)), "users");
+    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    c.error = error.map(|(_, t)| t);
+    Ok(page_with(
+        status,
+        &EditPage {
+            c,
+            id: u.id.to_string(),
+            email: u.email.to_string(),
+            name: form.map_or_else(|| u.display_name.to_string(), |f| f.get("name").to_owned()),
+            version: u.version,
+            groups: Opt::groups(&groups, &chosen),
+        },
+    ))
+}
+
+/// The form to edit a user's name and groups. Requires `users.manage`.
+pub(crate) async fn edit_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path((slug, id)): Path<(String, String)>,
+) -> Answer {
+    let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
+    let u = user_of(&d, &id).await?;
+    render_edit(&d, &u, None, None).await
+}
+
+/// Saves a user's name and groups. Requires `users.manage` (and the rights of any group
+/// the user joins).
+pub(crate) async fn edit_user(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path((slug, id)): Path<(String, String)>,
+    form: Fields,
+) -> Answer {
+    let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
+    let u = user_of(&d, &id).await?;
+    let patch = DisplayName::parse(form.get("name")).map(|name| UserPatch {
+        display_name: Some(name),
+        groups: Some(
+            form.all("group")
+                .into_iter()
+                .filter_map(|g| g.parse().ok())
+                .collect(),
+        ),
+    });
+    let pre = Precondition {
+        if_match: None,
+        version: form.get("version").parse().ok(),
+    };
+    let result = match patch {
+        Ok(patch) => {
+            s.gatehouse
+                .update_user(&access, &d.browser.ctx, u.id, patch, pre)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(d.done(&d.admin(&format!("/users/{}", u.id)), "user_saved")),
+        Err(e) => render_edit(&d, &u, Some(&form), Some(describe(d.catalog(), e))).await,
+    }
+}

@@ -1,0 +1,262 @@
+//! Manage users → Users: the table of a business's users with status, search, group and
+//! tenant filters and keyset paging (fast at 100k users), and inviting a new user.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use gatehouse_domain::ids::{GroupId, TenantId};
+use gatehouse_domain::model::{Group, Tenant, User, UserStatus};
+use gatehouse_domain::principal::{AnyMember, UsersManage, UsersView};
+use gatehouse_domain::services::NewUser;
+use gatehouse_domain::store::UserFilter;
+use gatehouse_domain::types::{DisplayName, Email};
+
+use super::context::{Answer, Chrome, Dash, describe, notice_text, page, page_with};
+use super::fields::{Fields, Params, query_string};
+use super::user_actions::{Action, actions_for};
+use crate::browser::Browser;
+use crate::state::AppState;
+
+const PAGE_SIZE: u32 = 50;
+
+/// A user as a table row.
+#[derive(Debug)]
+pub(crate) struct UserRow {
+    pub(crate) id: String,
+    pub(crate) email: String,
+    pub(crate) name: String,
+    pub(crate) groups: Vec<String>,
+    pub(crate) status: &'static str,
+    pub(crate) status_label: &'static str,
+    pub(crate) mfa: bool,
+    pub(crate) actions: Vec<Action>,
+}
+
+pub(crate) fn status_label(s: UserStatus) -> &'static str {
+    match s {
+        UserStatus::Active => "Active",
+        UserStatus::Pending => "Pending",
+        UserStatus::Locked => "Locked",
+        UserStatus::Deactivated => "Deactivated",
+    }
+}
+
+pub(crate) fn row(d: &Dash, u: &User) -> UserRow {
+    UserRow {
+        id: u.id.to_string(),
+        email: u.email.to_string(),
+        name: u.display_name.to_string(),
+        groups: u.groups.iter().map(|g| g.name.to_string()).collect(),
+        status: u.status.as_str(),
+        status_label: status_label(u.status),
+        mfa: u.mfa_enrolled,
+        actions: actions_for(d, u),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/users.html")]
+struct UsersPage {
+    c: Chrome,
+    rows: Vec<UserRow>,
+    total: i64,
+    q: String,
+    statuses: Vec<Opt>,
+    groups: Vec<Opt>,
+    tenants: Vec<Opt>,
+    filtered: bool,
+    next: Option<String>,
+    first: Option<String>,
+}
+
+/// The users table. Requires `users.view`.
+pub(crate) async fn list_users_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+    q: Params,
+) -> Answer {
+    let (d, access) = Dash::with::<UsersView>(&s, browser, &slug).await?;
+    let gh = &s.gatehouse;
+    let (status, search) = (q.get("status"), q.get("q"));
+    let (group, tenant) = (q.get("group"), q.get("tenant"));
+    let filter = UserFilter {
+        status: UserStatus::parse(status),
+        group: group.parse::<GroupId>().ok(),
+        tenant: tenant.parse::<TenantId>().ok(),
+        query: Some(search.to_owned()).filter(|v| !v.is_empty()),
+    };
+    let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
+    let listed = gh.list_users(&access, &filter, cursor, PAGE_SIZE).await;
+    let users = listed.map_err(|e| d.fail(e, "users"))?;
+    let groups = gh
+        .list_groups(&access)
+        .await
+        .map_err(|e| d.fail(e, "users"))?;
+    let tenants = tenants_of(&d).await?;
+    let keep = [
+        ("status", status),
+        ("q", search),
+        ("group", group),
+        ("tenant", tenant),
+    ];
+    let here = d.admin("/users");
+    let next = users.next_cursor.as_deref().map(|c| {
+        let mut pairs = keep.to_vec();
+        pairs.push(("cursor", c));
+        format!("{here}?{}", query_string(&pairs))
+    });
+    let first = cursor.map(|_| format!("{here}?{}", query_string(&keep)));
+    let mut c = d.chrome("Users", "users");
+    c.notice = notice_text(q.get("notice")).map(str::to_owned);
+    Ok(page(&UsersPage {
+        rows: users.items.iter().map(|u| row(&d, u)).collect(),
+        total: users.total.unwrap_or_default(),
+        filtered: keep.iter().any(|(_, v)| !v.is_empty()),
+        q: search.to_owned(),
+        statuses: [
+            UserStatus::Active,
+            UserStatus::Pending,
+            UserStatus::Locked,
+            UserStatus::Deactivated,
+        ]
+        .into_iter()
+        .map(|st| Opt::new(st.as_str(), status_label(st), status))
+        .collect(),
+        groups: groups
+            .iter()
+            .map(|g| Opt::new(&g.id.to_string(), g.name.as_str(), group))
+            .collect(),
+        tenants: tenants
+            .iter()
+            .map(|t| Opt::new(&t.id.to_string(), t.name.as_str(), tenant))
+            .collect(),
+        next,
+        first,
+        c,
+    }))
+}
+
+/// A choice of a select, or a checkbox.
+#[derive(Debug, Clone)]
+pub(crate) struct Opt {
+    pub(crate) value: String,
+    pub(crate) label: String,
+    pub(crate) selected: bool,
+}
+
+impl Opt {
+    pub(crate) fn new(value: &str, label: &str, current: &str) -> Self {
+        Self {
+            value: value.to_owned(),
+            label: label.to_owned(),
+            selected: value == current,
+        }
+    }
+
+    /// One checkbox per group, ticked when its id is among `chosen`.
+    pub(crate) fn groups(groups: &[Group], chosen: &[&str]) -> Vec<Self> {
+        groups
+            .iter()
+            .map(|g| {
+                let value = g.id.to_string();
+                Self {
+                    selected: chosen.contains(&value.as_str()),
+                    value,
+                    label: g.name.to_string(),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The business's tenants (every member may read them).
+pub(crate) async fn tenants_of(d: &Dash) -> Answer<Vec<Tenant>> {
+    let access = d
+        .principal
+        .authorize::<AnyMember>()
+        .map_err(|e| d.fail(e, "users"))?;
+    d.state
+        .gatehouse
+        .list_tenants(&access)
+        .await
+        .map_err(|e| d.fail(e, "users"))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/invite.html")]
+struct InvitePage {
+    c: Chrome,
+    email: String,
+    name: String,
+    groups: Vec<Opt>,
+}
+
+async fn render_invite(d: &Dash, form: &Fields, error: Option<(StatusCode, String)>) -> Answer {
+    let gh = &d.state.gatehouse;
+    let view = d
+        .principal
+        .authorize::<UsersView>()
+        .map_err(|e| d.fail(e, "users"))?;
+    let groups = gh
+        .list_groups(&view)
+        .await
+        .map_err(|e| d.fail(e, "users"))?;
+    let chosen = form.all("group");
+    let mut c = d.chrome("Add a new user", "users");
+    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    c.error = error.map(|(_, t)| t);
+    Ok(page_with(
+        status,
+        &InvitePage {
+            c,
+            email: form.get("email").to_owned(),
+            name: form.get("name").to_owned(),
+            groups: Opt::groups(&groups, &chosen),
+        },
+    ))
+}
+
+/// The invitation form. Requires `users.manage`.
+pub(crate) async fn invite_page(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+) -> Answer {
+    let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
+    render_invite(&d, &Fields::default(), None).await
+}
+
+/// Creates a pending user in the chosen groups and mails the invitation. Requires
+/// `users.manage` (and, for each group, its rights: no escalation).
+pub(crate) async fn invite_user(
+    State(s): State<AppState>,
+    browser: Browser,
+    Path(slug): Path<String>,
+    form: Fields,
+) -> Answer {
+    let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
+    let parsed = Email::parse(form.get("email")).and_then(|email| {
+        let groups = form
+            .all("group")
+            .into_iter()
+            .filter_map(|g| g.parse().ok())
+            .collect();
+        Ok(NewUser {
+            email,
+            display_name: DisplayName::parse(form.get("name"))?,
+            groups,
+        })
+    });
+    let result = match parsed {
+        Ok(new) => s.gatehouse.create_user(&access, &d.browser.ctx, new).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(d.done(&d.admin("/users"), "invited")),
+        Err(e) => {
+            let err = describe(d.catalog(), e);
+            render_invite(&d, &form, Some(err)).await
+        }
+    }
+}
