@@ -45,6 +45,11 @@ pub trait Store: AuthReads + Send + Sync + std::fmt::Debug {
     async fn get_change_seq(&self, business: BusinessId) -> Result<i64>;
     /// Every business with its change sequence: what the change feed polls.
     async fn list_change_seqs(&self) -> Result<Vec<(BusinessId, i64)>>;
+    /// Signalled when another node may have committed a change (PostgreSQL LISTEN/NOTIFY),
+    /// so the feed can poll at once instead of at its next tick. `None`: poll only.
+    fn change_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
+        None
+    }
     async fn get_security_settings(&self, business: BusinessId)
     -> Result<Option<SecuritySettings>>;
 

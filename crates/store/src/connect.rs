@@ -40,6 +40,9 @@ pub struct ConnectOptions {
     pub busy_timeout: Duration,
     /// Apply pending migrations before returning.
     pub migrate: bool,
+    /// PostgreSQL: listen for other nodes' change notifications (a server wants this; a
+    /// one-shot command does not).
+    pub listen_for_changes: bool,
 }
 
 impl ConnectOptions {
@@ -49,6 +52,7 @@ impl ConnectOptions {
             max_connections: 16,
             busy_timeout: Duration::from_secs(10),
             migrate: true,
+            listen_for_changes: true,
         }
     }
 }
@@ -111,7 +115,11 @@ pub async fn connect(options: &ConnectOptions) -> Result<Arc<SqlStore>> {
                 .connect(&options.url)
                 .await
                 .map_err(crate::error::db)?;
-            SqlStore::new(backend, pool.clone(), pool)
+            let mut store = SqlStore::new(backend, pool.clone(), pool);
+            if options.listen_for_changes {
+                store.listen_for_changes(&options.url);
+            }
+            store
         }
     };
     if options.migrate {

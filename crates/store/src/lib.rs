@@ -13,6 +13,7 @@ mod auth;
 mod auth_tx;
 mod connect;
 mod error;
+mod notify;
 mod queries;
 mod rows;
 mod store;

@@ -10,9 +10,13 @@ use gatehouse_domain::model::{
 };
 use gatehouse_domain::store::{Store, StoreTx, UserFilter};
 use gatehouse_domain::{Error, Result};
+use std::sync::Arc;
+
 use sqlx::AnyPool;
 use sqlx::pool::PoolConnection;
 use time::OffsetDateTime;
+use tokio::sync::Notify;
+use tokio::task::AbortHandle;
 
 use crate::connect::Backend;
 use crate::error::db;
@@ -26,6 +30,8 @@ pub struct SqlStore {
     backend: Backend,
     reader: AnyPool,
     writer: AnyPool,
+    /// PostgreSQL: woken by other nodes' commits; see [`crate::notify`].
+    changes: Option<(Arc<Notify>, AbortHandle)>,
 }
 
 impl SqlStore {
@@ -34,7 +40,15 @@ impl SqlStore {
             backend,
             reader,
             writer,
+            changes: None,
         }
+    }
+
+    /// Starts listening for other nodes' change notifications (PostgreSQL).
+    pub(crate) fn listen_for_changes(&mut self, url: &str) {
+        let notify = Arc::new(Notify::new());
+        let task = crate::notify::spawn_listener(url.to_owned(), notify.clone());
+        self.changes = Some((notify, task));
     }
 
     pub fn backend(&self) -> Backend {
@@ -55,6 +69,9 @@ impl SqlStore {
 
     /// Closes the pools, waiting for connections in use.
     pub async fn close(&self) {
+        if let Some((_, task)) = &self.changes {
+            task.abort();
+        }
         self.writer.close().await;
         self.reader.close().await;
     }
@@ -78,7 +95,7 @@ impl Store for SqlStore {
             Backend::Postgres => self.writer.begin().await,
         }
         .map_err(db)?;
-        Ok(Box::new(SqlTx::new(tx)))
+        Ok(Box::new(SqlTx::new(tx, self.backend == Backend::Postgres)))
     }
 
     async fn get_business(&self, id: BusinessId) -> Result<Option<Business>> {
@@ -101,6 +118,10 @@ impl Store for SqlStore {
             .map_err(db)?
             .ok_or(Error::BusinessNotFound)?;
         crate::rows::int(&row, "change_seq")
+    }
+
+    fn change_signal(&self) -> Option<Arc<Notify>> {
+        self.changes.as_ref().map(|(notify, _)| notify.clone())
     }
 
     async fn list_change_seqs(&self) -> Result<Vec<(BusinessId, i64)>> {

@@ -28,13 +28,16 @@ pub(crate) struct SqlTx {
     pub(crate) tx: Transaction<'static, Any>,
     /// What changed, by business: `(kind, entity id)`.
     changes: BTreeMap<BusinessId, BTreeSet<(&'static str, String)>>,
+    /// PostgreSQL: NOTIFY other nodes at commit.
+    notify: bool,
 }
 
 impl SqlTx {
-    pub(crate) fn new(tx: Transaction<'static, Any>) -> Self {
+    pub(crate) fn new(tx: Transaction<'static, Any>, notify: bool) -> Self {
         Self {
             tx,
             changes: BTreeMap::new(),
+            notify,
         }
     }
 
@@ -517,6 +520,15 @@ impl StoreTx for SqlTx {
                 sqlx::query("DELETE FROM access_changes WHERE business_id = $1 AND seq <= $2")
                     .bind(business.to_string())
                     .bind(seq - KEEP_CHANGES)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db)?;
+            }
+            if self.notify {
+                // Delivered when (and only if) the transaction commits.
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(crate::notify::CHANNEL)
+                    .bind(business.to_string())
                     .execute(&mut *self.tx)
                     .await
                     .map_err(db)?;

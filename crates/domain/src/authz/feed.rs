@@ -23,19 +23,28 @@ impl Gatehouse {
         Ok(refreshed)
     }
 
-    /// Polls every `interval` until `shutdown` completes.
+    /// Polls every `interval`, and at once when the store signals a change (PostgreSQL
+    /// LISTEN/NOTIFY), until `shutdown` completes. Polling goes on regardless of the signal,
+    /// so a lost notification connection only costs latency, never correctness.
     pub async fn run_change_feed(&self, interval: Duration, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
+        let signal = self.store().change_signal();
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            let notified = async {
+                match &signal {
+                    Some(s) => s.notified().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 _ = &mut shutdown => break,
-                _ = ticker.tick() => {
-                    if let Err(e) = self.poll_changes().await {
-                        tracing::warn!(error = %e, "change feed poll failed; retrying");
-                    }
-                }
+                _ = ticker.tick() => {}
+                _ = notified => {}
+            }
+            if let Err(e) = self.poll_changes().await {
+                tracing::warn!(error = %e, "change feed poll failed; retrying");
             }
         }
     }
