@@ -1,0 +1,317 @@
+//! Sign-in cost and throughput, with the real argon2id parameters (19 MiB, t=2, p=1):
+//!
+//! 1. bare argon2id verification, one at a time (the floor);
+//! 2. `Gatehouse::sign_in` through the service, one at a time (goal: within 10% of 1);
+//! 3. sustained sign-ins per second over HTTP from 8 concurrent clients for a fixed time,
+//!    while another client keeps asking `/api/v1/authz/check` (a steady ~500/s) and its
+//!    latency is recorded (goal: at least 60 sign-ins/s on 2 cores, checks still answering).
+//!
+//! `cargo bench -p gatehouse-web --bench sign_in` (SQLite; set GATEHOUSE_TEST_POSTGRES_URL
+//! to run on PostgreSQL too). Prints figures; asserts nothing about time.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use gatehouse_domain::audit::RequestContext;
+use gatehouse_domain::auth::{AuthConfig, OsEntropy, SecretCipher};
+use gatehouse_domain::catalog::Catalog;
+use gatehouse_domain::mail::{Mail, Mailer};
+use gatehouse_domain::principal::{ApiKeysManage, Principal, UsersManage};
+use gatehouse_domain::services::{ApiKeySecret, AuthSetup, NewApiKey, NewUser};
+use gatehouse_domain::types::{ApiKeyName, BusinessName, DisplayName, Email, Slug, TenantName};
+use gatehouse_domain::{Gatehouse, SystemClock};
+use gatehouse_store::testing::{TestDatabase, Unavailable};
+use gatehouse_web::{AppState, OperatorToken, WebConfig};
+
+const PASSWORD: &str = "violet kettle marches north";
+const ROUNDS: usize = 40;
+const LOAD_SECONDS: u64 = 10;
+const CLIENTS: usize = 8;
+
+#[derive(Debug, Default)]
+struct Captured(Mutex<Vec<Mail>>);
+
+#[async_trait]
+impl Mailer for Captured {
+    async fn send(&self, mail: &Mail) -> gatehouse_domain::Result<()> {
+        self.0.lock().unwrap().push(mail.clone());
+        Ok(())
+    }
+}
+
+struct World {
+    gh: Gatehouse,
+    base: String,
+    checker: String,
+    user: String,
+    tenant: String,
+}
+
+async fn world(db: &TestDatabase) -> World {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let mut config = AuthConfig {
+        public_url: base.clone(),
+        ..AuthConfig::default()
+    };
+    config.rate_limit.sign_in = u32::MAX;
+    config.lockout.throttle_after = u32::MAX;
+    let mailer = Arc::new(Captured::default());
+    let gh = Gatehouse::new(
+        db.store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(Catalog::default()),
+    )
+    .with_auth(AuthSetup {
+        config,
+        cipher: SecretCipher::new((1, [5; 32]), &[]),
+        entropy: Arc::new(OsEntropy),
+        mailer: mailer.clone(),
+    })
+    .unwrap();
+    let op = Principal::Operator.operator().unwrap();
+    let ctx = RequestContext::default();
+    let b = gh
+        .create_business(
+            &op,
+            &ctx,
+            BusinessName::parse("Bench").unwrap(),
+            Slug::parse("bench").unwrap(),
+        )
+        .await
+        .unwrap();
+    let t = gh
+        .create_tenant(
+            &op,
+            &ctx,
+            b.id,
+            TenantName::parse("eu").unwrap(),
+            Slug::parse("eu").unwrap(),
+        )
+        .await
+        .unwrap();
+    gh.update_security_settings(
+        &op.in_business(b.id),
+        &ctx,
+        gatehouse_domain::services::SettingsPatch {
+            mfa_policy: Some(gatehouse_domain::model::MfaPolicy::Off),
+            mfa_grace_days: None,
+        },
+    )
+    .await
+    .unwrap();
+    let user = gh
+        .create_user(
+            &op.in_business::<UsersManage>(b.id),
+            &ctx,
+            NewUser {
+                email: Email::parse("dana@example.com").unwrap(),
+                display_name: DisplayName::parse("Dana").unwrap(),
+                groups: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let link = mailer.0.lock().unwrap()[0]
+        .message
+        .link()
+        .unwrap()
+        .to_owned();
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    gh.accept_invitation(&ctx, &token, PASSWORD).await.unwrap();
+    let mut grants = gatehouse_domain::grants::Grants::default();
+    grants
+        .business
+        .insert(gatehouse_domain::catalog::PermissionKey::parse("authz.check").unwrap());
+    let (_, checker) = gh
+        .create_api_key(
+            &op.in_business::<ApiKeysManage>(b.id),
+            &ctx,
+            NewApiKey {
+                name: ApiKeyName::parse("bench").unwrap(),
+                expires_at: None,
+                grants,
+                acknowledge_sensitive: false,
+            },
+            ApiKeySecret::from_bytes(gatehouse_web::generate_secret().unwrap()),
+        )
+        .await
+        .unwrap();
+    let state = AppState::new(
+        gh.clone(),
+        OperatorToken::from_token("gho_bench"),
+        WebConfig::default(),
+    );
+    tokio::spawn(gatehouse_web::serve(
+        listener,
+        gatehouse_web::app(state),
+        std::future::pending(),
+    ));
+    World {
+        gh,
+        base,
+        checker,
+        user: user.id.to_string(),
+        tenant: t.id.to_string(),
+    }
+}
+
+fn mean_ms(samples: &[Duration]) -> f64 {
+    samples.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0 / samples.len() as f64
+}
+
+fn percentile_ms(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i].as_secs_f64() * 1000.0
+}
+
+async fn run(label: &str, db: TestDatabase) {
+    let w = world(&db).await;
+    let ctx = RequestContext {
+        client_ip: Some("127.0.0.1".into()),
+        ..Default::default()
+    };
+    let phc =
+        w.gh.password_hasher()
+            .hash(PASSWORD, [1; 16])
+            .await
+            .unwrap();
+
+    // 1 and 2, interleaved so both see the same machine state.
+    let (mut bare, mut service) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        assert!(
+            w.gh.password_hasher()
+                .verify(PASSWORD, Some(&phc))
+                .await
+                .unwrap()
+        );
+        bare.push(t.elapsed());
+        let t = Instant::now();
+        w.gh.sign_in(&ctx, "bench", "dana@example.com", PASSWORD)
+            .await
+            .unwrap();
+        service.push(t.elapsed());
+    }
+    let (b, s) = (mean_ms(&bare), mean_ms(&service));
+    println!("[{label}] bare argon2id verify: {b:.1} ms mean over {ROUNDS}");
+    println!(
+        "[{label}] sign_in (service):    {s:.1} ms mean over {ROUNDS}  ({:+.1}% over bare)",
+        (s / b - 1.0) * 100.0
+    );
+
+    // 3: sustained sign-ins over HTTP while checks keep being answered.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{}/b/bench/sign-in", w.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = html[at..at + html[at..].find('"').unwrap()].to_owned();
+    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
+    let mut workers = Vec::new();
+    for _ in 0..CLIENTS {
+        let (client, base, cookie, csrf) =
+            (client.clone(), w.base.clone(), cookie.clone(), csrf.clone());
+        workers.push(tokio::spawn(async move {
+            let mut ok = 0u64;
+            while Instant::now() < deadline {
+                let res = client
+                    .post(format!("{base}/b/bench/sign-in"))
+                    .header("cookie", &cookie)
+                    .form(&[
+                        ("csrf", csrf.as_str()),
+                        ("email", "dana@example.com"),
+                        ("password", PASSWORD),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                if res.status() == reqwest::StatusCode::SEE_OTHER {
+                    ok += 1;
+                }
+            }
+            ok
+        }));
+    }
+    let checks = {
+        let (client, base, key, user, tenant) = (
+            client.clone(),
+            w.base.clone(),
+            w.checker.clone(),
+            w.user.clone(),
+            w.tenant.clone(),
+        );
+        tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let res = client
+                    .post(format!("{base}/api/v1/authz/check"))
+                    .bearer_auth(&key)
+                    .json(&serde_json::json!({ "user_id": user, "permission": "analytics", "tenant_id": tenant, "environment": "live" }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), reqwest::StatusCode::OK);
+                latencies.push(t.elapsed());
+                // A steady stream (about 500/s), as dashboards ask: not a flood that would
+                // itself take a core from the sign-ins.
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            latencies
+        })
+    };
+    let mut signed_in = 0;
+    for w in workers {
+        signed_in += w.await.unwrap();
+    }
+    let mut latencies = checks.await.unwrap();
+    println!(
+        "[{label}] sustained over HTTP, {CLIENTS} clients, {LOAD_SECONDS} s: {:.1} sign-ins/s; meanwhile {} checks, p50 {:.2} ms, p99 {:.2} ms",
+        signed_in as f64 / LOAD_SECONDS as f64,
+        latencies.len(),
+        percentile_ms(&mut latencies, 0.5),
+        percentile_ms(&mut latencies, 0.99),
+    );
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        run("SQLite", TestDatabase::sqlite().await.unwrap()).await;
+        match TestDatabase::postgres().await {
+            Ok(db) => run("PostgreSQL", db).await,
+            Err(Unavailable::Skipped) => {
+                println!("PostgreSQL skipped: set GATEHOUSE_TEST_POSTGRES_URL")
+            }
+            Err(Unavailable::Failed(e)) => panic!("{e}"),
+        }
+    });
+}
