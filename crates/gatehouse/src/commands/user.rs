@@ -1,5 +1,5 @@
-//! `gatehouse user`: list a business's users and invite new ones (as `pending`; the
-//! invitation mail and its acceptance come with authentication).
+//! `gatehouse user`: list a business's users and invite new ones (as `pending`, mailed a
+//! single-use invitation link: over SMTP, or into the outbox folder when none is set).
 
 use clap::Subcommand;
 use gatehouse_domain::model::{User, UserStatus};
@@ -38,7 +38,7 @@ pub enum UserCommand {
         #[arg(long)]
         cursor: Option<String>,
     },
-    /// Invite a user: creates them as `pending`.
+    /// Invite a user: creates them as `pending` and mails them the invitation link.
     Invite {
         /// The business, by slug or id.
         #[arg(long, value_name = "SLUG_OR_ID")]
