@@ -1,0 +1,169 @@
+//! The SQL, shared by reads outside and inside write transactions. Every query that takes a
+//! business id filters on it: nothing crosses the business boundary.
+
+use gatehouse_domain::Result;
+use gatehouse_domain::ids::{ApiKeyId, BusinessId, TenantId};
+use gatehouse_domain::model::{Business, StoredApiKey, Tenant};
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection};
+
+use crate::error::db;
+use crate::rows;
+
+mod audit;
+mod groups;
+mod users;
+
+pub(crate) use audit::{insert_audit_event, list_audit_events};
+pub(crate) use groups::{get_group, list_groups, write_group_details};
+pub(crate) use users::{USER_COLS, attach_groups, get_user, get_users, list_users};
+
+/// A value to bind to a dynamically built query.
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// A query assembled from optional parts, with `$N` placeholders numbered as they are added.
+#[derive(Default)]
+pub(crate) struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    pub(crate) fn new(text: &str) -> Self {
+        Self {
+            text: text.to_owned(),
+            binds: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `value`.
+    pub(crate) fn bind(&mut self, value: Bind) -> &mut Self {
+        self.binds.push(value);
+        self.text.push_str(&format!("${}", self.binds.len()));
+        self
+    }
+
+    pub(crate) fn text_bind(&mut self, value: impl Into<String>) -> &mut Self {
+        self.bind(Bind::Text(value.into()))
+    }
+
+    pub(crate) fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+        self.binds
+            .iter()
+            .fold(sqlx::query(&self.text), |q, b| match b {
+                Bind::Text(s) => q.bind(s.as_str()),
+                Bind::Int(i) => q.bind(*i),
+            })
+    }
+}
+
+/// The upper bound of a prefix range: every string starting with `prefix` sorts below it
+/// (byte order, as SQLite's BINARY and PostgreSQL's "C" collation compare).
+fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10FFFF}")
+}
+
+// --- businesses -------------------------------------------------------------------------
+
+const BUSINESS_COLS: &str = "id, slug, name, created_at, updated_at";
+
+pub(crate) async fn get_business(
+    c: &mut AnyConnection,
+    id: BusinessId,
+) -> Result<Option<Business>> {
+    let sql = format!("SELECT {BUSINESS_COLS} FROM businesses WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await
+        .map_err(db)?;
+    row.as_ref().map(rows::business).transpose()
+}
+
+pub(crate) async fn list_businesses(
+    c: &mut AnyConnection,
+    after: Option<BusinessId>,
+    limit: u32,
+) -> Result<Vec<Business>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {BUSINESS_COLS} FROM businesses WHERE id > "
+    ));
+    sql.text_bind(after.map(|a| a.to_string()).unwrap_or_default());
+    sql.push(" ORDER BY id LIMIT ")
+        .bind(Bind::Int(i64::from(limit)));
+    let rows = sql.query().fetch_all(c).await.map_err(db)?;
+    rows.iter().map(rows::business).collect()
+}
+
+// --- tenants ----------------------------------------------------------------------------
+
+const TENANT_COLS: &str = "id, business_id, slug, name, created_at, updated_at";
+
+pub(crate) async fn get_tenant(
+    c: &mut AnyConnection,
+    business: BusinessId,
+    id: TenantId,
+) -> Result<Option<Tenant>> {
+    let sql = format!("SELECT {TENANT_COLS} FROM tenants WHERE business_id = $1 AND id = $2");
+    let row = sqlx::query(&sql)
+        .bind(business.to_string())
+        .bind(id.to_string())
+        .fetch_optional(c)
+        .await
+        .map_err(db)?;
+    row.as_ref().map(rows::tenant).transpose()
+}
+
+pub(crate) async fn list_tenants(
+    c: &mut AnyConnection,
+    business: BusinessId,
+) -> Result<Vec<Tenant>> {
+    let sql = format!("SELECT {TENANT_COLS} FROM tenants WHERE business_id = $1 ORDER BY slug");
+    let rows = sqlx::query(&sql)
+        .bind(business.to_string())
+        .fetch_all(c)
+        .await
+        .map_err(db)?;
+    rows.iter().map(rows::tenant).collect()
+}
+
+// --- API keys ---------------------------------------------------------------------------
+
+const API_KEY_COLS: &str = "id, business_id, name, secret_hash, grants, created_by, created_at, expires_at, last_used_at, revoked_at";
+
+pub(crate) async fn get_api_key(
+    c: &mut AnyConnection,
+    business: Option<BusinessId>,
+    id: ApiKeyId,
+) -> Result<Option<StoredApiKey>> {
+    let mut sql = Sql::new(&format!("SELECT {API_KEY_COLS} FROM api_keys WHERE id = "));
+    sql.text_bind(id.to_string());
+    if let Some(b) = business {
+        sql.push(" AND business_id = ").text_bind(b.to_string());
+    }
+    let row = sql.query().fetch_optional(c).await.map_err(db)?;
+    row.as_ref().map(rows::api_key).transpose()
+}
+
+pub(crate) async fn list_api_keys(
+    c: &mut AnyConnection,
+    business: BusinessId,
+) -> Result<Vec<StoredApiKey>> {
+    let sql =
+        format!("SELECT {API_KEY_COLS} FROM api_keys WHERE business_id = $1 ORDER BY id DESC");
+    let rows = sqlx::query(&sql)
+        .bind(business.to_string())
+        .fetch_all(c)
+        .await
+        .map_err(db)?;
+    rows.iter().map(rows::api_key).collect()
+}

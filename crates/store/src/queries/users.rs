@@ -1,0 +1,168 @@
+//! Users: one, several, and filtered keyset pages with their total.
+
+use gatehouse_domain::Result;
+use gatehouse_domain::ids::{BusinessId, UserId};
+use gatehouse_domain::model::{GroupRef, User};
+use gatehouse_domain::store::UserFilter;
+use gatehouse_domain::types::GroupName;
+use sqlx::AnyConnection;
+
+use super::{Bind, Sql, prefix_end};
+use crate::error::db;
+use crate::rows;
+
+pub(crate) const USER_COLS: &str = "u.id, u.business_id, u.email, u.display_name, u.status, u.mfa_enrolled, \
+                         u.activated_at, u.version, u.created_at, u.updated_at";
+
+/// Fills in the groups of each user, with one query for all of them.
+pub(crate) async fn attach_groups(c: &mut AnyConnection, users: &mut [User]) -> Result<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(
+        "SELECT m.user_id, g.id, g.name FROM group_members m JOIN access_groups g ON g.id = m.group_id \
+         WHERE m.user_id IN (",
+    );
+    for (i, u) in users.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.text_bind(u.id.to_string());
+    }
+    sql.push(") ORDER BY g.name_key");
+    let rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
+    for row in &rows {
+        let user: UserId = rows::id(row, "user_id")?;
+        let group = GroupRef {
+            id: rows::id(row, "id")?,
+            name: rows::parsed(row, "name", GroupName::parse)?,
+        };
+        if let Some(u) = users.iter_mut().find(|u| u.id == user) {
+            u.groups.push(group);
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn get_user(
+    c: &mut AnyConnection,
+    business: BusinessId,
+    id: UserId,
+) -> Result<Option<User>> {
+    let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.business_id = $1 AND u.id = $2");
+    let row = sqlx::query(&sql)
+        .bind(business.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db)?;
+    let Some(row) = row else { return Ok(None) };
+    let mut users = [rows::user(&row)?];
+    attach_groups(c, &mut users).await?;
+    let [user] = users;
+    Ok(Some(user))
+}
+
+pub(crate) async fn get_users(
+    c: &mut AnyConnection,
+    business: BusinessId,
+    ids: &[UserId],
+) -> Result<Vec<User>> {
+    let mut users = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(&format!(
+            "SELECT {USER_COLS} FROM users u WHERE u.business_id = "
+        ));
+        sql.text_bind(business.to_string()).push(" AND u.id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.text_bind(id.to_string());
+        }
+        sql.push(")");
+        let rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
+        users.extend(rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?);
+    }
+    attach_groups(c, &mut users).await?;
+    let order: std::collections::HashMap<UserId, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    users.sort_by_key(|u| order.get(&u.id).copied().unwrap_or(usize::MAX));
+    Ok(users)
+}
+
+/// The WHERE clause of a user listing (without the keyset condition).
+fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
+    // A group's members are found from the membership index: the work is proportional to
+    // the group, not to the business (a small group of a large business stays fast).
+    let mut sql = match filter.group {
+        Some(group) => {
+            let mut sql = Sql::new(
+                " FROM group_members gm JOIN users u ON u.id = gm.user_id WHERE gm.group_id = ",
+            );
+            sql.text_bind(group.to_string())
+                .push(" AND u.business_id = ");
+            sql
+        }
+        None => Sql::new(" FROM users u WHERE u.business_id = "),
+    };
+    sql.text_bind(business.to_string());
+    if let Some(status) = filter.status {
+        sql.push(" AND u.status = ").text_bind(status.as_str());
+    }
+    // IN (subquery) rather than a correlated EXISTS: both engines build the member set once
+    // from the membership index instead of probing it for every user.
+    if let Some(tenant) = filter.tenant {
+        sql.push(
+            " AND u.id IN (SELECT m.user_id FROM group_members m JOIN access_groups g ON g.id = m.group_id \
+             WHERE g.business_id = ",
+        )
+        .text_bind(business.to_string())
+        .push(" AND (g.kind = 'business' OR g.id IN (SELECT gt.group_id FROM group_tenants gt WHERE gt.tenant_id = ")
+        .text_bind(tenant.to_string())
+        .push(")))");
+    }
+    if let Some(q) = filter
+        .query
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|q| !q.is_empty())
+    {
+        // Prefix ranges, not LIKE: they use the indexes and have no wildcards to escape.
+        let end = prefix_end(&q);
+        sql.push(" AND ((u.email >= ")
+            .text_bind(q.clone())
+            .push(" AND u.email < ")
+            .text_bind(end.clone());
+        sql.push(") OR (u.name_key >= ")
+            .text_bind(q)
+            .push(" AND u.name_key < ")
+            .text_bind(end)
+            .push("))");
+    }
+    sql
+}
+
+pub(crate) async fn list_users(
+    c: &mut AnyConnection,
+    business: BusinessId,
+    filter: &UserFilter,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<(Vec<User>, i64)> {
+    let mut count = user_filter(business, filter);
+    count.text = format!("SELECT COUNT(*) AS n{}", count.text);
+    let total = rows::int(&count.query().fetch_one(&mut *c).await.map_err(db)?, "n")?;
+
+    let mut sql = user_filter(business, filter);
+    sql.text = format!("SELECT {USER_COLS}{}", sql.text);
+    if let Some(after) = after {
+        sql.push(" AND u.email > ").text_bind(after);
+    }
+    sql.push(" ORDER BY u.email LIMIT ")
+        .bind(Bind::Int(i64::from(limit)));
+    let rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
+    let mut users = rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?;
+    attach_groups(c, &mut users).await?;
+    Ok((users, total))
+}
