@@ -209,7 +209,7 @@ pub(crate) fn label(catalog: &Catalog, key: &str) -> String {
 }
 
 /// `live:verification.delete` → `Delete Verification (Live)`.
-fn right(catalog: &Catalog, scoped: &str) -> String {
+pub(crate) fn right(catalog: &Catalog, scoped: &str) -> String {
     let (scope, key) = scoped.split_once(':').unwrap_or(("", scoped));
     let place = match scope {
         "live" => " in Live",
@@ -246,7 +246,7 @@ pub(crate) fn describe(catalog: &Catalog, e: Error) -> (StatusCode, String) {
                 "Confirm that you mean to grant the sensitive permissions: {}.",
                 permissions
                     .iter()
-                    .map(|p| label(catalog, p))
+                    .map(|p| right(catalog, p))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

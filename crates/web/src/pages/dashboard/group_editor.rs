@@ -14,7 +14,7 @@ use gatehouse_domain::model::{Group, GroupScope};
 use gatehouse_domain::principal::{BusinessAccess, GroupsManage, UsersView};
 use gatehouse_domain::services::{GroupPatch, NewGroup, Precondition};
 
-use super::context::{Answer, Chrome, Dash, describe, label, notice_text, page_with};
+use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with, right};
 use super::fields::{Fields, Params};
 use super::group_form::{
     EditorView, EffectLine, GroupForm, editor_view, effect_lines, granted_by_change,
@@ -160,7 +160,7 @@ fn review(
             users_affected: effect.users_affected,
             gained,
             lost,
-            sensitive: sensitive.iter().map(|k| label(d.catalog(), k)).collect(),
+            sensitive: sensitive.iter().map(|k| right(d.catalog(), k)).collect(),
             c,
         },
     )

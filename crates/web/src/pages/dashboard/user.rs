@@ -8,7 +8,6 @@ use gatehouse_domain::Error;
 use gatehouse_domain::audit::AuditFilter;
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::principal::{AuditView, UsersView};
-use time::format_description::well_known::Rfc3339;
 
 use super::audit::{EventRow, event_row};
 use super::context::{Answer, Chrome, Dash, notice_text, page};
@@ -40,10 +39,11 @@ struct UserPage {
     mfa_blocks_live: bool,
 }
 
+/// A time as pages show it: UTC, to the second.
 pub(crate) fn when(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    t.format(&Rfc3339)
-        .map(|s| s.replace('T', " ").replace('Z', " UTC"))
+    let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
         .unwrap_or_default()
 }
 

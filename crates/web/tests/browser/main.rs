@@ -1,0 +1,12 @@
+//! End-to-end tests of the dashboard in a real headless Chromium (Debian's `chromium` and
+//! `chromedriver`), driven over WebDriver against a real server on 127.0.0.1 port 0 with a
+//! real SMTP listener. SQLite only: the routes' logic is covered on both backends by the API
+//! tests. Without the browser the tests are skipped with a notice, except under `CI=true`,
+//! where that is a failure. Screenshots go to `target/screenshots/`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+mod driver;
+mod server;
+
+mod scenario;
