@@ -1,0 +1,177 @@
+//! The dashboard's Users page at 100k users, as a browser gets it: HTML over HTTP on
+//! loopback, signed in by session cookie, with a status filter (first page and a deep
+//! keyset page) and a search. The page carries its total count and the group and tenant
+//! filter lists (500 groups, 200 tenants), so this is the whole page's cost.
+//!
+//! `cargo bench -p gatehouse-web --bench users_page` (SQLite). Prints criterion's figures;
+//! asserts nothing about time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use criterion::{Criterion, criterion_group, criterion_main};
+use gatehouse_domain::audit::RequestContext;
+use gatehouse_domain::auth::{Argon2Params, AuthConfig, OsEntropy, SecretCipher};
+use gatehouse_domain::catalog::{Catalog, PermissionKey};
+use gatehouse_domain::grants::Grants;
+use gatehouse_domain::mail::{Mail, MailMessage, Mailer};
+use gatehouse_domain::model::GroupKind;
+use gatehouse_domain::page::encode_cursor;
+use gatehouse_domain::principal::{GroupsManage, Principal, UsersManage};
+use gatehouse_domain::services::{AuthSetup, NewGroup, NewUser};
+use gatehouse_domain::types::{Description, DisplayName, Email, GroupName};
+use gatehouse_domain::{Gatehouse, SystemClock};
+use gatehouse_store::testing::{SeedSpec, TestDatabase, seed};
+use gatehouse_web::{AppState, OperatorToken, WebConfig};
+
+#[derive(Debug, Default)]
+struct Captured(Mutex<Vec<Mail>>);
+
+#[async_trait]
+impl Mailer for Captured {
+    async fn send(&self, mail: &Mail) -> gatehouse_domain::Result<()> {
+        self.0.lock().unwrap().push(mail.clone());
+        Ok(())
+    }
+}
+
+/// A served, seeded business and the cookie of a signed-in viewer of its users.
+async fn world(db: &TestDatabase) -> (String, String) {
+    let spec = SeedSpec {
+        pending_pct: 20,
+        deactivated_pct: 20,
+        ..SeedSpec::engine(100_000)
+    };
+    let seeded = seed(&db.url, &spec).await.unwrap();
+    let business = seeded.business.parse().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = AuthConfig {
+        public_url: base.clone(),
+        argon2: Argon2Params {
+            memory_kib: 256,
+            iterations: 1,
+            parallelism: 1,
+        },
+        ..AuthConfig::default()
+    };
+    let mailer = Arc::new(Captured::default());
+    let gh = Gatehouse::new(
+        db.store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(Catalog::default()),
+    )
+    .with_auth(AuthSetup {
+        config,
+        cipher: SecretCipher::new((1, [3; 32]), &[]),
+        entropy: Arc::new(OsEntropy),
+        mailer: mailer.clone(),
+    })
+    .unwrap();
+    // A viewer: a business group with `users.view` only, and a user in it.
+    let op = Principal::Operator.operator().unwrap();
+    let ctx = RequestContext::default();
+    let group = gh
+        .create_group(
+            &op.in_business::<GroupsManage>(business),
+            &ctx,
+            NewGroup {
+                name: GroupName::parse("Viewers").unwrap(),
+                description: Description::parse("").unwrap(),
+                kind: GroupKind::Business,
+                tenants: vec![],
+                grants: Grants {
+                    business: [PermissionKey::parse("users.view").unwrap()].into(),
+                    ..Grants::default()
+                },
+                acknowledge_sensitive: false,
+            },
+        )
+        .await
+        .unwrap();
+    gh.create_user(
+        &op.in_business::<UsersManage>(business),
+        &ctx,
+        NewUser {
+            email: Email::parse("viewer@example.org").unwrap(),
+            display_name: DisplayName::parse("Viewer").unwrap(),
+            groups: vec![group.id],
+        },
+    )
+    .await
+    .unwrap();
+    gh.flush_mail().await;
+    let link = mailer
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .find_map(|m| match &m.message {
+            MailMessage::Invitation { link, .. } => Some(link.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    let session = gh
+        .accept_invitation(&ctx, &token, "violet kettle marches north")
+        .await
+        .unwrap();
+    let state = AppState::new(
+        gh,
+        OperatorToken::from_token("gho_bench"),
+        WebConfig::default(),
+    );
+    tokio::spawn(gatehouse_web::serve(
+        listener,
+        gatehouse_web::app(state),
+        std::future::pending(),
+    ));
+    (
+        base,
+        format!("__Host-gh_session={}", session.token.encode()),
+    )
+}
+
+fn users_page(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = rt.block_on(TestDatabase::sqlite()).unwrap();
+    let (base, cookie) = rt.block_on(world(&db));
+    let client = reqwest::Client::new();
+    let deep = encode_cursor("user0080000@example.com");
+    let cases = [
+        ("status_active_first_page", "status=active".to_owned()),
+        (
+            "status_active_deep_page",
+            format!("status=active&cursor={deep}"),
+        ),
+        ("search_prefix", "q=user00123".to_owned()),
+    ];
+    let mut group = c.benchmark_group("users_page_100k_http/sqlite");
+    group.sample_size(20);
+    for (name, query) in cases {
+        let url = format!("{base}/b/bench/admin/users?{query}");
+        let get = || async {
+            let res = client
+                .get(&url)
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let html = res.text().await.unwrap();
+            assert!(html.contains("<table id=\"users\">"));
+        };
+        rt.block_on(get());
+        group.bench_function(name, |b| b.iter(|| rt.block_on(get())));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, users_page);
+criterion_main!(benches);
