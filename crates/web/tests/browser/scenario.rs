@@ -94,6 +94,8 @@ async fn administrator_day_in_a_real_browser() {
     admin.click("#p-all").await;
     admin.go("Save settings").await;
     assert!(admin.main_text().await.contains("Security settings saved."));
+    admin.fit_height().await;
+    admin.screenshot("security-settings").await;
 
     // Invite Dana (and Lee, who will stay pending).
     for (email, name) in [
@@ -283,6 +285,8 @@ async fn limited_admin_is_refused(_srv: &Server, admin: &Browser, dana: &Browser
 /// The audit log shows the day, filters by target, and exports what it shows.
 async fn audit_shows_it_all(admin: &Browser) {
     admin.go("Audit log").await;
+    admin.fit_height().await;
+    admin.screenshot("audit-log").await;
     let log = admin.text("#audit").await;
     for action in [
         "setup.completed",
