@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod authz;
 mod bad_input;
+mod dashboard;
 mod groups;
 mod invitations;
 mod isolation;
