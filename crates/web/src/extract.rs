@@ -45,11 +45,7 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
                 source_message(e)
             ),
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "the body is larger than the limit",
-        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
         other => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
     }
 }
@@ -190,11 +186,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJson<T> {
             .await
             .map_err(|e| {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        "the body is larger than the limit",
-                    )
+                    ApiError::payload_too_large()
                 } else {
                     ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
                 }

@@ -59,6 +59,7 @@ pub(crate) fn router(state: AppState) -> Router {
     .fallback(not_found)
     .method_not_allowed_fallback(method_not_allowed)
     .layer(DefaultBodyLimit::max(body_limit))
+    .layer(axum::middleware::from_fn(move |req, next| refuse_declared_oversize(body_limit, req, next)))
     .layer(CatchPanicLayer::custom(|_| {
         tracing::error!("a request handler panicked");
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log").into_response()
@@ -71,6 +72,24 @@ pub(crate) fn router(state: AppState) -> Router {
     .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
     .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
     .with_state(state)
+}
+
+/// Refuses a body whose declared length is over the limit before reading any of it (bodies
+/// without a declared length are cut off at the limit while read, by `DefaultBodyLimit`).
+async fn refuse_declared_oversize(
+    limit: usize,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return ApiError::payload_too_large().into_response();
+    }
+    next.run(req).await
 }
 
 async fn not_found() -> ApiError {
