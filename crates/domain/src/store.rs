@@ -191,5 +191,6 @@ pub trait StoreTx: AuthWrites + Send {
     /// Writes the audit events, bumps the change sequence of every business touched and
     /// records what changed for the change feed, then commits, all or nothing. At least one event is required: there is no silent
     /// change.
-    async fn commit(self: Box<Self>, events: Vec<AuditEvent>) -> Result<()>;
+    /// Returns the businesses whose access model changed (their snapshots need a refresh).
+    async fn commit(self: Box<Self>, events: Vec<AuditEvent>) -> Result<Vec<BusinessId>>;
 }

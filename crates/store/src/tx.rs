@@ -490,7 +490,7 @@ impl StoreTx for SqlTx {
         .map(drop)
     }
 
-    async fn commit(mut self: Box<Self>, events: Vec<AuditEvent>) -> Result<()> {
+    async fn commit(mut self: Box<Self>, events: Vec<AuditEvent>) -> Result<Vec<BusinessId>> {
         if events.is_empty() {
             return Err(Error::Storage(
                 "refusing to commit a change without an audit event".to_owned(),
@@ -534,7 +534,8 @@ impl StoreTx for SqlTx {
                     .map_err(db)?;
             }
         }
-        self.tx.commit().await.map_err(db)
+        self.tx.commit().await.map_err(db)?;
+        Ok(self.changes.into_keys().collect())
     }
 }
 

@@ -69,13 +69,10 @@ impl Gatehouse {
     }
 
     /// Commits a change with its audit events, then brings this node's snapshots of the
-    /// businesses it touched up to date before returning (read-your-writes).
+    /// businesses whose access model it changed up to date before returning
+    /// (read-your-writes).
     pub(crate) async fn commit(&self, tx: Box<dyn StoreTx>, events: Vec<AuditEvent>) -> Result<()> {
-        let mut businesses: Vec<BusinessId> = events.iter().filter_map(|e| e.business_id).collect();
-        businesses.sort_unstable();
-        businesses.dedup();
-        tx.commit(events).await?;
-        for business in businesses {
+        for business in tx.commit(events).await? {
             // Committed is committed: a failed refresh drops the snapshot (checks fail
             // closed) and the change feed retries; the write itself succeeded.
             let _ = self.engine.refresh(self.store.as_ref(), business).await;
