@@ -26,6 +26,82 @@ pub struct UserFilter {
     pub tenant: Option<TenantId>,
     /// Prefix of the email or of the display name, case-insensitive.
     pub query: Option<String>,
+    /// The order of the listing.
+    pub sort: UserSort,
+}
+
+/// The order of a user listing. Each is total (ties broken by id), so keyset pages never
+/// skip or repeat a user.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSort {
+    /// By email, A to Z (the default).
+    #[default]
+    Email,
+    /// By email, Z to A.
+    EmailDesc,
+    /// By display name (ignoring case), A to Z.
+    Name,
+    /// By display name (ignoring case), Z to A.
+    NameDesc,
+    /// Newest first.
+    Newest,
+    /// Oldest first.
+    Oldest,
+}
+
+/// Separates the parts of a name cursor (the lower-cased display name, then the id).
+pub const CURSOR_SEPARATOR: char = '\u{1f}';
+
+impl UserSort {
+    /// The keyset position of `user` in this order, for the next page's cursor.
+    pub fn cursor_of(self, user: &User) -> String {
+        match self {
+            UserSort::Email | UserSort::EmailDesc => user.email.to_string(),
+            UserSort::Name | UserSort::NameDesc => {
+                format!(
+                    "{}{CURSOR_SEPARATOR}{}",
+                    user.display_name.as_str().to_lowercase(),
+                    user.id
+                )
+            }
+            UserSort::Newest | UserSort::Oldest => user.id.to_string(),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserSort::Email => "email",
+            UserSort::EmailDesc => "email_desc",
+            UserSort::Name => "name",
+            UserSort::NameDesc => "name_desc",
+            UserSort::Newest => "newest",
+            UserSort::Oldest => "oldest",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            UserSort::Email,
+            UserSort::EmailDesc,
+            UserSort::Name,
+            UserSort::NameDesc,
+            UserSort::Newest,
+            UserSort::Oldest,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
 }
 
 /// Read access. Every method that takes a `BusinessId` only ever sees that business.

@@ -398,6 +398,8 @@ impl Gatehouse {
             .store
             .list_users(business, filter, after.as_deref(), limit + 1)
             .await?;
-        Ok(paginate(items, limit, Some(total), |u| u.email.to_string()))
+        Ok(paginate(items, limit, Some(total), |u| {
+            filter.sort.cursor_of(u)
+        }))
     }
 }

@@ -78,6 +78,7 @@ pub async fn run(cmd: UserCommand, c: &Console) -> anyhow::Result<()> {
                     None => None,
                 },
                 query,
+                ..UserFilter::default()
             };
             let access = c.op.in_business::<UsersView>(business.id);
             let page = c

@@ -1,10 +1,10 @@
 //! Users: one, several, and filtered keyset pages with their total.
 
-use gatehouse_domain::Result;
 use gatehouse_domain::ids::{BusinessId, UserId};
 use gatehouse_domain::model::{GroupRef, User};
-use gatehouse_domain::store::UserFilter;
+use gatehouse_domain::store::{CURSOR_SEPARATOR, UserFilter, UserSort};
 use gatehouse_domain::types::GroupName;
+use gatehouse_domain::{Error, Result};
 use sqlx::AnyConnection;
 
 use super::{Bind, Sql, prefix_end};
@@ -143,6 +143,37 @@ fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
     sql
 }
 
+/// The keyset condition (after the cursor) and the ORDER BY of `sort`.
+fn keyset(sql: &mut Sql, sort: UserSort, after: Option<&str>) -> Result<()> {
+    let (column, desc) = match sort {
+        UserSort::Email => ("u.email", false),
+        UserSort::EmailDesc => ("u.email", true),
+        UserSort::Name => ("u.name_key", false),
+        UserSort::NameDesc => ("u.name_key", true),
+        UserSort::Newest => ("u.id", true),
+        UserSort::Oldest => ("u.id", false),
+    };
+    let op = if desc { " < " } else { " > " };
+    let dir = if desc { " DESC" } else { "" };
+    match (sort, after) {
+        (_, None) => {}
+        (UserSort::Name | UserSort::NameDesc, Some(after)) => {
+            // Names repeat: the id breaks ties.
+            let (name, id) = after
+                .split_once(CURSOR_SEPARATOR)
+                .ok_or(Error::InvalidCursor)?;
+            sql.push(&format!(" AND ({column}{op}")).text_bind(name);
+            sql.push(&format!(" OR ({column} = ")).text_bind(name);
+            sql.push(&format!(" AND u.id{op}")).text_bind(id).push("))");
+        }
+        (_, Some(after)) => {
+            sql.push(&format!(" AND {column}{op}")).text_bind(after);
+        }
+    }
+    sql.push(&format!(" ORDER BY {column}{dir}, u.id{dir}"));
+    Ok(())
+}
+
 pub(crate) async fn list_users(
     c: &mut AnyConnection,
     business: BusinessId,
@@ -156,11 +187,8 @@ pub(crate) async fn list_users(
 
     let mut sql = user_filter(business, filter);
     sql.text = format!("SELECT {USER_COLS}{}", sql.text);
-    if let Some(after) = after {
-        sql.push(" AND u.email > ").text_bind(after);
-    }
-    sql.push(" ORDER BY u.email LIMIT ")
-        .bind(Bind::Int(i64::from(limit)));
+    keyset(&mut sql, filter.sort, after)?;
+    sql.push(" LIMIT ").bind(Bind::Int(i64::from(limit)));
     let rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
     let mut users = rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?;
     attach_groups(c, &mut users).await?;

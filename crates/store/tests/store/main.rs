@@ -9,4 +9,5 @@ mod audit;
 mod concurrency;
 mod escalation;
 mod groups;
+mod sorting;
 mod users;

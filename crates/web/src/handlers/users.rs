@@ -8,7 +8,7 @@ use gatehouse_domain::model::{User, UserStatus};
 use gatehouse_domain::page::{Page, page_size};
 use gatehouse_domain::principal::{Principal, UsersManage, UsersView};
 use gatehouse_domain::services::{NewUser, UserPatch};
-use gatehouse_domain::store::UserFilter;
+use gatehouse_domain::store::{UserFilter, UserSort};
 use gatehouse_domain::types::{DisplayName, Email};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -37,6 +37,8 @@ pub(crate) struct UserListQuery {
     tenant: Option<TenantId>,
     /// Prefix of the email or display name, case-insensitive.
     q: Option<String>,
+    /// The order: `email` (default), `email_desc`, `name`, `name_desc`, `newest`, `oldest`.
+    sort: Option<UserSort>,
     /// Opaque cursor from the previous page's `next_cursor`.
     cursor: Option<String>,
     /// Page size, 1–500 (default 50).
@@ -86,6 +88,7 @@ async fn list_users(
         group: q.group,
         tenant: q.tenant,
         query: q.q,
+        sort: q.sort.unwrap_or_default(),
     };
     Ok(Json(
         s.gatehouse

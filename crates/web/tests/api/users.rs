@@ -174,6 +174,19 @@ async fn list_filters_and_paging(app: App) {
         StatusCode::BAD_REQUEST,
         "invalid_query",
     );
+    let (_, newest) = app.get("/api/v1/users?sort=newest&limit=1", k).await;
+    assert_eq!(
+        newest["items"][0]["email"], "zz@example.com",
+        "the last one created"
+    );
+    let (_, desc) = app.get("/api/v1/users?sort=email_desc&limit=2", k).await;
+    assert_eq!(desc["items"][0]["email"], "zz@example.com");
+    assert_eq!(desc["items"][1]["email"], "u11@example.com");
+    assert_error(
+        &app.get("/api/v1/users?sort=shoe_size", k).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_query",
+    );
     assert_error(
         &app.get("/api/v1/users?limit=0", k).await,
         StatusCode::UNPROCESSABLE_ENTITY,

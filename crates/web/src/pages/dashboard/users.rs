@@ -8,7 +8,7 @@ use gatehouse_domain::ids::{GroupId, TenantId};
 use gatehouse_domain::model::{Group, Tenant, User, UserStatus};
 use gatehouse_domain::principal::{AnyMember, UsersManage, UsersView};
 use gatehouse_domain::services::NewUser;
-use gatehouse_domain::store::UserFilter;
+use gatehouse_domain::store::{UserFilter, UserSort};
 use gatehouse_domain::types::{DisplayName, Email};
 
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page, page_with};
@@ -65,6 +65,9 @@ struct UsersPage {
     groups: Vec<Opt>,
     tenants: Vec<Opt>,
     filtered: bool,
+    sorts: Vec<Opt>,
+    by_email: SortLink,
+    by_name: SortLink,
     next: Option<String>,
     first: Option<String>,
 }
@@ -80,11 +83,13 @@ pub(crate) async fn list_users_page(
     let gh = &s.gatehouse;
     let (status, search) = (q.get("status"), q.get("q"));
     let (group, tenant) = (q.get("group"), q.get("tenant"));
+    let sort = UserSort::parse(q.get("sort")).unwrap_or_default();
     let filter = UserFilter {
         status: UserStatus::parse(status),
         group: group.parse::<GroupId>().ok(),
         tenant: tenant.parse::<TenantId>().ok(),
         query: Some(search.to_owned()).filter(|v| !v.is_empty()),
+        sort,
     };
     let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
     let listed = gh.list_users(&access, &filter, cursor, PAGE_SIZE).await;
@@ -94,13 +99,38 @@ pub(crate) async fn list_users_page(
         .await
         .map_err(|e| d.fail(e, "users"))?;
     let tenants = tenants_of(&d).await?;
+    let sort_param = if sort == UserSort::default() {
+        ""
+    } else {
+        sort.as_str()
+    };
     let keep = [
         ("status", status),
         ("q", search),
         ("group", group),
         ("tenant", tenant),
+        ("sort", sort_param),
     ];
     let here = d.admin("/users");
+    // A column header sorts by its column, and flips the order when it already does.
+    let sorted_by = |asc: UserSort, desc: UserSort| {
+        let next = if sort == asc { desc } else { asc };
+        let mut pairs = keep[..4].to_vec();
+        pairs.push(("sort", next.as_str()));
+        let arrow = if sort == asc {
+            "↑"
+        } else if sort == desc {
+            "↓"
+        } else {
+            ""
+        };
+        SortLink {
+            href: format!("{here}?{}", query_string(&pairs)),
+            arrow,
+        }
+    };
+    let by_email = sorted_by(UserSort::Email, UserSort::EmailDesc);
+    let by_name = sorted_by(UserSort::Name, UserSort::NameDesc);
     let next = users.next_cursor.as_deref().map(|c| {
         let mut pairs = keep.to_vec();
         pairs.push(("cursor", c));
@@ -131,10 +161,33 @@ pub(crate) async fn list_users_page(
             .iter()
             .map(|t| Opt::new(&t.id.to_string(), t.name.as_str(), tenant))
             .collect(),
+        sorts: SORTS
+            .iter()
+            .map(|(value, label)| Opt::new(value, label, sort.as_str()))
+            .collect(),
+        by_email,
+        by_name,
         next,
         first,
         c,
     }))
+}
+
+/// The orders the table offers.
+const SORTS: [(&str, &str); 6] = [
+    ("email", "Email A–Z"),
+    ("email_desc", "Email Z–A"),
+    ("name", "Name A–Z"),
+    ("name_desc", "Name Z–A"),
+    ("newest", "Newest first"),
+    ("oldest", "Oldest first"),
+];
+
+/// A sortable column header: where it leads and the arrow it shows.
+#[derive(Debug)]
+struct SortLink {
+    href: String,
+    arrow: &'static str,
 }
 
 /// A choice of a select, or a checkbox.
