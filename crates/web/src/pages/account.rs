@@ -10,7 +10,7 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 
 use super::sign_in::{CodesPage, CsrfForm};
-use super::{Page, PageForm, PageMeta, csrf_refused, explain, internal, page_session, redirect};
+use super::{Page, PageForm, PageMeta, explain, form_session, internal, page_session, redirect};
 use crate::browser::Browser;
 use crate::state::AppState;
 
@@ -112,13 +112,11 @@ pub(crate) async fn change_password(
     Path(slug): Path<String>,
     PageForm(form): PageForm<PasswordChange>,
 ) -> Response {
-    if !browser.csrf_ok(&form.csrf) {
-        return csrf_refused(&slug);
-    }
-    let (session, _) = match page_session(&s, &browser, &slug, &[SessionStage::Full]).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (session, _) =
+        match form_session(&s, &browser, &slug, &form.csrf, &[SessionStage::Full]).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     match s
         .gatehouse
         .change_password(&browser.ctx, &session, &form.current, &form.new)
@@ -141,13 +139,11 @@ pub(crate) async fn revoke_session(
     Path((slug, id)): Path<(String, String)>,
     PageForm(form): PageForm<CsrfForm>,
 ) -> Response {
-    if !browser.csrf_ok(&form.csrf) {
-        return csrf_refused(&slug);
-    }
-    let (session, _) = match page_session(&s, &browser, &slug, &[SessionStage::Full]).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (session, _) =
+        match form_session(&s, &browser, &slug, &form.csrf, &[SessionStage::Full]).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     let Ok(id) = id.parse::<SessionId>() else {
         return super::not_found(&slug);
     };
@@ -170,13 +166,11 @@ pub(crate) async fn regenerate_codes(
     Path(slug): Path<String>,
     PageForm(form): PageForm<CsrfForm>,
 ) -> Response {
-    if !browser.csrf_ok(&form.csrf) {
-        return csrf_refused(&slug);
-    }
-    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Full]).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (session, business) =
+        match form_session(&s, &browser, &slug, &form.csrf, &[SessionStage::Full]).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     match s
         .gatehouse
         .regenerate_recovery_codes(&browser.ctx, &session)

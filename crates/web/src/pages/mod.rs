@@ -273,6 +273,20 @@ pub(crate) async fn business_of(state: &AppState, slug: &str) -> Result<Option<B
 /// The session of a page that needs one at stage `need`. Without a live session of this
 /// business: back to sign-in. At another stage: a full session is sent on, a half-signed-in
 /// one gets 401 (it may only finish signing in).
+/// [`page_session`] for a posted form: its CSRF token is checked first.
+pub(crate) async fn form_session(
+    state: &AppState,
+    browser: &Browser,
+    slug: &str,
+    csrf: &str,
+    need: &[SessionStage],
+) -> Result<(Session, Business), Response> {
+    if !browser.csrf_ok(csrf) {
+        return Err(csrf_refused(slug));
+    }
+    page_session(state, browser, slug, need).await
+}
+
 pub(crate) async fn page_session(
     state: &AppState,
     browser: &Browser,

@@ -10,8 +10,8 @@ use gatehouse_domain::services::Enrolment;
 use serde::Deserialize;
 
 use super::{
-    Page, PageForm, PageMeta, business_of, csrf_refused, explain, internal, next_for, page_session,
-    redirect,
+    Page, PageForm, PageMeta, business_of, csrf_refused, explain, form_session, internal, next_for,
+    page_session, redirect,
 };
 use crate::browser::{Browser, clear_session_cookie, session_cookie};
 use crate::state::AppState;
@@ -145,13 +145,11 @@ pub(crate) async fn verify_mfa(
     Path(slug): Path<String>,
     PageForm(form): PageForm<CodeForm>,
 ) -> Response {
-    if !browser.csrf_ok(&form.csrf) {
-        return csrf_refused(&slug);
-    }
-    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    let (session, business) =
+        match form_session(&s, &browser, &slug, &form.csrf, &[SessionStage::Mfa]).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
     match s
         .gatehouse
         .verify_mfa(&browser.ctx, &session, &form.code)
