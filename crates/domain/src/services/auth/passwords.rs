@@ -12,6 +12,7 @@ use crate::audit::{AuditEvent, RequestContext};
 use crate::auth::model::TokenState;
 use crate::auth::{SecretToken, Session, SessionStage, TokenKind};
 use crate::error::{Error, Result};
+use crate::ids::UserId;
 use crate::mail::{Mail, MailMessage};
 use crate::model::{Business, User, UserStatus};
 use crate::principal::Actor;
@@ -19,6 +20,16 @@ use crate::services::{Audit, user_target};
 use crate::store::StoreTx;
 
 impl Gatehouse {
+    /// Whether `password` is the user's stored password. A user without one (invited, or
+    /// reset by an administrator) matches nothing, after the same argon2 work.
+    pub(crate) async fn password_matches(&self, user: UserId, password: &str) -> Result<bool> {
+        let creds = self.store.get_credentials(user).await?.unwrap_or_default();
+        self.auth
+            .hasher
+            .verify(password, creds.password_hash.as_deref())
+            .await
+    }
+
     /// Checks a new password against the policy for this user.
     pub(crate) async fn check_new_password(&self, user: &User, password: &str) -> Result<()> {
         let business = self
@@ -44,17 +55,7 @@ impl Gatehouse {
             return Err(Error::Unauthenticated);
         }
         let user = self.session_user(session).await?;
-        let creds = self
-            .store
-            .get_credentials(user.id)
-            .await?
-            .unwrap_or_default();
-        if !self
-            .auth
-            .hasher
-            .verify(current, creds.password_hash.as_deref())
-            .await?
-        {
+        if !self.password_matches(user.id, current).await? {
             return Err(Error::CurrentPasswordIncorrect);
         }
         self.check_new_password(&user, new).await?;

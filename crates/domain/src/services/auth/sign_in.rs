@@ -72,17 +72,7 @@ impl Gatehouse {
             self.audit_refused_sign_in(ctx, &user, reason).await?;
             return Err(Error::SignInFailed);
         };
-        let creds = self
-            .store
-            .get_credentials(user.id)
-            .await?
-            .unwrap_or_default();
-        if !self
-            .auth
-            .hasher
-            .verify(password, creds.password_hash.as_deref())
-            .await?
-        {
+        if !self.password_matches(user.id, password).await? {
             self.record_failure(ctx, &user, count, "wrong_password")
                 .await?;
             return Err(Error::SignInFailed);
