@@ -47,6 +47,14 @@ pub enum Error {
     MfaCodeInvalid,
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// After failed attempts, the account's next code is not evaluated before a wait. Told
+    /// only to someone who has passed the password, so it says nothing to a stranger.
+    #[error("too many wrong codes: wait {retry_after_secs} s, then enter the current code")]
+    SignInThrottled { retry_after_secs: u64 },
+    #[error("confirm it is you: enter your password and a code from your authenticator")]
+    StepUpRequired,
+    #[error("the password or the code is not correct")]
+    StepUpFailed,
     #[error("the current password is not correct")]
     CurrentPasswordIncorrect,
 
@@ -141,6 +149,9 @@ impl Error {
             Error::SignInFailed => "sign_in_failed",
             Error::MfaCodeInvalid => "mfa_code_invalid",
             Error::RateLimited { .. } => "rate_limited",
+            Error::SignInThrottled { .. } => "sign_in_throttled",
+            Error::StepUpRequired => "step_up_required",
+            Error::StepUpFailed => "step_up_failed",
             Error::CurrentPasswordIncorrect => "current_password_incorrect",
             Error::InvitationNotFound => "invitation_not_found",
             Error::SessionNotFound => "session_not_found",
@@ -171,7 +182,8 @@ impl Error {
             Error::VersionConflict { current } | Error::PreconditionFailed { current } => {
                 json!({ "current_version": current })
             }
-            Error::RateLimited { retry_after_secs } => {
+            Error::RateLimited { retry_after_secs }
+            | Error::SignInThrottled { retry_after_secs } => {
                 json!({ "retry_after_secs": retry_after_secs })
             }
             Error::LinkUnusable(why) => json!({ "reason": why }),

@@ -35,6 +35,7 @@ pub enum MailMessage {
     RecoveryCodeUsed {
         remaining: i64,
     },
+    RecoveryCodesRegenerated,
 }
 
 impl MailMessage {
@@ -47,6 +48,7 @@ impl MailMessage {
             MailMessage::MfaEnrolled => "mfa_enrolled",
             MailMessage::MfaReset => "mfa_reset",
             MailMessage::RecoveryCodeUsed { .. } => "recovery_code_used",
+            MailMessage::RecoveryCodesRegenerated => "recovery_codes_regenerated",
         }
     }
 

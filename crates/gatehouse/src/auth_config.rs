@@ -39,6 +39,8 @@ pub struct AuthSettings {
     pub reset_ttl_minutes: i64,
     pub lockout_threshold: u32,
     pub lockout_minutes: i64,
+    /// How recent a sign-in (or step-up) must be to change one's own second factor.
+    pub step_up_window_minutes: i64,
     /// Per client address and minute.
     pub rate_limit_sign_in: u32,
     pub rate_limit_mfa: u32,
@@ -68,6 +70,7 @@ impl Default for AuthSettings {
             reset_ttl_minutes: d.reset_ttl.whole_minutes(),
             lockout_threshold: d.lockout.threshold,
             lockout_minutes: d.lockout.duration.whole_minutes(),
+            step_up_window_minutes: d.step_up_window.whole_minutes(),
             rate_limit_sign_in: d.rate_limit.sign_in,
             rate_limit_mfa: d.rate_limit.mfa,
             rate_limit_password_reset: d.rate_limit.password_reset,
@@ -109,6 +112,7 @@ impl AuthSettings {
             ("invitation_ttl_hours", self.invitation_ttl_hours),
             ("reset_ttl_minutes", self.reset_ttl_minutes),
             ("lockout_minutes", self.lockout_minutes),
+            ("step_up_window_minutes", self.step_up_window_minutes),
         ] {
             positive(name, v)?;
         }
@@ -130,6 +134,7 @@ impl AuthSettings {
             session_absolute: time::Duration::hours(self.session_absolute_hours),
             invitation_ttl: time::Duration::hours(self.invitation_ttl_hours),
             reset_ttl: time::Duration::minutes(self.reset_ttl_minutes),
+            step_up_window: time::Duration::minutes(self.step_up_window_minutes),
             ..d
         };
         if self.hash_concurrency > 0 {

@@ -88,6 +88,14 @@ fn view(mail: &Mail) -> View {
                 None,
                 NOT_YOU,
             ),
+            MailMessage::RecoveryCodesRegenerated => (
+                format!("New recovery codes were made for {b}"),
+                vec![
+                    "New recovery codes were just made for your account; the old ones no longer work.".to_owned(),
+                ],
+                None,
+                NOT_YOU,
+            ),
             MailMessage::RecoveryCodeUsed { remaining } => (
                 format!("A recovery code was used to sign in to {b}"),
                 vec![

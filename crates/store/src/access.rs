@@ -3,7 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gatehouse_domain::authz::{AccessChanges, AccessModelData, ApiKeyData, GroupData, UserData};
+use gatehouse_domain::authz::{
+    AccessChanges, AccessModelData, ApiKeyData, GroupData, KeyCreator, UserData,
+};
 use gatehouse_domain::grants::Grants;
 use gatehouse_domain::ids::{ApiKeyId, BusinessId, GroupId, UserId};
 use gatehouse_domain::model::{GroupScope, MfaPolicy, SecuritySettings, UserStatus};
@@ -189,6 +191,7 @@ async fn api_keys(
                 grants: stored.key.grants,
                 expires_at: stored.key.expires_at,
                 revoked: stored.key.revoked_at.is_some(),
+                creator: KeyCreator::of(&stored.key.created_by),
             })
         })
         .collect()

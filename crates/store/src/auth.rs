@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use gatehouse_domain::auth::TokenHash;
-use gatehouse_domain::auth::model::{AuthToken, Credentials, Session, SessionStage, TokenKind};
+use gatehouse_domain::auth::model::{
+    AttemptReservation, AuthToken, Credentials, Session, SessionStage, TokenKind,
+};
 use gatehouse_domain::auth::store::AuthReads;
 use gatehouse_domain::clock::to_micros;
 use gatehouse_domain::ids::{BusinessId, UserId};
@@ -34,6 +36,7 @@ fn credentials(row: &AnyRow) -> Result<Credentials> {
         failed_count: rows::int(row, "failed_count")?,
         throttled_until: rows::opt_time(row, "throttled_until")?,
         locked_until: rows::opt_time(row, "locked_until")?,
+        failure_epoch: rows::int(row, "failure_epoch")?,
     })
 }
 
@@ -42,7 +45,7 @@ fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
     row.try_get::<Option<i64>, _>(col).map_err(db)
 }
 
-const SESSION_COLS: &str = "token_hash, id, business_id, user_id, stage, created_at, last_seen_at, expires_at, client_ip, user_agent";
+const SESSION_COLS: &str = "token_hash, id, business_id, user_id, stage, created_at, authenticated_at, last_seen_at, expires_at, client_ip, user_agent";
 
 pub(crate) fn session(row: &AnyRow) -> Result<Session> {
     Ok(Session {
@@ -52,6 +55,10 @@ pub(crate) fn session(row: &AnyRow) -> Result<Session> {
         user_id: rows::id(row, "user_id")?,
         stage: SessionStage::parse(&rows::text(row, "stage")?).ok_or_else(|| corrupt("stage"))?,
         created_at: rows::time(row, "created_at")?,
+        authenticated_at: match rows::opt_time(row, "authenticated_at")? {
+            Some(t) => t,
+            None => rows::time(row, "created_at")?,
+        },
         last_seen_at: rows::time(row, "last_seen_at")?,
         expires_at: rows::time(row, "expires_at")?,
         client_ip: rows::opt_text(row, "client_ip")?,
@@ -84,17 +91,27 @@ pub(crate) async fn get_credentials(
     c: &mut AnyConnection,
     user: UserId,
 ) -> Result<Option<Credentials>> {
-    sqlx::query(
-        "SELECT password_hash, totp_secret, totp_last_step, failed_count, throttled_until, locked_until \
-         FROM credentials WHERE user_id = $1",
-    )
-    .bind(user.to_string())
-    .fetch_optional(&mut *c)
-    .await
-    .map_err(db)?
-    .as_ref()
-    .map(credentials)
-    .transpose()
+    get_credentials_with(c, user, "").await
+}
+
+/// The credentials row, with `suffix` (a locking clause) after the query.
+pub(crate) async fn get_credentials_with(
+    c: &mut AnyConnection,
+    user: UserId,
+    suffix: &str,
+) -> Result<Option<Credentials>> {
+    let sql = format!(
+        "SELECT password_hash, totp_secret, totp_last_step, failed_count, throttled_until, locked_until, failure_epoch \
+         FROM credentials WHERE user_id = $1{suffix}"
+    );
+    sqlx::query(&sql)
+        .bind(user.to_string())
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(credentials)
+        .transpose()
 }
 
 #[async_trait]
@@ -193,7 +210,7 @@ impl AuthReads for SqlStore {
         user: UserId,
         now: OffsetDateTime,
         threshold: i64,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<AttemptReservation>> {
         // One statement: the row lock (PostgreSQL) or the single writer (SQLite) makes it
         // atomic, so parallel attempts can never evaluate more than `threshold` guesses.
         let row = sqlx::query(
@@ -201,7 +218,7 @@ impl AuthReads for SqlStore {
              WHERE user_id = $1 AND failed_count < $2 \
              AND (throttled_until IS NULL OR throttled_until <= $3) \
              AND (locked_until IS NULL OR locked_until <= $3) \
-             RETURNING failed_count",
+             RETURNING failed_count, failure_epoch",
         )
         .bind(user.to_string())
         .bind(threshold)
@@ -209,7 +226,26 @@ impl AuthReads for SqlStore {
         .fetch_optional(self.writer())
         .await
         .map_err(db)?;
-        row.map(|r| rows::int(&r, "failed_count")).transpose()
+        row.map(|r| {
+            Ok(AttemptReservation {
+                count: rows::int(&r, "failed_count")?,
+                epoch: rows::int(&r, "failure_epoch")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn release_sign_in_attempt(&self, user: UserId, epoch: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE credentials SET failed_count = failed_count - 1 \
+             WHERE user_id = $1 AND failure_epoch = $2 AND failed_count > 0",
+        )
+        .bind(user.to_string())
+        .bind(epoch)
+        .execute(self.writer())
+        .await
+        .map_err(db)?;
+        Ok(())
     }
 
     async fn hit_rate_limit(&self, bucket: &str, window_start: OffsetDateTime) -> Result<i64> {

@@ -50,25 +50,41 @@ impl AuthWrites for SqlTx {
         self.exec(q).await.map(drop)
     }
 
+    async fn lock_credentials(&mut self, user: UserId) -> Result<Credentials> {
+        self.ensure_credentials(user).await?;
+        // PostgreSQL: the row lock serialises every decision on this account's counters.
+        // SQLite: the transaction already holds the database's only write lock.
+        let suffix = if self.postgres { " FOR UPDATE" } else { "" };
+        auth::get_credentials_with(&mut self.tx, user, suffix)
+            .await?
+            .ok_or_else(|| gatehouse_domain::Error::Storage("credentials row vanished".into()))
+    }
+
     async fn reset_sign_in_failures(&mut self, user: UserId) -> Result<()> {
         let q = sqlx::query(
-            "UPDATE credentials SET failed_count = 0, throttled_until = NULL, locked_until = NULL WHERE user_id = $1",
+            "UPDATE credentials SET failed_count = 0, throttled_until = NULL, locked_until = NULL, \
+             failure_epoch = failure_epoch + 1 WHERE user_id = $1",
         )
         .bind(user.to_string());
         self.exec(q).await.map(drop)
     }
 
-    async fn set_sign_in_limits(
-        &mut self,
-        user: UserId,
-        throttled_until: Option<OffsetDateTime>,
-        locked_until: Option<OffsetDateTime>,
-    ) -> Result<()> {
+    async fn throttle_sign_in(&mut self, user: UserId, until: OffsetDateTime) -> Result<()> {
         let q = sqlx::query(
-            "UPDATE credentials SET throttled_until = $1, locked_until = $2 WHERE user_id = $3",
+            "UPDATE credentials SET throttled_until = $1 \
+             WHERE user_id = $2 AND (throttled_until IS NULL OR throttled_until < $1)",
         )
-        .bind(throttled_until.map(to_micros))
-        .bind(locked_until.map(to_micros))
+        .bind(to_micros(until))
+        .bind(user.to_string());
+        self.exec(q).await.map(drop)
+    }
+
+    async fn lock_sign_in(&mut self, user: UserId, until: OffsetDateTime) -> Result<()> {
+        let q = sqlx::query(
+            "UPDATE credentials SET locked_until = $1 \
+             WHERE user_id = $2 AND (locked_until IS NULL OR locked_until < $1)",
+        )
+        .bind(to_micros(until))
         .bind(user.to_string());
         self.exec(q).await.map(drop)
     }
@@ -137,8 +153,8 @@ impl AuthWrites for SqlTx {
 
     async fn insert_session(&mut self, s: &Session) -> Result<()> {
         let q = sqlx::query(
-            "INSERT INTO sessions (token_hash, id, business_id, user_id, stage, created_at, last_seen_at, expires_at, client_ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO sessions (token_hash, id, business_id, user_id, stage, created_at, authenticated_at, last_seen_at, expires_at, client_ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(s.token_hash.to_hex())
         .bind(s.id.to_string())
@@ -146,6 +162,7 @@ impl AuthWrites for SqlTx {
         .bind(s.user_id.to_string())
         .bind(s.stage.as_str())
         .bind(to_micros(s.created_at))
+        .bind(to_micros(s.authenticated_at))
         .bind(to_micros(s.last_seen_at))
         .bind(to_micros(s.expires_at))
         .bind(s.client_ip.clone())
@@ -165,6 +182,17 @@ impl AuthWrites for SqlTx {
                 .bind(user.to_string())
                 .bind(id.to_string());
         Ok(self.exec(q).await? > 0)
+    }
+
+    async fn set_session_authenticated(
+        &mut self,
+        hash: &TokenHash,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let q = sqlx::query("UPDATE sessions SET authenticated_at = $1 WHERE token_hash = $2")
+            .bind(to_micros(at))
+            .bind(hash.to_hex());
+        self.exec(q).await.map(drop)
     }
 
     async fn delete_session_by_hash(&mut self, hash: &TokenHash) -> Result<bool> {
@@ -245,6 +273,19 @@ impl AuthWrites for SqlTx {
             .bind(kind.as_str()),
         };
         self.exec(q).await
+    }
+
+    async fn lock_business(&mut self, business: BusinessId) -> Result<()> {
+        // SQLite: `BEGIN IMMEDIATE` already made this the only writer. PostgreSQL: a row
+        // lock that, unlike FOR UPDATE, lets foreign-key checks of inserts elsewhere pass.
+        if self.postgres {
+            sqlx::query("SELECT id FROM businesses WHERE id = $1 FOR NO KEY UPDATE")
+                .bind(business.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
     }
 
     async fn count_active_admins(

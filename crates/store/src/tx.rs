@@ -28,16 +28,17 @@ pub(crate) struct SqlTx {
     pub(crate) tx: Transaction<'static, Any>,
     /// What changed, by business: `(kind, entity id)`.
     changes: BTreeMap<BusinessId, BTreeSet<(&'static str, String)>>,
-    /// PostgreSQL: NOTIFY other nodes at commit.
-    notify: bool,
+    /// PostgreSQL: row locks where SQLite's single writer needs none, and NOTIFY other nodes
+    /// at commit.
+    pub(crate) postgres: bool,
 }
 
 impl SqlTx {
-    pub(crate) fn new(tx: Transaction<'static, Any>, notify: bool) -> Self {
+    pub(crate) fn new(tx: Transaction<'static, Any>, postgres: bool) -> Self {
         Self {
             tx,
             changes: BTreeMap::new(),
-            notify,
+            postgres,
         }
     }
 
@@ -524,7 +525,7 @@ impl StoreTx for SqlTx {
                     .await
                     .map_err(db)?;
             }
-            if self.notify {
+            if self.postgres {
                 // Delivered when (and only if) the transaction commits.
                 sqlx::query("SELECT pg_notify($1, $2)")
                     .bind(crate::notify::CHANNEL)

@@ -127,7 +127,10 @@ async fn world(db: &TestDatabase) -> World {
         .unwrap()
         .to_owned();
     let token = link.rsplit('/').next().unwrap().to_owned();
-    gh.accept_invitation(&ctx, &token, PASSWORD).await.unwrap();
+    let slug = link.split("/b/").nth(1).unwrap().split('/').next().unwrap();
+    gh.accept_invitation(&ctx, slug, &token, PASSWORD)
+        .await
+        .unwrap();
     let mut grants = gatehouse_domain::grants::Grants::default();
     grants
         .business

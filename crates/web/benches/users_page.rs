@@ -114,8 +114,9 @@ async fn world(db: &TestDatabase) -> (String, String) {
         })
         .unwrap();
     let token = link.rsplit('/').next().unwrap().to_owned();
+    let slug = link.split("/b/").nth(1).unwrap().split('/').next().unwrap();
     let session = gh
-        .accept_invitation(&ctx, &token, "violet kettle marches north")
+        .accept_invitation(&ctx, slug, &token, "violet kettle marches north")
         .await
         .unwrap();
     let state = AppState::new(

@@ -71,7 +71,8 @@ fn status_of(err: &Error) -> StatusCode {
             StatusCode::UNAUTHORIZED
         }
         Error::CurrentPasswordIncorrect => StatusCode::FORBIDDEN,
-        Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::RateLimited { .. } | Error::SignInThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::StepUpRequired | Error::StepUpFailed => StatusCode::FORBIDDEN,
         Error::InvitationNotFound | Error::SessionNotFound => StatusCode::NOT_FOUND,
         Error::LinkUnusable(_) => StatusCode::GONE,
         Error::LastAdministrator
@@ -108,7 +109,8 @@ impl From<Error> for ApiError {
             return Self::new(status, "internal", "internal error; see the server log");
         }
         let retry_after = match &err {
-            Error::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            Error::RateLimited { retry_after_secs }
+            | Error::SignInThrottled { retry_after_secs } => Some(*retry_after_secs),
             _ => None,
         };
         Self {

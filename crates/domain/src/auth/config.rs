@@ -97,6 +97,9 @@ pub struct AuthConfig {
     pub setup_ttl: Duration,
     pub lockout: LockoutPolicy,
     pub rate_limit: RateLimitPolicy,
+    /// How recent a proof of identity (the sign-in, or a step-up) must be for changes to
+    /// one's own second factor.
+    pub step_up_window: Duration,
 }
 
 impl Default for AuthConfig {
@@ -113,6 +116,7 @@ impl Default for AuthConfig {
             setup_ttl: Duration::days(1),
             lockout: LockoutPolicy::default(),
             rate_limit: RateLimitPolicy::default(),
+            step_up_window: Duration::minutes(5),
         }
     }
 }

@@ -3,12 +3,14 @@
 //! every other request of the runtime's threads.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::config::Argon2Params;
+use super::password::{LONGEST_MAX_CHARS, MAX_PASSWORD_BYTES};
 use crate::error::{Error, Result};
 
 /// Hashes and verifies passwords.
@@ -19,6 +21,8 @@ pub struct PasswordHasher {
     /// A hash of nothing, verified against when there is no account, so that an unknown
     /// email costs the same time as a wrong password.
     dummy: Arc<OnceCell<String>>,
+    /// How many times argon2 has run (hashes and verifications), for tests and metrics.
+    runs: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -47,6 +51,7 @@ impl PasswordHasher {
             argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, params),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             dummy: Arc::new(OnceCell::new()),
+            runs: Arc::default(),
         })
     }
 
@@ -56,7 +61,13 @@ impl PasswordHasher {
             argon: Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::DEFAULT),
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             dummy: Arc::new(OnceCell::new()),
+            runs: Arc::default(),
         }
+    }
+
+    /// How many times argon2 has run so far.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
     }
 
     async fn blocking<T: Send + 'static>(
@@ -64,6 +75,7 @@ impl PasswordHasher {
         work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
     ) -> Result<T> {
         let _permit = self.permits.acquire().await.map_err(internal)?;
+        self.runs.fetch_add(1, Ordering::Relaxed);
         let argon = self.argon.clone();
         tokio::task::spawn_blocking(move || work(&argon))
             .await
@@ -72,6 +84,13 @@ impl PasswordHasher {
 
     /// The PHC string of `password` with a fresh `salt`.
     pub async fn hash(&self, password: &str, salt: [u8; 16]) -> Result<String> {
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(Error::invalid(
+                "password_too_long",
+                "password",
+                format!("must be at most {LONGEST_MAX_CHARS} characters"),
+            ));
+        }
         let password = password.to_owned();
         self.blocking(move |argon| {
             let salt = SaltString::encode_b64(&salt).map_err(internal)?;
@@ -85,7 +104,13 @@ impl PasswordHasher {
 
     /// Whether `password` matches `phc`. With no hash (no such account, no password set) the
     /// dummy is verified instead, and the answer is `false`.
+    ///
+    /// Input longer than any password can be matches nothing and is refused before argon2
+    /// runs: hashing a megabyte would cost the server, not the sender.
     pub async fn verify(&self, password: &str, phc: Option<&str>) -> Result<bool> {
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Ok(false);
+        }
         let (phc, real) = match phc {
             Some(phc) => (phc.to_owned(), true),
             None => (self.dummy_hash().await?, false),

@@ -16,6 +16,6 @@ pub use cipher::SecretCipher;
 pub use config::{Argon2Params, AuthConfig, LockoutPolicy, RateLimitPolicy};
 pub use entropy::{Entropy, OsEntropy};
 pub use hasher::PasswordHasher;
-pub use model::{AuthToken, Credentials, Session, SessionStage, TokenKind};
+pub use model::{AttemptReservation, AuthToken, Credentials, Session, SessionStage, TokenKind};
 pub use password::PasswordPolicy;
 pub use token::{SecretToken, TokenHash};

@@ -46,11 +46,23 @@ pub struct Session {
     pub user_id: UserId,
     pub stage: SessionStage,
     pub created_at: OffsetDateTime,
+    /// When the user last proved who they are in this session: the sign-in, or a step-up
+    /// (a fresh password and second factor). Changes to the user's own second factor need
+    /// it to be recent.
+    pub authenticated_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
     /// The absolute end, whatever the activity.
     pub expires_at: OffsetDateTime,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+}
+
+/// One sign-in attempt allowed to be evaluated: the failure count it reserved (the attempt
+/// counts as a failure until it is known to be right) and the failure period it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptReservation {
+    pub count: i64,
+    pub epoch: i64,
 }
 
 /// A user's secrets and sign-in counters.
@@ -68,6 +80,9 @@ pub struct Credentials {
     pub throttled_until: Option<OffsetDateTime>,
     /// Locked until this time.
     pub locked_until: Option<OffsetDateTime>,
+    /// The failure period: moves on at every reset, so a reservation taken before a reset
+    /// can neither lock nor release anything after it.
+    pub failure_epoch: i64,
 }
 
 /// What a single-use token is for.

@@ -5,6 +5,16 @@ use zxcvbn::{Score, zxcvbn};
 
 use crate::error::{Error, Result};
 
+/// The service's own name: as guessable in its passwords as the business's.
+pub const PRODUCT_NAME: &str = "Gatehouse";
+
+/// The longest password any policy allows, in characters.
+pub const LONGEST_MAX_CHARS: usize = 1024;
+
+/// The longest input, in bytes, that is ever hashed or verified: the longest password in
+/// four-byte characters. Anything longer is refused before argon2 runs.
+pub const MAX_PASSWORD_BYTES: usize = 4 * LONGEST_MAX_CHARS;
+
 /// The shortest minimum a deployment may configure.
 pub const FLOOR_MIN_CHARS: usize = 8;
 
@@ -20,7 +30,7 @@ impl Default for PasswordPolicy {
     fn default() -> Self {
         Self {
             min_chars: 12,
-            max_chars: 1024,
+            max_chars: LONGEST_MAX_CHARS,
         }
     }
 }
@@ -30,12 +40,13 @@ fn invalid(code: &'static str, reason: impl Into<String>) -> Error {
 }
 
 impl PasswordPolicy {
-    /// A policy with the minimum raised to the floor if configured below it.
+    /// A policy with the minimum raised to the floor if configured below it, and both
+    /// bounds within [`LONGEST_MAX_CHARS`].
     pub fn new(min_chars: usize, max_chars: usize) -> Self {
-        let min_chars = min_chars.max(FLOOR_MIN_CHARS);
+        let min_chars = min_chars.clamp(FLOOR_MIN_CHARS, LONGEST_MAX_CHARS);
         Self {
             min_chars,
-            max_chars: max_chars.max(min_chars).max(256),
+            max_chars: max_chars.clamp(min_chars.max(256), LONGEST_MAX_CHARS),
         }
     }
 
@@ -55,18 +66,19 @@ impl PasswordPolicy {
             ));
         }
         let lower = password.to_lowercase();
-        for name in [email_local_part, business_name] {
+        let words = [email_local_part, business_name, PRODUCT_NAME];
+        for name in words {
             let name = name.trim().to_lowercase();
             if name.chars().count() >= 3 && lower.contains(&name) {
                 return Err(invalid(
                     "password_contains_identity",
-                    "must not contain your email name or the business name",
+                    "must not contain your email name, the business name or the service's name",
                 ));
             }
         }
         // zxcvbn knows the common-password lists, keyboard walks, dates and sequences; it
         // reads the first 100 characters, which is all a common password can be.
-        if zxcvbn(password, &[email_local_part, business_name]).score() < Score::Three {
+        if zxcvbn(password, &words).score() < Score::Three {
             return Err(invalid(
                 "password_too_common",
                 "is too common or too easy to guess; a few unrelated words make a good one",
@@ -90,6 +102,21 @@ mod tests {
 
     fn check(pw: &str) -> Result<()> {
         PasswordPolicy::default().check(pw, "dana.k", "Acme Corp")
+    }
+
+    #[test]
+    fn the_service_name_is_a_personal_word() {
+        for pw in [
+            "Gatehouse2026!",
+            "my gatehouse password",
+            "GATEHOUSE-violet-kettle",
+        ] {
+            assert_eq!(
+                check(pw).unwrap_err().code(),
+                "password_contains_identity",
+                "{pw}"
+            );
+        }
     }
 
     #[test]

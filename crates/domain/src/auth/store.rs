@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::model::{AuthToken, Credentials, Session, TokenKind};
+use super::model::{AttemptReservation, AuthToken, Credentials, Session, TokenKind};
 use super::token::TokenHash;
 use crate::error::Result;
 use crate::ids::{BusinessId, SessionId, UserId};
@@ -28,13 +28,18 @@ pub trait AuthReads: Send + Sync {
     async fn get_auth_token(&self, hash: &TokenHash) -> Result<Option<AuthToken>>;
     /// Counts one more failure-in-waiting for the account, atomically, unless it is throttled
     /// (`throttled_until` after `now`), locked, or already at `threshold`: returns the new
-    /// count, or `None` when no attempt may be evaluated now. A success resets the count.
+    /// count and the failure period it belongs to, or `None` when no attempt may be evaluated
+    /// now. A success resets the count (and starts a new period).
     async fn reserve_sign_in_attempt(
         &self,
         user: UserId,
         now: OffsetDateTime,
         threshold: i64,
-    ) -> Result<Option<i64>>;
+    ) -> Result<Option<AttemptReservation>>;
+    /// Gives back a reservation whose secret was right but that does not end the sign-in
+    /// (a correct password before the second factor): it is not a failure. Does nothing when
+    /// the period has ended since.
+    async fn release_sign_in_attempt(&self, user: UserId, epoch: i64) -> Result<()>;
     /// Counts a hit on `bucket` in the fixed window starting at `window_start`; returns the
     /// hits in that window so far, this one included.
     async fn hit_rate_limit(&self, bucket: &str, window_start: OffsetDateTime) -> Result<i64>;
@@ -47,17 +52,18 @@ pub trait AuthReads: Send + Sync {
 #[async_trait]
 pub trait AuthWrites: Send {
     async fn get_credentials(&mut self, user: UserId) -> Result<Option<Credentials>>;
+    /// The user's credentials row, created if missing and locked for the rest of the
+    /// transaction: every change to the sign-in counters and lock starts here, so they are
+    /// decided one at a time per account.
+    async fn lock_credentials(&mut self, user: UserId) -> Result<Credentials>;
     /// Sets (or with `None` clears) the password.
     async fn set_password_hash(&mut self, user: UserId, hash: Option<&str>) -> Result<()>;
-    /// Clears failures, delays and the lock.
+    /// Clears failures, delays and the lock, and starts a new failure period.
     async fn reset_sign_in_failures(&mut self, user: UserId) -> Result<()>;
-    /// Records the consequence of a failure: when the next attempt may come, or a lock.
-    async fn set_sign_in_limits(
-        &mut self,
-        user: UserId,
-        throttled_until: Option<OffsetDateTime>,
-        locked_until: Option<OffsetDateTime>,
-    ) -> Result<()>;
+    /// No attempt before `until`: extends the delay, never shortens it.
+    async fn throttle_sign_in(&mut self, user: UserId, until: OffsetDateTime) -> Result<()>;
+    /// Locked until `until`: extends the lock, never shortens or clears it.
+    async fn lock_sign_in(&mut self, user: UserId, until: OffsetDateTime) -> Result<()>;
     /// Sets or clears the encrypted TOTP secret and the last accepted step.
     async fn set_totp(
         &mut self,
@@ -86,6 +92,12 @@ pub trait AuthWrites: Send {
         user: UserId,
         id: SessionId,
     ) -> Result<bool>;
+    /// Records a fresh proof of identity (a step-up) on the session.
+    async fn set_session_authenticated(
+        &mut self,
+        hash: &TokenHash,
+        at: OffsetDateTime,
+    ) -> Result<()>;
     async fn delete_session_by_hash(&mut self, hash: &TokenHash) -> Result<bool>;
     /// Deletes every session of the user except `keep`; returns how many.
     async fn delete_user_sessions(
@@ -113,6 +125,11 @@ pub trait AuthWrites: Send {
         now: OffsetDateTime,
     ) -> Result<u64>;
 
+    /// Takes the business's write lock for the rest of the transaction: changes that must
+    /// keep a rule over the whole business (it never loses its last administrator) take it
+    /// before they read, so two of them are decided one after the other, never both against
+    /// the state before either.
+    async fn lock_business(&mut self, business: BusinessId) -> Result<()>;
     /// Active users of the business holding both `users.manage` and `groups.manage`,
     /// leaving out `except`.
     async fn count_active_admins(

@@ -39,6 +39,33 @@ pub struct ApiKeyData {
     pub grants: Grants,
     pub expires_at: Option<OffsetDateTime>,
     pub revoked: bool,
+    /// Who made the key, where its rights must stay within theirs.
+    pub creator: KeyCreator,
+}
+
+/// Who made an API key, for the rule that a key never does more than its maker can now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyCreator {
+    /// The operator (or the CLI): the key's own grants are its whole limit.
+    Operator,
+    /// A user: the key holds at most what the user holds now, and nothing once they are
+    /// not active.
+    User(crate::ids::UserId),
+    /// Another key: at most what that key's grants and its own maker allow.
+    ApiKey(ApiKeyId),
+}
+
+impl KeyCreator {
+    /// From the audit actor recorded at creation.
+    pub fn of(actor: &crate::principal::Actor) -> Self {
+        use crate::principal::ActorKind;
+        let id = actor.id.as_deref().unwrap_or_default();
+        match actor.kind {
+            ActorKind::User => id.parse().map_or(KeyCreator::Operator, KeyCreator::User),
+            ActorKind::ApiKey => id.parse().map_or(KeyCreator::Operator, KeyCreator::ApiKey),
+            ActorKind::Operator | ActorKind::System => KeyCreator::Operator,
+        }
+    }
 }
 
 /// The whole access model of a business at change sequence `seq`.

@@ -5,7 +5,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::index::PermissionIndex;
-use super::snapshot::{CheckQuery, Snapshot};
+use super::snapshot::{CheckQuery, MfaBlocked, Snapshot};
 use crate::catalog::PermissionKey;
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, TenantId, UserId};
@@ -36,8 +36,12 @@ pub struct EffectivePermissions {
     pub status: UserStatus,
     /// Grants only take effect for active users.
     pub active: bool,
-    /// The MFA policy currently denies this user's Live checks until they enrol.
+    /// The MFA policy currently denies this user's Live access until they enrol (they
+    /// have some, and no second factor past the grace period).
     pub mfa_required_for_live: bool,
+    /// Where the MFA policy denies the rights listed here until the user enrols: a grant
+    /// in a blocked scope is held but every check of it answers `mfa_required`.
+    pub mfa_blocked: MfaBlocked,
     pub business: Vec<Grant>,
     pub tenants: Vec<TenantGrants>,
 }
@@ -124,6 +128,7 @@ pub fn effective_permissions(
         status,
         active: status == UserStatus::Active,
         mfa_required_for_live: snap.mfa_blocks_live(user, now),
+        mfa_blocked: snap.mfa_blocked(user, now).unwrap_or_default(),
         business,
         tenants,
     })

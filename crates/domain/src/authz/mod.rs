@@ -19,9 +19,11 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use rustc_hash::FxHashMap;
 
-pub use data::{AccessChanges, AccessModelData, ApiKeyData, GroupData, UserData};
+pub use data::{AccessChanges, AccessModelData, ApiKeyData, GroupData, KeyCreator, UserData};
 pub use index::PermissionIndex;
-pub use snapshot::{CheckQuery, Decision, KeyEntry, Reason, Snapshot};
+pub use snapshot::{
+    CheckQuery, Decision, KeyEntry, MfaBlocked, MfaExposure, MfaRequirement, Reason, Snapshot,
+};
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};

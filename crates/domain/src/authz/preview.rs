@@ -5,7 +5,6 @@
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
-use super::data::AccessModelData;
 use super::index::{Masks, PermissionIndex};
 use super::snapshot::Snapshot;
 use crate::catalog::PermissionKey;
@@ -209,43 +208,6 @@ pub fn group_change_effect(
     }
 }
 
-/// Who would be held to an MFA policy and has no second factor.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct MfaExposure {
-    pub active_users: usize,
-    /// Active users holding any Live permission in some tenant.
-    pub live_users: usize,
-    /// Active users without MFA.
-    pub without_mfa: usize,
-    /// Active users with Live access and without MFA.
-    pub live_without_mfa: usize,
-}
-
-/// Counts, over the whole access model, who has Live access and who has no MFA.
-pub fn mfa_exposure(data: &AccessModelData) -> MfaExposure {
-    let live_groups: FxHashSet<GroupId> = data
-        .groups
-        .iter()
-        .filter(|g| {
-            !g.grants.live.is_empty()
-                && match &g.scope {
-                    GroupScope::Business => !data.tenants.is_empty(),
-                    GroupScope::Tenants(set) => !set.is_empty(),
-                }
-        })
-        .map(|g| g.id)
-        .collect();
-    let mut e = MfaExposure::default();
-    for u in data.users.iter().filter(|u| u.status == UserStatus::Active) {
-        let live = u.groups.iter().any(|g| live_groups.contains(g));
-        e.active_users += 1;
-        e.live_users += usize::from(live);
-        e.without_mfa += usize::from(!u.mfa_enrolled);
-        e.live_without_mfa += usize::from(live && !u.mfa_enrolled);
-    }
-    e
-}
-
 /// Whether the environment-scope right `key` is held by `user` in every tenant of `scope`
 /// (for a business scope: business-wide). For marking what a form may grant.
 pub fn holds_everywhere(
@@ -290,7 +252,12 @@ mod tests {
         PermissionKey::parse(k).unwrap()
     }
 
-    fn model() -> (AccessModelData, Vec<UserId>, GroupId, Vec<TenantId>) {
+    fn model() -> (
+        crate::authz::AccessModelData,
+        Vec<UserId>,
+        GroupId,
+        Vec<TenantId>,
+    ) {
         let t = OffsetDateTime::UNIX_EPOCH;
         let tenants = vec![TenantId::new(t), TenantId::new(t)];
         let group = GroupId::new(t);
@@ -299,7 +266,7 @@ mod tests {
             sandbox: [key("analytics")].into(),
             ..Grants::default()
         };
-        let data = AccessModelData {
+        let data = crate::authz::AccessModelData {
             seq: 1,
             settings: SecuritySettings::new(t),
             tenants: tenants.clone(),
@@ -397,7 +364,9 @@ mod tests {
     fn exposure_counts_live_access_without_mfa() {
         let (mut data, _, _, _) = model();
         data.groups[0].grants.live.insert(key("analytics"));
-        let e = mfa_exposure(&data);
+        let perms = PermissionIndex::new(&Catalog::default());
+        let snap = Snapshot::build(BusinessId::new(OffsetDateTime::UNIX_EPOCH), &data, &perms);
+        let e = snap.mfa_exposure();
         assert_eq!(e.active_users, 2);
         assert_eq!(e.live_users, 2);
         assert_eq!(e.live_without_mfa, 1);

@@ -8,13 +8,17 @@ use rustc_hash::FxHashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::data::{AccessModelData, ApiKeyData, GroupData, UserData};
+use super::data::{AccessModelData, ApiKeyData, GroupData, KeyCreator, UserData};
 use super::index::{Masks, PermissionBit, PermissionIndex};
 use crate::error::{Error, Result};
 use crate::grants::Grants;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
-use crate::model::{GroupScope, MfaPolicy, SecuritySettings, UserStatus};
+use crate::model::{GroupScope, SecuritySettings, UserStatus};
 use crate::types::{ApiKeyName, Environment, GroupName};
+
+mod keys;
+mod mfa;
+pub use mfa::{MfaBlocked, MfaExposure, MfaRequirement};
 
 /// Why a decision came out as it did. Stable codes for the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -140,6 +144,7 @@ pub struct KeyEntry {
     pub grants: Arc<Grants>,
     pub expires_at: Option<OffsetDateTime>,
     pub revoked: bool,
+    pub creator: KeyCreator,
 }
 
 /// The access model of one business at one change sequence number.
@@ -257,6 +262,7 @@ impl Snapshot {
             grants: Arc::new(k.grants.clone()),
             expires_at: k.expires_at,
             revoked: k.revoked,
+            creator: k.creator,
         };
         self.api_keys.insert(*k.id.as_uuid(), Arc::new(entry));
     }
@@ -328,26 +334,6 @@ impl Snapshot {
 
     pub fn has_tenant(&self, id: TenantId) -> bool {
         self.tenant_index.contains_key(id.as_uuid())
-    }
-
-    /// Whether the MFA policy, at `now`, requires an enrolment `user` lacks for `env`
-    /// (`None`: a business-scope permission).
-    fn mfa_blocks(&self, user: &UserEntry, env: Option<Environment>, now: i64) -> bool {
-        if user.mfa_enrolled {
-            return false;
-        }
-        let applies = match self.settings.mfa_policy {
-            MfaPolicy::Off => false,
-            MfaPolicy::All => true,
-            MfaPolicy::LiveAccess => env == Some(Environment::Live),
-        };
-        if !applies {
-            return false;
-        }
-        let from = user
-            .active_since
-            .max(self.settings.mfa_policy_changed_at.unix_timestamp());
-        now >= from + i64::from(self.settings.mfa_grace_days) * 86_400
     }
 
     fn user(&self, id: UserId) -> Option<&UserEntry> {
@@ -474,11 +460,5 @@ impl Snapshot {
             && self
                 .groups_of(user)
                 .any(|g| g.all_tenants && g.mask(env) & bit != 0)
-    }
-
-    /// Whether the user must enrol in MFA for Live access at `now` and has not.
-    pub fn mfa_blocks_live(&self, id: UserId, now: OffsetDateTime) -> bool {
-        self.user(id)
-            .is_some_and(|u| self.mfa_blocks(u, Some(Environment::Live), now.unix_timestamp()))
     }
 }

@@ -93,7 +93,10 @@ fn reference(
     };
     let deadline = user.active_since.max(s.mfa_policy_changed_at)
         + Duration::days(i64::from(s.mfa_grace_days));
-    if !user.mfa_enrolled && applies && now >= deadline {
+    // A grace of zero days is none at all, whatever time the activation or policy change
+    // was stamped with (another node's clock may be ahead).
+    let past_grace = s.mfa_grace_days == 0 || now >= deadline;
+    if !user.mfa_enrolled && applies && past_grace {
         return deny(Reason::MfaRequired);
     }
     Ok(Decision {

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::{Audit, Gatehouse};
 use crate::audit::RequestContext;
-use crate::authz::KeyEntry;
+use crate::authz::{KeyCreator, KeyEntry};
 use crate::error::{Error, Result};
 use crate::grants::Grants;
 use crate::ids::ApiKeyId;
@@ -218,6 +218,7 @@ impl Gatehouse {
                     grants: Arc::new(key.grants),
                     expires_at: key.expires_at,
                     revoked: key.revoked_at.is_some(),
+                    creator: KeyCreator::of(&key.created_by),
                 })
             }
         };
@@ -226,6 +227,14 @@ impl Gatehouse {
         if !bool::from(presented.ct_eq(&entry.secret_hash)) || !live {
             return Err(Error::Unauthenticated);
         }
+        // Never more than the key's maker holds now, from this node's current model.
+        let snapshot = self
+            .engine
+            .snapshot_or_load(self.store.as_ref(), entry.business_id)
+            .await?;
+        let grants = snapshot
+            .key_grants(self.engine.permissions(), &entry)
+            .ok_or(Error::Unauthenticated)?;
         if self.should_touch(entry.id, now) {
             self.store.touch_api_key(entry.id, now).await?;
         }
@@ -233,7 +242,7 @@ impl Gatehouse {
             id: entry.id,
             business_id: entry.business_id,
             name: entry.name.clone(),
-            grants: entry.grants.clone(),
+            grants,
         })
     }
 

@@ -3,10 +3,9 @@
 //! policy would hold. Each takes the proof of the permission its page requires.
 
 use super::Gatehouse;
+use crate::authz::MfaExposure;
 use crate::authz::matrix::{EffectivePermissions, effective_permissions};
-use crate::authz::preview::{
-    AccessEffect, GroupChange, MfaExposure, group_change_effect, mfa_exposure,
-};
+use crate::authz::preview::{AccessEffect, GroupChange, group_change_effect};
 use crate::error::{Error, Result};
 use crate::ids::UserId;
 use crate::principal::{BusinessAccess, GroupsManage, SettingsManage, UsersView};
@@ -63,11 +62,10 @@ impl Gatehouse {
         &self,
         access: &BusinessAccess<SettingsManage>,
     ) -> Result<MfaExposure> {
-        let data = self
-            .store
-            .load_access_model(access.business_id())
-            .await?
-            .ok_or(Error::BusinessNotFound)?;
-        Ok(mfa_exposure(&data))
+        let snap = self
+            .engine
+            .snapshot_or_load(self.store.as_ref(), access.business_id())
+            .await?;
+        Ok(snap.mfa_exposure())
     }
 }

@@ -150,12 +150,12 @@ impl Gatehouse {
         let now = self.now();
         let business = access.business_id();
         let mut tx = self.store.begin().await?;
+        let admins = super::auth::lock_and_count_admins(tx.as_mut(), business).await?;
         let before = tx
             .get_group(business, id)
             .await?
             .ok_or(Error::GroupNotFound)?;
         pre.check(before.version)?;
-        let admins = tx.count_active_admins(business, None).await?;
         let kind = patch.kind.unwrap_or(before.scope.kind());
         let tenants = match (&patch.tenants, kind) {
             (Some(t), _) => t.clone(),
@@ -226,6 +226,7 @@ impl Gatehouse {
         let now = self.now();
         let business = access.business_id();
         let mut tx = self.store.begin().await?;
+        let admins = super::auth::lock_and_count_admins(tx.as_mut(), business).await?;
         let group = tx
             .get_group(business, id)
             .await?
@@ -235,7 +236,6 @@ impl Gatehouse {
                 members: group.member_count,
             });
         }
-        let admins = tx.count_active_admins(business, None).await?;
         tx.delete_group(business, id).await?;
         super::auth::ensure_admin_remains(tx.as_mut(), business, admins).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
@@ -300,6 +300,7 @@ impl Gatehouse {
         let now = self.now();
         let business = access.business_id();
         let mut tx = self.store.begin().await?;
+        let admins = super::auth::lock_and_count_admins(tx.as_mut(), business).await?;
         let group = tx
             .get_group(business, id)
             .await?
@@ -308,7 +309,6 @@ impl Gatehouse {
             .get_user(business, user)
             .await?
             .ok_or(Error::UserNotFound)?;
-        let admins = tx.count_active_admins(business, None).await?;
         if !tx.remove_group_member(business, id, user).await? {
             return Err(Error::UserNotFound);
         }

@@ -21,7 +21,9 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, TOKEN_PREFIX, hash_secret};
-pub use auth::{AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm};
+pub use auth::{
+    AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm, SignInHold,
+};
 pub use groups::{GroupPatch, NewGroup};
 pub use settings::SettingsPatch;
 pub use users::{NewUser, UserPatch};
@@ -168,6 +170,11 @@ impl<'a> Audit<'a> {
                 Some(serde_json::json!({ "permissions": permissions })),
             )
         })
+    }
+
+    /// The time the audited change happens at.
+    pub(crate) fn at(&self) -> OffsetDateTime {
+        self.now
     }
 
     pub(crate) fn event(

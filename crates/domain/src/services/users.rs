@@ -121,12 +121,12 @@ impl Gatehouse {
         let now = self.now();
         let business = access.business_id();
         let mut tx = self.store.begin().await?;
+        let admins = super::auth::lock_and_count_admins(tx.as_mut(), business).await?;
         let before = tx
             .get_user(business, id)
             .await?
             .ok_or(Error::UserNotFound)?;
         pre.check(before.version)?;
-        let admins = tx.count_active_admins(business, None).await?;
         let mut after = before.clone();
         if let Some(name) = patch.display_name {
             after.display_name = name;
@@ -216,12 +216,12 @@ impl Gatehouse {
         let now = self.now();
         let business = access.business_id();
         let mut tx = self.store.begin().await?;
+        let admins = super::auth::lock_and_count_admins(tx.as_mut(), business).await?;
         let before = tx
             .get_user(business, id)
             .await?
             .ok_or(Error::UserNotFound)?;
         pre.check(before.version)?;
-        let admins = tx.count_active_admins(business, None).await?;
         let mut status = next(before.status)?;
         if status == UserStatus::Active && before.activated_at.is_none() {
             status = UserStatus::Pending;

@@ -181,6 +181,9 @@ pub(crate) async fn regenerate_codes(
             let next = format!("/b/{slug}/account");
             Page::ok(&CodesPage { p, codes, next }).into_response()
         }
+        Err(gatehouse_domain::Error::StepUpRequired) => {
+            super::step_up::step_up_first(&slug, &format!("/b/{slug}/account"))
+        }
         Err(e) => {
             let (status, text, _) = explain(e);
             render_account(&s, &browser, &slug, Some((status, text)), None).await

@@ -98,7 +98,7 @@ pub(crate) async fn invitation_page(
     browser: Browser,
     Path((slug, token)): Path<(String, String)>,
 ) -> Response {
-    let view = match s.gatehouse.invitation_view(&token).await {
+    let view = match s.gatehouse.invitation_view(&slug, &token).await {
         Ok(v) => v,
         Err(e) => return internal(e),
     };
@@ -132,7 +132,7 @@ pub(crate) async fn accept_invitation(
     }
     match s
         .gatehouse
-        .accept_invitation(&browser.ctx, &token, &form.password)
+        .accept_invitation(&browser.ctx, &slug, &token, &form.password)
         .await
     {
         Ok(opened) => redirect(
@@ -141,7 +141,7 @@ pub(crate) async fn accept_invitation(
         ),
         Err(e @ Error::LinkUnusable(_)) => dead_link(&slug, state_of(&e), "invitation"),
         Err(e) => {
-            let view = s.gatehouse.invitation_view(&token).await.ok();
+            let view = s.gatehouse.invitation_view(&slug, &token).await.ok();
             let email = view
                 .as_ref()
                 .and_then(|v| v.user.as_ref())
@@ -220,7 +220,7 @@ pub(crate) async fn reset_page(
     browser: Browser,
     Path((slug, token)): Path<(String, String)>,
 ) -> Response {
-    match s.gatehouse.password_reset_state(&token).await {
+    match s.gatehouse.password_reset_state(&slug, &token).await {
         Ok(TokenState::Usable) => {}
         Ok(state) => return dead_link(&slug, state, "password reset"),
         Err(e) => return internal(e),
@@ -250,7 +250,7 @@ pub(crate) async fn reset(
     }
     match s
         .gatehouse
-        .reset_password(&browser.ctx, &token, &form.password)
+        .reset_password(&browser.ctx, &slug, &token, &form.password)
         .await
     {
         Ok(()) => {

@@ -9,6 +9,7 @@ mod dashboard;
 mod links;
 mod setup;
 mod sign_in;
+mod step_up;
 
 use axum::Router;
 use axum::extract::{FromRequest, Request};
@@ -61,6 +62,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/b/{slug}/account/recovery-codes",
             post(account::regenerate_codes),
+        )
+        .route(
+            "/b/{slug}/step-up",
+            get(step_up::step_up_page).post(step_up::step_up),
         )
         .route("/setup/{token}", get(setup::setup_page).post(setup::setup))
         .merge(dashboard::routes())

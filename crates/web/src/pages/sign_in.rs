@@ -215,6 +215,9 @@ pub(crate) async fn enrol_page(
         s.gatehouse.session_user(&session).await,
     ) {
         (Ok(e), Ok(u)) => (e, u),
+        (Err(Error::StepUpRequired), _) => {
+            return super::step_up::step_up_first(&slug, &format!("/b/{slug}/mfa/enrol"));
+        }
         (Err(e), _) | (_, Err(e)) => return internal(e),
     };
     let (csrf, _) = browser.csrf_for_form(&s);
@@ -254,6 +257,9 @@ pub(crate) async fn confirm_enrolment(
             Page::ok(&CodesPage { p, codes, next })
                 .cookie(cookie)
                 .into_response()
+        }
+        Err(Error::StepUpRequired) => {
+            super::step_up::step_up_first(&slug, &format!("/b/{slug}/mfa/enrol"))
         }
         Err(e) => {
             let (status, text, _) = explain(e);

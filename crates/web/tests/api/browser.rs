@@ -80,7 +80,8 @@ impl<'a> Browser<'a> {
         self.cookies.get(SESSION).cloned()
     }
 
-    fn cookie_header(&self) -> String {
+    /// The `Cookie` header this browser sends.
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))

@@ -20,6 +20,7 @@ mod lockout;
 mod mfa;
 mod openapi;
 mod operator;
+mod review;
 mod sessions;
 mod setup;
 mod sign_in;

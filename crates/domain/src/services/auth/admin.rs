@@ -14,8 +14,20 @@ use crate::principal::{BusinessAccess, UsersManage};
 use crate::services::Audit;
 use crate::store::StoreTx;
 
+/// Locks the business (see [`StoreTx::lock_business`]) and counts its active
+/// administrators: the first step of every change that could remove the last one, before it
+/// reads or writes anything else.
+pub(crate) async fn lock_and_count_admins(
+    tx: &mut dyn StoreTx,
+    business: BusinessId,
+) -> Result<i64> {
+    tx.lock_business(business).await?;
+    tx.count_active_admins(business, None).await
+}
+
 /// Fails if a change took the business from having an active administrator (`before`
-/// of them) to having none. Run inside the change's transaction, on its would-be state.
+/// of them, from [`lock_and_count_admins`]) to having none. Run inside the change's
+/// transaction, on its would-be state.
 pub(crate) async fn ensure_admin_remains(
     tx: &mut dyn StoreTx,
     business: BusinessId,
@@ -34,7 +46,7 @@ async fn ensure_not_sole_admin(
     business: BusinessId,
     user: UserId,
 ) -> Result<()> {
-    let all = tx.count_active_admins(business, None).await?;
+    let all = lock_and_count_admins(tx, business).await?;
     if all > 0 && tx.count_active_admins(business, Some(user)).await? == 0 {
         return Err(Error::LastAdministrator);
     }
@@ -108,7 +120,8 @@ impl Gatehouse {
         Ok(user)
     }
 
-    /// Lifts a lock from failed sign-ins before it runs out.
+    /// Ends every refusal state of the account before it runs out: a lock, failures counted,
+    /// a delay. 409 when there is none.
     pub async fn unlock_user(
         &self,
         access: &BusinessAccess<UsersManage>,
@@ -120,8 +133,14 @@ impl Gatehouse {
             .get_user(access.business_id(), id)
             .await?
             .ok_or(Error::UserNotFound)?;
-        self.unlock(ctx, access.actor(), &user, "unlocked by an administrator")
-            .await?
-            .ok_or(Error::UserStatusUnchanged("unlocked"))
+        self.unlock(
+            ctx,
+            access.actor(),
+            &user,
+            "unlocked by an administrator",
+            false,
+        )
+        .await?
+        .ok_or(Error::UserStatusUnchanged("unlocked"))
     }
 }

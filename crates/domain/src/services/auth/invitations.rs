@@ -16,6 +16,7 @@ use crate::model::{Business, User, UserStatus};
 use crate::principal::{Actor, BusinessAccess, UsersManage};
 use crate::services::{Audit, user_target};
 use crate::store::StoreTx;
+use crate::types::Slug;
 
 /// What an invitation link leads to, for its page.
 #[derive(Debug)]
@@ -116,24 +117,40 @@ impl Gatehouse {
         self.commit(tx, vec![event]).await
     }
 
-    /// A token of `kind` as presented, with its state (read only).
+    /// A token of `kind` as presented under the address of the business `slug` (`None`: a
+    /// link of no business, the setup link), with its state (read only). A token of another
+    /// business is unknown here: it works only under its own business's address.
     pub(crate) async fn look_up_token(
         &self,
+        slug: Option<&str>,
         raw: &str,
         kind: TokenKind,
     ) -> Result<(TokenState, Option<AuthToken>)> {
         let Some(token) = SecretToken::parse(raw) else {
             return Ok((TokenState::Unknown, None));
         };
-        match self.store.get_auth_token(&token.hash()).await? {
-            Some(t) if t.kind == kind => Ok((t.state(self.now()), Some(t))),
-            _ => Ok((TokenState::Unknown, None)),
+        let Some(found) = self.store.get_auth_token(&token.hash()).await? else {
+            return Ok((TokenState::Unknown, None));
+        };
+        let business = match slug {
+            Some(slug) => match Slug::parse(slug) {
+                Ok(slug) => self.store.get_business_by_slug(&slug).await?.map(|b| b.id),
+                Err(_) => return Ok((TokenState::Unknown, None)),
+            },
+            None => None,
+        };
+        if found.kind != kind || found.business_id != business {
+            return Ok((TokenState::Unknown, None));
         }
+        Ok((found.state(self.now()), Some(found)))
     }
 
-    /// What an invitation link leads to. Changes nothing (a GET).
-    pub async fn invitation_view(&self, raw: &str) -> Result<InvitationView> {
-        let (state, token) = self.look_up_token(raw, TokenKind::Invitation).await?;
+    /// What an invitation link under the address of business `slug` leads to. Changes
+    /// nothing (a GET).
+    pub async fn invitation_view(&self, slug: &str, raw: &str) -> Result<InvitationView> {
+        let (state, token) = self
+            .look_up_token(Some(slug), raw, TokenKind::Invitation)
+            .await?;
         let (business, user) = match token.and_then(|t| t.business_id.zip(t.user_id)) {
             Some((b, u)) => (
                 self.store.get_business(b).await?,
@@ -153,10 +170,11 @@ impl Gatehouse {
     pub async fn accept_invitation(
         &self,
         ctx: &RequestContext,
+        slug: &str,
         raw: &str,
         password: &str,
     ) -> Result<NewSession> {
-        let view = self.invitation_view(raw).await?;
+        let view = self.invitation_view(slug, raw).await?;
         let (Some(business), Some(user)) = (view.business, view.user) else {
             return Err(unusable(TokenState::Unknown));
         };
@@ -187,8 +205,9 @@ impl Gatehouse {
             .await?;
         let accepted = audit.event("user.invitation_accepted", user_target(&user), None, None);
         self.commit(tx, vec![accepted, activated]).await?;
-        // The stage needs the committed state: a pending user holds nothing.
-        let stage = self.stage_after_password(&user, now).await?;
+        // The stage needs the committed state (a pending user holds nothing) and a time no
+        // earlier than the activation it counts the grace period from.
+        let stage = self.stage_after_password(&user, self.now()).await?;
         self.open_session(ctx, &user, stage).await
     }
 }

@@ -1,12 +1,19 @@
 //! Brute-force protection: per-address rate limits (fixed windows counted in the database,
 //! so they hold across nodes), and per-account failure counting with growing delays and a
 //! temporary lock that lifts by itself.
+//!
+//! An attempt is reserved before its secret is evaluated (counted as a failure until known
+//! right), so simultaneous attempts can never evaluate more than the threshold; a correct
+//! password that leads to the second factor gives its reservation back. Every decision on
+//! the counters runs under the account's credentials row lock, and a lock is only ever set
+//! together with its end.
 
 use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::Gatehouse;
 use crate::audit::RequestContext;
+use crate::auth::AttemptReservation;
 use crate::error::{Error, Result};
 use crate::model::{User, UserStatus};
 use crate::principal::Actor;
@@ -20,7 +27,38 @@ pub(crate) enum Limited {
     PasswordReset,
 }
 
+/// What stands between a user and their next sign-in, as administrators see it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignInHold {
+    /// Failed attempts in a row (passwords and codes) since the last success or unlock.
+    pub failed_attempts: i64,
+    /// No attempt is evaluated before this time (a delay or a lock), if it is still ahead.
+    pub until: Option<OffsetDateTime>,
+}
+
 impl Gatehouse {
+    /// The user's failed attempts and any delay or lock still in force. Requires
+    /// `users.view`.
+    pub async fn sign_in_hold(
+        &self,
+        access: &crate::principal::BusinessAccess<crate::principal::UsersView>,
+        id: crate::ids::UserId,
+    ) -> Result<SignInHold> {
+        self.store
+            .get_user(access.business_id(), id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        let creds = self.store.get_credentials(id).await?.unwrap_or_default();
+        let now = self.now();
+        Ok(SignInHold {
+            failed_attempts: creds.failed_count,
+            until: creds
+                .throttled_until
+                .max(creds.locked_until)
+                .filter(|t| *t > now),
+        })
+    }
+
     /// Counts this request against its address's limit; `RateLimited` past it.
     pub(crate) async fn check_rate(&self, ctx: &RequestContext, what: Limited) -> Result<()> {
         let policy = self.auth.config.rate_limit;
@@ -47,27 +85,59 @@ impl Gatehouse {
         Ok(())
     }
 
-    /// Records a failed attempt (`count` is the failure count reserved for it): audited,
-    /// and either a delay before the next attempt or, at the threshold, a lock.
+    /// Reserves one attempt at the account's secrets (a password or a second factor): the
+    /// reservation, or `None` while the account waits out a delay or a lock or has as many
+    /// attempts in flight as it has failures left.
+    pub(crate) async fn reserve_attempt(&self, user: &User) -> Result<Option<AttemptReservation>> {
+        let threshold = i64::from(self.auth.config.lockout.threshold);
+        self.store
+            .reserve_sign_in_attempt(user.id, self.now(), threshold)
+            .await
+    }
+
+    /// How long until the account's next attempt may be evaluated (at least a second).
+    pub(crate) async fn wait_before_attempt(&self, user: &User) -> Result<u64> {
+        let creds = self
+            .store
+            .get_credentials(user.id)
+            .await?
+            .unwrap_or_default();
+        let now = self.now();
+        let until = creds.throttled_until.max(creds.locked_until);
+        let secs = until.map_or(1, |t| (t - now).whole_seconds().max(1));
+        Ok(u64::try_from(secs).unwrap_or(1))
+    }
+
+    /// Records a wrong secret evaluated under `reserved`: audited, and a delay before the
+    /// next attempt or, at the threshold, a lock with an end. One transaction holding the
+    /// account's credentials row, so it is decided against every other change to the
+    /// counters; a delay or lock is only ever extended here, never shortened or cleared. A
+    /// failure from a period that has ended since (an unlock, a success) is audited only.
     pub(crate) async fn record_failure(
         &self,
         ctx: &RequestContext,
         user: &User,
-        count: i64,
+        reserved: AttemptReservation,
         reason: &str,
     ) -> Result<()> {
         let now = self.now();
         let policy = self.auth.config.lockout;
         let mut tx = self.store.begin().await?;
+        let creds = tx.lock_credentials(user.id).await?;
         let actor = Actor::system();
         let audit = Audit::new(now, Some(user.business_id), &actor, ctx);
         let mut events = vec![audit.event(
             "auth.sign_in_failed",
             user_target(user),
             None,
-            Some(json!({ "reason": reason, "consecutive_failures": count })),
+            Some(json!({ "reason": reason, "consecutive_failures": reserved.count })),
         )];
-        if count >= i64::from(policy.threshold) {
+        if creds.failure_epoch != reserved.epoch {
+            return self.commit(tx, events).await;
+        }
+        if reserved.count >= i64::from(policy.threshold) {
+            let until = now + policy.duration;
+            tx.lock_sign_in(user.id, until).await?;
             let current = tx
                 .get_user(user.business_id, user.id)
                 .await?
@@ -80,57 +150,74 @@ impl Gatehouse {
                     ..current.clone()
                 };
                 tx.update_user(&locked, current.version).await?;
+                events.push(audit.event(
+                    "user.locked",
+                    user_target(user),
+                    Some(json!({ "status": current.status })),
+                    Some(json!({
+                        "status": UserStatus::Locked,
+                        "locked_until": until.unix_timestamp(),
+                    })),
+                ));
             }
-            let until = now + policy.duration;
-            tx.set_sign_in_limits(user.id, None, Some(until)).await?;
-            events.push(audit.event(
-                "user.locked",
-                user_target(user),
-                Some(json!({ "status": current.status })),
-                Some(
-                    json!({ "status": UserStatus::Locked, "locked_until": until.unix_timestamp() }),
-                ),
-            ));
         } else {
-            let delay = policy.delay_after(count);
-            let until = (delay > time::Duration::ZERO).then(|| now + delay);
-            tx.set_sign_in_limits(user.id, until, None).await?;
+            let delay = policy.delay_after(reserved.count);
+            if delay > time::Duration::ZERO {
+                tx.throttle_sign_in(user.id, now + delay).await?;
+            }
         }
         self.commit(tx, events).await
     }
 
-    /// Unlocks a user: status back to `active`, failures forgotten. `None` if they were
-    /// not locked.
+    /// Ends every refusal state of the account: a lock (status back to `active`), failures
+    /// counted and a delay. `None` if there was nothing to end; with `only_expired`, also
+    /// when a lock has not run out yet (decided under the credentials row's lock, so a lock
+    /// taken meanwhile stays).
     pub(crate) async fn unlock(
         &self,
         ctx: &RequestContext,
         actor: &Actor,
         user: &User,
         reason: &str,
+        only_expired: bool,
     ) -> Result<Option<User>> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
+        let creds = tx.lock_credentials(user.id).await?;
         let current = tx
             .get_user(user.business_id, user.id)
             .await?
             .ok_or(Error::UserNotFound)?;
-        if current.status != UserStatus::Locked {
-            return Ok(None);
-        }
-        let after = User {
-            status: UserStatus::Active,
-            version: current.version + 1,
-            updated_at: now,
-            ..current.clone()
+        let before = json!({
+            "status": current.status,
+            "failed_count": creds.failed_count,
+            "locked_until": creds.locked_until.map(OffsetDateTime::unix_timestamp),
+            "throttled_until": creds.throttled_until.map(OffsetDateTime::unix_timestamp),
+        });
+        let after = match current.status {
+            UserStatus::Locked => {
+                if only_expired && creds.locked_until.is_some_and(|t| t > now) {
+                    return Ok(None);
+                }
+                let after = User {
+                    status: UserStatus::Active,
+                    version: current.version + 1,
+                    updated_at: now,
+                    ..current.clone()
+                };
+                tx.update_user(&after, current.version).await?;
+                after
+            }
+            UserStatus::Active if !only_expired && creds.failed_count > 0 => current,
+            _ => return Ok(None),
         };
-        tx.update_user(&after, current.version).await?;
         tx.reset_sign_in_failures(user.id).await?;
         let audit = Audit::new(now, Some(user.business_id), actor, ctx);
         let event = audit.event(
             "user.unlocked",
             user_target(&after),
-            Some(json!({ "status": current.status })),
-            Some(json!({ "status": after.status, "reason": reason })),
+            Some(before),
+            Some(json!({ "status": after.status, "failed_count": 0, "reason": reason })),
         );
         self.commit(tx, vec![event]).await?;
         Ok(Some(after))
@@ -154,11 +241,11 @@ impl Gatehouse {
             return Ok(user);
         }
         match self
-            .unlock(ctx, &Actor::system(), &user, "lock expired")
+            .unlock(ctx, &Actor::system(), &user, "lock expired", true)
             .await
         {
             Ok(Some(u)) => Ok(u),
-            // Someone else unlocked it first: read what they left.
+            // Someone else unlocked it first, or it was locked again: read what they left.
             Ok(None) | Err(Error::VersionConflict { .. }) => self
                 .store
                 .get_user(user.business_id, user.id)

@@ -67,6 +67,7 @@ impl Gatehouse {
         if session.stage == SessionStage::Mfa {
             return Err(Error::Unauthenticated);
         }
+        self.ensure_recent_authentication(session)?;
         let user = self.session_user(session).await?;
         let business = self
             .store
@@ -96,6 +97,7 @@ impl Gatehouse {
         if session.stage == SessionStage::Mfa {
             return Err(Error::Unauthenticated);
         }
+        self.ensure_recent_authentication(session)?;
         let now = self.now();
         let user = self.session_user(session).await?;
         let secret = self
@@ -156,54 +158,21 @@ impl Gatehouse {
         }
         let now = self.now();
         let user = self.session_user(session).await?;
-        let threshold = i64::from(self.auth.config.lockout.threshold);
-        let Some(count) = self
-            .store
-            .reserve_sign_in_attempt(user.id, now, threshold)
-            .await?
-        else {
-            return Err(Error::MfaCodeInvalid);
+        let Some(reserved) = self.reserve_attempt(&user).await? else {
+            // The password was right, so saying how long to wait tells a stranger nothing.
+            return Err(Error::SignInThrottled {
+                retry_after_secs: self.wait_before_attempt(&user).await?,
+            });
         };
-        let code = normalise_code(code);
         let actor = self_actor(&user);
         let audit = Audit::new(now, Some(user.business_id), &actor, ctx);
         let mut tx = self.store.begin().await?;
-        let creds = tx.get_credentials(user.id).await?.unwrap_or_default();
-        let accepted = if code.len() == totp::DIGITS as usize {
-            let step = match &creds.totp_secret {
-                Some(sealed) => {
-                    let secret = self.auth.cipher.open(sealed, &secret_context(&user))?;
-                    totp::accepted_step(&secret, &code, now, creds.totp_last_step)
-                }
-                None => None,
-            };
-            match step {
-                // Atomic: of two requests with the same code, one wins.
-                Some(step) if tx.use_totp_step(user.id, step).await? => Some(audit.event(
-                    "auth.mfa_verified",
-                    user_target(&user),
-                    None,
-                    Some(json!({ "method": "totp" })),
-                )),
-                _ => None,
-            }
-        } else if tx
-            .use_recovery_code(user.id, &TokenHash::of(code.as_bytes()))
-            .await?
-        {
-            let remaining = tx.count_recovery_codes(user.id).await?;
-            Some(audit.event(
-                "auth.recovery_code_used",
-                user_target(&user),
-                None,
-                Some(json!({ "remaining": remaining })),
-            ))
-        } else {
-            None
-        };
+        let accepted = self
+            .check_second_factor(tx.as_mut(), &user, code, &audit)
+            .await?;
         let Some(event) = accepted else {
             drop(tx);
-            self.record_failure(ctx, &user, count, "wrong_mfa_code")
+            self.record_failure(ctx, &user, reserved, "wrong_mfa_code")
                 .await?;
             return Err(Error::MfaCodeInvalid);
         };
@@ -222,6 +191,51 @@ impl Gatehouse {
         Ok(opened)
     }
 
+    /// Checks a second factor in `tx`: a TOTP code (each step accepted once, atomically: of
+    /// two requests with the same code, one wins) or a recovery code (used up). The audit
+    /// event of the accepted factor, or `None`.
+    pub(crate) async fn check_second_factor(
+        &self,
+        tx: &mut dyn StoreTx,
+        user: &User,
+        code: &str,
+        audit: &Audit<'_>,
+    ) -> Result<Option<crate::audit::AuditEvent>> {
+        let code = normalise_code(code);
+        if code.len() == totp::DIGITS as usize {
+            let creds = tx.get_credentials(user.id).await?.unwrap_or_default();
+            let step = match &creds.totp_secret {
+                Some(sealed) => {
+                    let secret = self.auth.cipher.open(sealed, &secret_context(user))?;
+                    totp::accepted_step(&secret, &code, audit.at(), creds.totp_last_step)
+                }
+                None => None,
+            };
+            return Ok(match step {
+                Some(step) if tx.use_totp_step(user.id, step).await? => Some(audit.event(
+                    "auth.mfa_verified",
+                    user_target(user),
+                    None,
+                    Some(json!({ "method": "totp" })),
+                )),
+                _ => None,
+            });
+        }
+        if !tx
+            .use_recovery_code(user.id, &TokenHash::of(code.as_bytes()))
+            .await?
+        {
+            return Ok(None);
+        }
+        let remaining = tx.count_recovery_codes(user.id).await?;
+        Ok(Some(audit.event(
+            "auth.recovery_code_used",
+            user_target(user),
+            None,
+            Some(json!({ "remaining": remaining })),
+        )))
+    }
+
     /// New recovery codes for a signed-in user with MFA; the old ones stop working.
     pub async fn regenerate_recovery_codes(
         &self,
@@ -235,6 +249,7 @@ impl Gatehouse {
         if !user.mfa_enrolled {
             return Err(Error::MfaNotEnrolled);
         }
+        self.ensure_recent_authentication(session)?;
         let mut tx = self.store.begin().await?;
         let codes = self.new_recovery_codes(tx.as_mut(), &user).await?;
         let actor = self_actor(&user);
@@ -246,6 +261,8 @@ impl Gatehouse {
             Some(json!({ "count": codes.len() })),
         );
         self.commit(tx, vec![event]).await?;
+        self.mail_user(&user, MailMessage::RecoveryCodesRegenerated)
+            .await;
         Ok(codes)
     }
 

@@ -3,7 +3,7 @@
 //! the first-start setup. Each flow is one file; what they share is here.
 
 mod admin;
-pub(crate) use admin::ensure_admin_remains;
+pub(crate) use admin::{ensure_admin_remains, lock_and_count_admins};
 mod invitations;
 mod limits;
 mod mfa;
@@ -11,12 +11,14 @@ mod passwords;
 mod sessions;
 mod setup;
 mod sign_in;
+mod step_up;
 
 use std::sync::Arc;
 
 use time::OffsetDateTime;
 
 pub use invitations::InvitationView;
+pub use limits::SignInHold;
 pub use mfa::{Enrolment, RECOVERY_CODES};
 pub use setup::SetupForm;
 
@@ -26,13 +28,12 @@ use crate::auth::{
     AuthConfig, AuthToken, Entropy, OsEntropy, PasswordHasher, SecretCipher, SecretToken, Session,
     SessionStage, TokenKind,
 };
-use crate::catalog::PermissionScope;
+use crate::authz::MfaRequirement;
 use crate::error::{Error, Result};
-use crate::ids::{SessionId, UserId};
+use crate::ids::SessionId;
 use crate::mail::{DiscardMailer, Mail, Mailer};
-use crate::model::{MfaPolicy, User};
+use crate::model::{User, UserStatus};
 use crate::store::StoreTx;
-use crate::types::Environment;
 
 /// How authentication is set up by the binary (or a test).
 #[derive(Debug)]
@@ -169,6 +170,16 @@ impl Gatehouse {
             tx.delete_session_by_hash(&old.token_hash).await?;
         }
         if stage == SessionStage::Full {
+            // Decided under the credentials row's lock: an account locked by attempts that
+            // failed meanwhile stays locked, and no lock is cleared while its status says so.
+            tx.lock_credentials(user.id).await?;
+            let current = tx
+                .get_user(user.business_id, user.id)
+                .await?
+                .ok_or(Error::Unauthenticated)?;
+            if current.status != UserStatus::Active {
+                return Err(Error::SignInFailed);
+            }
             tx.reset_sign_in_failures(user.id).await?;
         }
         let token = self.new_token()?;
@@ -185,6 +196,7 @@ impl Gatehouse {
             user_id: user.id,
             stage,
             created_at: now,
+            authenticated_at: now,
             last_seen_at: now,
             expires_at: now + lifetime,
             client_ip: ctx.client_ip.clone(),
@@ -243,8 +255,9 @@ impl Gatehouse {
         Ok(opened)
     }
 
-    /// Where a user goes after their password: the second factor if enrolled, enrolment
-    /// if the MFA policy requires it and the grace period is over, otherwise in.
+    /// Where a user goes after their password: the second factor if enrolled, enrolment if
+    /// the MFA policy requires it now (the engine's rule, the same the checks apply),
+    /// otherwise in.
     pub(crate) async fn stage_after_password(
         &self,
         user: &User,
@@ -257,56 +270,10 @@ impl Gatehouse {
             .engine
             .snapshot_or_load(self.store.as_ref(), user.business_id)
             .await?;
-        let settings = snapshot.settings();
-        let required = match settings.mfa_policy {
-            MfaPolicy::Off => false,
-            MfaPolicy::All => true,
-            MfaPolicy::LiveAccess => self.holds_any_live(&snapshot, user.id, now),
-        };
-        if !required {
-            return Ok(SessionStage::Full);
-        }
-        let from = user
-            .activated_at
-            .unwrap_or(user.created_at)
-            .max(settings.mfa_policy_changed_at);
-        let grace = time::Duration::days(i64::from(settings.mfa_grace_days));
-        Ok(if now >= from + grace {
-            SessionStage::Enrol
-        } else {
-            SessionStage::Full
-        })
-    }
-
-    /// Whether the user holds any environment permission in Live, in any tenant, MFA aside.
-    fn holds_any_live(
-        &self,
-        snapshot: &crate::authz::Snapshot,
-        user: UserId,
-        now: OffsetDateTime,
-    ) -> bool {
-        let perms = self.engine.permissions();
-        let live: Vec<&str> = self
-            .catalog
-            .iter()
-            .filter(|d| d.scope == PermissionScope::Environment)
-            .map(|d| d.key.as_str())
-            .collect();
-        snapshot.tenants().iter().any(|tenant| {
-            live.iter().any(|permission| {
-                let q = crate::authz::CheckQuery {
-                    user,
-                    permission,
-                    tenant: Some(*tenant),
-                    environment: Some(Environment::Live),
-                };
-                snapshot.check(perms, &q, now).is_ok_and(|d| {
-                    matches!(
-                        d.reason,
-                        crate::authz::Reason::Granted | crate::authz::Reason::MfaRequired
-                    )
-                })
-            })
+        Ok(match snapshot.mfa_requirement(user.id, now) {
+            Some(MfaRequirement::Required) => SessionStage::Enrol,
+            Some(MfaRequirement::Enrolled) => SessionStage::Mfa,
+            _ => SessionStage::Full,
         })
     }
 }

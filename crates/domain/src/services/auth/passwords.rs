@@ -79,7 +79,9 @@ impl Gatehouse {
     }
 
     /// "Forgot password": mails a reset link if the account exists and may sign in. The
-    /// answer is the same either way.
+    /// answer is the same either way, and so is the work done before it: only the rate limit
+    /// is counted in the request; looking the account up and issuing the link happen after
+    /// the answer, so its timing cannot tell whether the account exists.
     pub async fn request_password_reset(
         &self,
         ctx: &RequestContext,
@@ -87,6 +89,23 @@ impl Gatehouse {
         email: &str,
     ) -> Result<()> {
         self.check_rate(ctx, Limited::PasswordReset).await?;
+        let gh = self.clone();
+        let (ctx, slug, email) = (ctx.clone(), slug.to_owned(), email.to_owned());
+        tokio::spawn(async move {
+            if let Err(e) = gh.issue_password_reset(&ctx, &slug, &email).await {
+                tracing::error!(error = %e, code = e.code(), "password reset request failed");
+            }
+        });
+        Ok(())
+    }
+
+    /// The work of a "forgot password" request, after its answer.
+    async fn issue_password_reset(
+        &self,
+        ctx: &RequestContext,
+        slug: &str,
+        email: &str,
+    ) -> Result<()> {
         let (business, user) = self.find_account(slug, email).await?;
         let (Some(business), Some(user)) = (business, user) else {
             return Ok(());
@@ -154,16 +173,27 @@ impl Gatehouse {
     }
 
     /// Whether a reset link can be used (for its page; changes nothing).
-    pub async fn password_reset_state(&self, raw: &str) -> Result<TokenState> {
-        Ok(self.look_up_token(raw, TokenKind::PasswordReset).await?.0)
+    pub async fn password_reset_state(&self, slug: &str, raw: &str) -> Result<TokenState> {
+        let found = self
+            .look_up_token(Some(slug), raw, TokenKind::PasswordReset)
+            .await?;
+        Ok(found.0)
     }
 
     /// Sets a new password with a reset link. Every session of the user ends, a lock from
     /// failed attempts lifts (the link proves the mailbox); the second factor stays, so the
     /// next sign-in still asks for it.
-    pub async fn reset_password(&self, ctx: &RequestContext, raw: &str, new: &str) -> Result<()> {
+    pub async fn reset_password(
+        &self,
+        ctx: &RequestContext,
+        slug: &str,
+        raw: &str,
+        new: &str,
+    ) -> Result<()> {
         self.check_rate(ctx, Limited::PasswordReset).await?;
-        let (state, token) = self.look_up_token(raw, TokenKind::PasswordReset).await?;
+        let (state, token) = self
+            .look_up_token(Some(slug), raw, TokenKind::PasswordReset)
+            .await?;
         let Some((business, id)) = token.and_then(|t| t.business_id.zip(t.user_id)) else {
             return Err(unusable(TokenState::Unknown));
         };
@@ -187,6 +217,7 @@ impl Gatehouse {
         {
             return Err(unusable(TokenState::Used));
         }
+        tx.lock_credentials(id).await?;
         let current = tx
             .get_user(business, id)
             .await?

@@ -68,7 +68,7 @@ impl Gatehouse {
 
     /// Whether a setup link can still be used (for its page).
     pub async fn setup_state(&self, raw: &str) -> Result<TokenState> {
-        Ok(self.look_up_token(raw, TokenKind::Setup).await?.0)
+        Ok(self.look_up_token(None, raw, TokenKind::Setup).await?.0)
     }
 
     /// Creates the first business, tenant and administrator; the session that returns must

@@ -8,6 +8,7 @@ use super::NewSession;
 use super::limits::Limited;
 use crate::Gatehouse;
 use crate::audit::RequestContext;
+use crate::auth::SessionStage;
 use crate::error::{Error, Result};
 use crate::model::{Business, User, UserStatus};
 use crate::principal::Actor;
@@ -54,14 +55,11 @@ impl Gatehouse {
         };
         let user = self.release_if_expired(ctx, user).await?;
         let reserved = if user.status == UserStatus::Active {
-            let threshold = i64::from(self.auth.config.lockout.threshold);
-            self.store
-                .reserve_sign_in_attempt(user.id, self.now(), threshold)
-                .await?
+            self.reserve_attempt(&user).await?
         } else {
             None
         };
-        let Some(count) = reserved else {
+        let Some(reserved) = reserved else {
             // Not active, or waiting out a delay or a lock: the password is not even
             // looked at, but the time spent is the same.
             self.auth.hasher.verify(password, None).await?;
@@ -73,12 +71,17 @@ impl Gatehouse {
             return Err(Error::SignInFailed);
         };
         if !self.password_matches(user.id, password).await? {
-            self.record_failure(ctx, &user, count, "wrong_password")
+            self.record_failure(ctx, &user, reserved, "wrong_password")
                 .await?;
             return Err(Error::SignInFailed);
         }
-        let now = self.now();
-        let stage = self.stage_after_password(&user, now).await?;
+        let stage = self.stage_after_password(&user, self.now()).await?;
+        if stage != SessionStage::Full {
+            // A correct password is no failure; the second factor still has to come.
+            self.store
+                .release_sign_in_attempt(user.id, reserved.epoch)
+                .await?;
+        }
         self.open_session(ctx, &user, stage).await
     }
 

@@ -162,6 +162,8 @@ pub(crate) struct Cell {
     pub(crate) granted: bool,
     /// The granting groups' names.
     pub(crate) by: String,
+    /// Granted, but the MFA policy denies it until the user sets up a second factor.
+    pub(crate) blocked: bool,
 }
 
 /// One permission across every tenant × environment.
@@ -183,12 +185,13 @@ pub(crate) struct Effective {
     pub(crate) any: bool,
 }
 
-fn cell(grants: &[Grant], key: &PermissionKey) -> Cell {
+fn cell(grants: &[Grant], key: &PermissionKey, blocked: bool) -> Cell {
     grants
         .iter()
         .find(|g| &g.permission == key)
         .map(|g| Cell {
             granted: true,
+            blocked,
             by: g
                 .groups
                 .iter()
@@ -218,7 +221,12 @@ pub(crate) fn effective(
             cells: eff
                 .tenants
                 .iter()
-                .flat_map(|t| [cell(&t.live, &d.key), cell(&t.sandbox, &d.key)])
+                .flat_map(|t| {
+                    [
+                        cell(&t.live, &d.key, eff.mfa_blocked.live),
+                        cell(&t.sandbox, &d.key, eff.mfa_blocked.sandbox),
+                    ]
+                })
                 .collect(),
         }
     });
@@ -226,7 +234,11 @@ pub(crate) fn effective(
         .business
         .iter()
         .map(|g| {
-            let c = cell(std::slice::from_ref(g), &g.permission);
+            let c = cell(
+                std::slice::from_ref(g),
+                &g.permission,
+                eff.mfa_blocked.business,
+            );
             (super::context::label(catalog, g.permission.as_str()), c.by)
         })
         .collect();

@@ -159,6 +159,10 @@ pub(crate) async fn regenerate_codes(
             c: d.chrome("Your new recovery codes", "profile"),
             codes,
         })),
+        Err(gatehouse_domain::Error::StepUpRequired) => Err(super::super::step_up::step_up_first(
+            &slug,
+            &format!("/b/{slug}/admin/profile"),
+        )),
         Err(e) => render(&d, Some(describe(d.catalog(), e)), None).await,
     }
 }

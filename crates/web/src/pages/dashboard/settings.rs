@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use gatehouse_domain::authz::preview::MfaExposure;
+use gatehouse_domain::authz::MfaExposure;
 use gatehouse_domain::model::{MfaPolicy, SecuritySettings};
 use gatehouse_domain::principal::SettingsManage;
 use gatehouse_domain::services::SettingsPatch;

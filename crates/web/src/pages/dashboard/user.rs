@@ -37,6 +37,8 @@ struct UserPage {
     m: Effective,
     active: bool,
     mfa_blocks_live: bool,
+    /// Failed sign-ins in a row and any hold, in words; empty when there are none.
+    sign_in_hold: String,
 }
 
 /// A time as pages show it: UTC, to the second.
@@ -64,6 +66,15 @@ pub(crate) async fn user_page(
         .user_effective_permissions(&access, id)
         .await
         .map_err(fail)?;
+    let hold = gh.sign_in_hold(&access, id).await.map_err(fail)?;
+    let sign_in_hold = match (hold.failed_attempts, hold.until) {
+        (0, None) => String::new(),
+        (n, None) => format!("{n} failed sign-in attempt(s) in a row."),
+        (n, Some(t)) => format!(
+            "{n} failed sign-in attempt(s) in a row: no attempt is accepted before {}. Unlock (API: POST /api/v1/users/{id}/unlock) clears it now.",
+            when(t)
+        ),
+    };
     let tenants = tenants_of(&d).await?;
     let events = match d.principal.authorize::<AuditView>() {
         Ok(audit) => {
@@ -101,6 +112,7 @@ pub(crate) async fn user_page(
         m: effective(d.catalog(), &eff, &tenants),
         active: eff.active,
         mfa_blocks_live: eff.mfa_required_for_live,
+        sign_in_hold,
         c,
     }))
 }

@@ -1,0 +1,99 @@
+//! What an API key may use now: its grants, within what its maker holds now. A key made by a
+//! user stops the moment the user is no longer active and narrows when the user's groups do;
+//! a key made by another key is held to that key's grants and, through it, to the user (or
+//! operator) at the root. Revoking a key does not end the keys it made (that is how keys are
+//! rotated), but deactivating the user at the root ends them all.
+
+use std::sync::Arc;
+
+use super::{KeyEntry, Snapshot};
+use crate::authz::data::KeyCreator;
+use crate::authz::index::{Masks, PermissionBit, PermissionIndex};
+use crate::grants::Grants;
+use crate::model::UserStatus;
+
+/// How many makers deep a chain of keys is followed; deeper is refused.
+const MAX_CHAIN: usize = 16;
+
+const EVERYTHING: Masks = Masks {
+    live: u64::MAX,
+    sandbox: u64::MAX,
+    business: u64::MAX,
+};
+
+fn intersect(a: Masks, b: Masks) -> Masks {
+    Masks {
+        live: a.live & b.live,
+        sandbox: a.sandbox & b.sandbox,
+        business: a.business & b.business,
+    }
+}
+
+impl Snapshot {
+    /// The rights `key` may use now; `None` when its maker can no longer act (a user who is
+    /// not active or is gone), which makes the key unusable.
+    pub fn key_grants(&self, perms: &PermissionIndex, key: &KeyEntry) -> Option<Arc<Grants>> {
+        let limit = self.maker_limit(perms, key.creator, MAX_CHAIN)?;
+        let own = perms.masks(&key.grants);
+        if intersect(own, limit) == own {
+            return Some(key.grants.clone());
+        }
+        let within = |k: &crate::catalog::PermissionKey, env_mask: u64| match perms.bit(k.as_str())
+        {
+            Some(PermissionBit::Environment(b)) => env_mask & b != 0,
+            Some(PermissionBit::Business(b)) => limit.business & b != 0,
+            None => false,
+        };
+        let g = &key.grants;
+        Some(Arc::new(Grants {
+            business: g
+                .business
+                .iter()
+                .filter(|k| within(k, 0))
+                .cloned()
+                .collect(),
+            live: g
+                .live
+                .iter()
+                .filter(|k| within(k, limit.live))
+                .cloned()
+                .collect(),
+            sandbox: g
+                .sandbox
+                .iter()
+                .filter(|k| within(k, limit.sandbox))
+                .cloned()
+                .collect(),
+        }))
+    }
+
+    /// The most a key made by `maker` may hold, as masks. A user's limit is what they hold
+    /// business-wide (a key's environment grants apply in every tenant), MFA aside: the
+    /// second factor guards the user's own sign-ins, not the machine credential.
+    fn maker_limit(
+        &self,
+        perms: &PermissionIndex,
+        maker: KeyCreator,
+        depth: usize,
+    ) -> Option<Masks> {
+        match maker {
+            KeyCreator::Operator => Some(EVERYTHING),
+            KeyCreator::User(id) => {
+                let user = self.user(id)?;
+                if user.status != UserStatus::Active {
+                    return None;
+                }
+                Some(self.groups_of(user).fold(Masks::default(), |m, g| Masks {
+                    business: m.business | g.masks.business,
+                    live: m.live | if g.all_tenants { g.masks.live } else { 0 },
+                    sandbox: m.sandbox | if g.all_tenants { g.masks.sandbox } else { 0 },
+                }))
+            }
+            KeyCreator::ApiKey(id) => {
+                let parent = self.api_keys.get(id.as_uuid())?;
+                let limit = self.maker_limit(perms, parent.creator, depth.checked_sub(1)?)?;
+                Some(intersect(perms.masks(&parent.grants), limit))
+            }
+        }
+    }
+}
