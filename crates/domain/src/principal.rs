@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use serde::{Deserialize, Serialize};
+pub use gatehouse_core::actor::{Actor, ActorKind};
 
 use crate::authz::{CheckQuery, PermissionIndex, Snapshot};
 use crate::error::{Error, Result};
@@ -40,69 +40,28 @@ pub enum Principal {
     },
 }
 
-/// The kinds of actor the audit trail knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ActorKind {
-    Operator,
-    ApiKey,
-    User,
-    System,
+/// What a capability requires of its holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requirement {
+    /// A business-scope permission, by its catalog key.
+    Permission(&'static str),
+    /// Only being an active member (a user) or a live key of the business.
+    Membership,
 }
 
-impl ActorKind {
-    pub fn as_str(self) -> &'static str {
+impl Requirement {
+    /// The permission key, for errors; empty for membership.
+    fn key(self) -> &'static str {
         match self {
-            ActorKind::Operator => "operator",
-            ActorKind::ApiKey => "api_key",
-            ActorKind::User => "user",
-            ActorKind::System => "system",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        match raw {
-            "operator" => Some(ActorKind::Operator),
-            "api_key" => Some(ActorKind::ApiKey),
-            "user" => Some(ActorKind::User),
-            "system" => Some(ActorKind::System),
-            _ => None,
-        }
-    }
-}
-
-/// Who did something, as the audit trail records it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Actor {
-    pub kind: ActorKind,
-    /// The id of the key or user; absent for the operator and the system.
-    pub id: Option<String>,
-    /// A readable name at the time of the action.
-    pub label: String,
-}
-
-impl Actor {
-    pub fn operator() -> Self {
-        Actor {
-            kind: ActorKind::Operator,
-            id: None,
-            label: "operator".to_owned(),
-        }
-    }
-
-    /// Gatehouse itself, acting on a user's own behalf or on a schedule.
-    pub fn system() -> Self {
-        Actor {
-            kind: ActorKind::System,
-            id: None,
-            label: "system".to_owned(),
+            Requirement::Permission(key) => key,
+            Requirement::Membership => "",
         }
     }
 }
 
 /// A business-scope permission a service may require, as a type.
 pub trait BusinessPermission {
-    const KEY: &'static str;
+    const REQUIRES: Requirement;
 }
 
 macro_rules! business_permissions {
@@ -110,7 +69,9 @@ macro_rules! business_permissions {
         #[doc = concat!("The `", $key, "` permission.")]
         #[derive(Debug, Clone, Copy)]
         pub struct $ty;
-        impl BusinessPermission for $ty { const KEY: &'static str = $key; }
+        impl BusinessPermission for $ty {
+            const REQUIRES: Requirement = Requirement::Permission($key);
+        }
     )*};
 }
 
@@ -128,7 +89,7 @@ business_permissions! {
 #[derive(Debug, Clone, Copy)]
 pub struct AnyMember;
 impl BusinessPermission for AnyMember {
-    const KEY: &'static str = "";
+    const REQUIRES: Requirement = Requirement::Membership;
 }
 
 /// Proof that `actor` may use permission `P` in business `business_id`.
@@ -264,18 +225,22 @@ impl Principal {
     pub fn authorize<P: BusinessPermission>(&self) -> Result<BusinessAccess<P>> {
         match self {
             Principal::Operator => Err(Error::PermissionDenied {
-                permission: P::KEY.to_owned(),
+                permission: P::REQUIRES.key().to_owned(),
             }),
             Principal::ApiKey {
                 business_id,
                 grants,
                 ..
             } => {
-                let held =
-                    P::KEY.is_empty() || grants.business.iter().any(|k| k.as_str() == P::KEY);
+                let held = match P::REQUIRES {
+                    Requirement::Membership => true,
+                    Requirement::Permission(key) => {
+                        grants.business.iter().any(|k| k.as_str() == key)
+                    }
+                };
                 if !held {
                     return Err(Error::PermissionDenied {
-                        permission: P::KEY.to_owned(),
+                        permission: P::REQUIRES.key().to_owned(),
                     });
                 }
                 Ok(BusinessAccess {
@@ -293,20 +258,21 @@ impl Principal {
                 now,
                 ..
             } => {
-                let q = CheckQuery {
-                    user: *id,
-                    permission: P::KEY,
-                    tenant: None,
-                    environment: None,
-                };
-                let held = if P::KEY.is_empty() {
-                    snapshot.is_active(*id)
-                } else {
-                    snapshot.check(perms, &q, *now).is_ok_and(|d| d.allowed)
+                let held = match P::REQUIRES {
+                    Requirement::Membership => snapshot.is_active(*id),
+                    Requirement::Permission(key) => {
+                        let q = CheckQuery {
+                            user: *id,
+                            permission: key,
+                            tenant: None,
+                            environment: None,
+                        };
+                        snapshot.check(perms, &q, *now).is_ok_and(|d| d.allowed)
+                    }
                 };
                 if !held {
                     return Err(Error::PermissionDenied {
-                        permission: P::KEY.to_owned(),
+                        permission: P::REQUIRES.key().to_owned(),
                     });
                 }
                 Ok(BusinessAccess {
@@ -341,16 +307,21 @@ mod tests {
     fn markers_exist_in_the_catalog() {
         let c = Catalog::default();
         let keys = [
-            UsersView::KEY,
-            UsersManage::KEY,
-            GroupsManage::KEY,
-            AuditView::KEY,
-            ApiKeysManage::KEY,
-            SettingsManage::KEY,
+            UsersView::REQUIRES,
+            UsersManage::REQUIRES,
+            GroupsManage::REQUIRES,
+            AuditView::REQUIRES,
+            ApiKeysManage::REQUIRES,
+            SettingsManage::REQUIRES,
+            AuthzCheck::REQUIRES,
         ];
         for k in keys {
+            let Requirement::Permission(k) = k else {
+                panic!("{k:?} names a permission")
+            };
             assert!(c.get(k).is_some(), "{k}");
         }
+        assert_eq!(AnyMember::REQUIRES, Requirement::Membership);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditFilter};
 use crate::auth::store::{AuthReads, AuthWrites};
-use crate::authz::{AccessChanges, AccessModelData, ApiKeyData, GroupData, UserData};
+use crate::authz::AccessSource;
 use crate::error::Result;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
 use crate::model::{
@@ -21,9 +21,12 @@ pub struct UserFilter {
     pub status: Option<UserStatus>,
     /// Members of this group.
     pub group: Option<GroupId>,
-    /// Users with any access in this tenant: members of a business group or of a tenants
-    /// group that covers it.
+    /// Users with any access in this tenant. The domain decides what that means (members of
+    /// a group that covers it) and hands the store [`UserFilter::member_of_any`] instead.
     pub tenant: Option<TenantId>,
+    /// Members of any of these groups (`Some(empty)`: nobody). Set by the domain; the store
+    /// never reads `tenant`.
+    pub member_of_any: Option<Vec<GroupId>>,
     /// Prefix of the email or of the display name, case-insensitive.
     pub query: Option<String>,
     /// The order of the listing.
@@ -106,7 +109,7 @@ impl UserSort {
 
 /// Read access. Every method that takes a `BusinessId` only ever sees that business.
 #[async_trait]
-pub trait Store: AuthReads + Send + Sync + std::fmt::Debug {
+pub trait Store: AccessSource + AuthReads + Send + Sync + std::fmt::Debug {
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
 
@@ -119,8 +122,6 @@ pub trait Store: AuthReads + Send + Sync + std::fmt::Debug {
     -> Result<Vec<Business>>;
     /// The business's access-model change sequence (bumped by every committed change).
     async fn get_change_seq(&self, business: BusinessId) -> Result<i64>;
-    /// Every business with its change sequence: what the change feed polls.
-    async fn list_change_seqs(&self) -> Result<Vec<(BusinessId, i64)>>;
     /// Signalled when another node may have committed a change (PostgreSQL LISTEN/NOTIFY),
     /// so the feed can poll at once instead of at its next tick. `None`: poll only.
     fn change_signal(&self) -> Option<std::sync::Arc<tokio::sync::Notify>> {
@@ -128,32 +129,6 @@ pub trait Store: AuthReads + Send + Sync + std::fmt::Debug {
     }
     async fn get_security_settings(&self, business: BusinessId)
     -> Result<Option<SecuritySettings>>;
-
-    /// The whole access model of a business, consistent at one sequence number; `None`
-    /// when the business does not exist.
-    async fn load_access_model(&self, business: BusinessId) -> Result<Option<AccessModelData>>;
-    /// What changed after `after_seq`; `None` when the records no longer reach back that
-    /// far (the caller reloads everything).
-    async fn list_access_changes(
-        &self,
-        business: BusinessId,
-        after_seq: i64,
-    ) -> Result<Option<AccessChanges>>;
-    async fn load_access_users(
-        &self,
-        business: BusinessId,
-        ids: &[UserId],
-    ) -> Result<Vec<UserData>>;
-    async fn load_access_groups(
-        &self,
-        business: BusinessId,
-        ids: &[GroupId],
-    ) -> Result<Vec<GroupData>>;
-    async fn load_access_api_keys(
-        &self,
-        business: BusinessId,
-        ids: &[ApiKeyId],
-    ) -> Result<Vec<ApiKeyData>>;
 
     async fn get_tenant(&self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>>;
     /// All tenants of the business, ordered by slug.
@@ -206,7 +181,12 @@ pub trait StoreTx: AuthWrites + Send {
         id: TenantId,
     ) -> Result<i64>;
 
-    async fn insert_business(&mut self, business: &Business) -> Result<()>;
+    /// A new business with its first security settings (the domain's defaults).
+    async fn insert_business(
+        &mut self,
+        business: &Business,
+        settings: &SecuritySettings,
+    ) -> Result<()>;
     async fn update_business(&mut self, business: &Business) -> Result<()>;
     async fn get_security_settings(
         &mut self,

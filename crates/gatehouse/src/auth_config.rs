@@ -185,7 +185,8 @@ fn key_file(data_dir: &Path) -> anyhow::Result<[u8; 32]> {
         return key_bytes(&path.display().to_string(), &text);
     }
     crate::operator::ensure_data_dir(data_dir)?;
-    let key = gatehouse_web::generate_secret().context("reading random bytes for the TOTP key")?;
+    let key = gatehouse_domain::auth::entropy::random::<32>(&gatehouse_domain::auth::OsEntropy)
+        .context("reading random bytes for the TOTP key")?;
     crate::operator::write_private(&path, format!("{}\n", BASE64.encode(&key)).as_bytes())
         .with_context(|| format!("writing {}", path.display()))?;
     tracing::info!(file = %path.display(), "generated the key that encrypts TOTP secrets; back it up with the database");

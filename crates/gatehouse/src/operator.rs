@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use data_encoding::{BASE64URL_NOPAD, HEXLOWER, HEXLOWER_PERMISSIVE};
-use gatehouse_web::{OperatorToken, generate_secret};
+use gatehouse_domain::auth::OsEntropy;
+use gatehouse_domain::auth::entropy::random;
+use gatehouse_web::OperatorToken;
 
 use crate::config::Config;
 use crate::secret::Secret;
@@ -60,7 +62,7 @@ pub fn load_or_create(config: &Config) -> anyhow::Result<(OperatorToken, TokenSo
 /// be shown once, and the hash file's path.
 pub fn rotate(data_dir: &Path) -> anyhow::Result<(Secret, PathBuf)> {
     ensure_data_dir(data_dir)?;
-    let bytes = generate_secret().context("reading random bytes for the operator token")?;
+    let bytes = random::<32>(&OsEntropy).context("reading random bytes for the operator token")?;
     let token = Secret::new(format!("{TOKEN_PREFIX}{}", BASE64URL_NOPAD.encode(&bytes)));
     let hash = OperatorToken::from_token(token.expose()).hash();
     let path = hash_file(data_dir);

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use gatehouse_domain::authz::AccessSource;
 use gatehouse_domain::authz::{PermissionIndex, Snapshot};
 use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::ids::{BusinessId, GroupId, TenantId};
@@ -21,7 +22,8 @@ struct Dataset {
     store: Arc<gatehouse_store::SqlStore>,
     business: BusinessId,
     group: GroupId,
-    tenant: TenantId,
+    /// The groups covering the first tenant, as the domain resolves a tenant filter.
+    covering: Vec<GroupId>,
     _db: TestDatabase,
 }
 
@@ -32,11 +34,16 @@ async fn dataset(db: TestDatabase) -> Dataset {
         ..SeedSpec::engine(100_000)
     };
     let seeded = seed(&db.url, &spec).await.unwrap();
+    let business = seeded.business.parse().unwrap();
+    let tenant: TenantId = seeded.tenants[0].parse().unwrap();
+    let model = db.store.load_access_model(business).await.unwrap().unwrap();
+    let perms = PermissionIndex::new(&Catalog::default());
+    let covering = Snapshot::build(business, &model, &perms).groups_covering(tenant);
     Dataset {
         store: db.store.clone(),
-        business: seeded.business.parse().unwrap(),
+        business,
         group: seeded.first_group.parse().unwrap(),
-        tenant: seeded.tenants[0].parse().unwrap(),
+        covering,
         _db: db,
     }
 }
@@ -81,7 +88,7 @@ fn bench_backend(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, da
         (
             "tenant_access",
             UserFilter {
-                tenant: Some(data.tenant),
+                member_of_any: Some(data.covering.clone()),
                 ..Default::default()
             },
             None,

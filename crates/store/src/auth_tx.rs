@@ -288,28 +288,29 @@ impl AuthWrites for SqlTx {
         Ok(())
     }
 
-    async fn count_active_admins(
+    async fn count_active_holders(
         &mut self,
         business: BusinessId,
+        permissions: &[&str],
         except: Option<UserId>,
     ) -> Result<i64> {
-        let holds = |permission: &str| {
-            format!(
-                "EXISTS (SELECT 1 FROM group_members m JOIN group_permissions p ON p.group_id = m.group_id \
-                 WHERE m.user_id = u.id AND p.scope = 'business' AND p.permission = '{permission}')"
-            )
-        };
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM users u WHERE u.business_id = $1 AND u.status = 'active' AND u.id <> $2 AND {} AND {}",
-            holds("users.manage"),
-            holds("groups.manage")
+        let mut sql = String::from(
+            "SELECT COUNT(*) AS n FROM users u WHERE u.business_id = $1 AND u.status = 'active' AND u.id <> $2",
         );
-        let row = sqlx::query(&sql)
+        for i in 0..permissions.len() {
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM group_members m JOIN group_permissions p ON p.group_id = m.group_id \
+                 WHERE m.user_id = u.id AND p.scope = 'business' AND p.permission = ${})",
+                i + 3
+            ));
+        }
+        let mut q = sqlx::query(&sql)
             .bind(business.to_string())
-            .bind(except.map(|u| u.to_string()).unwrap_or_default())
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(db)?;
+            .bind(except.map(|u| u.to_string()).unwrap_or_default());
+        for p in permissions {
+            q = q.bind(*p);
+        }
+        let row = q.fetch_one(&mut *self.tx).await.map_err(db)?;
         rows::int(&row, "n")
     }
 

@@ -9,6 +9,7 @@
 //! instead of failing with "database is locked".
 
 mod access;
+mod access_source;
 mod auth;
 mod auth_tx;
 mod connect;

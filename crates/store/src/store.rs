@@ -2,7 +2,6 @@
 
 use async_trait::async_trait;
 use gatehouse_domain::audit::{AuditEvent, AuditFilter};
-use gatehouse_domain::authz::{AccessChanges, AccessModelData, ApiKeyData, GroupData, UserData};
 use gatehouse_domain::clock::to_micros;
 use gatehouse_domain::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
 use gatehouse_domain::model::{
@@ -27,8 +26,8 @@ use crate::{access, queries};
 /// for PostgreSQL both are the same pool.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    backend: Backend,
-    reader: AnyPool,
+    pub(crate) backend: Backend,
+    pub(crate) reader: AnyPool,
     writer: AnyPool,
     /// PostgreSQL: woken by other nodes' commits; see [`crate::notify`].
     changes: Option<(Arc<Notify>, AbortHandle)>,
@@ -63,7 +62,7 @@ impl SqlStore {
         &self.writer
     }
 
-    async fn conn(&self) -> Result<PoolConnection<sqlx::Any>> {
+    pub(crate) async fn conn(&self) -> Result<PoolConnection<sqlx::Any>> {
         self.reader.acquire().await.map_err(db)
     }
 
@@ -124,21 +123,6 @@ impl Store for SqlStore {
         self.changes.as_ref().map(|(notify, _)| notify.clone())
     }
 
-    async fn list_change_seqs(&self) -> Result<Vec<(BusinessId, i64)>> {
-        let rows = sqlx::query("SELECT id, change_seq FROM businesses")
-            .fetch_all(&self.reader)
-            .await
-            .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    crate::rows::id(r, "id")?,
-                    crate::rows::int(r, "change_seq")?,
-                ))
-            })
-            .collect()
-    }
-
     async fn get_security_settings(
         &self,
         business: BusinessId,
@@ -146,52 +130,6 @@ impl Store for SqlStore {
         Ok(access::get_settings(&mut *self.conn().await?, business)
             .await?
             .map(|(_, s)| s))
-    }
-
-    async fn load_access_model(&self, business: BusinessId) -> Result<Option<AccessModelData>> {
-        // One read transaction: every row comes from the same committed state.
-        let mut tx = self.reader.begin().await.map_err(db)?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        let model = access::load_model(&mut tx, business).await?;
-        tx.rollback().await.map_err(db)?;
-        Ok(model)
-    }
-
-    async fn list_access_changes(
-        &self,
-        business: BusinessId,
-        after_seq: i64,
-    ) -> Result<Option<AccessChanges>> {
-        access::list_changes(&mut *self.conn().await?, business, after_seq).await
-    }
-
-    async fn load_access_users(
-        &self,
-        business: BusinessId,
-        ids: &[UserId],
-    ) -> Result<Vec<UserData>> {
-        access::load_users(&mut *self.conn().await?, business, ids).await
-    }
-
-    async fn load_access_groups(
-        &self,
-        business: BusinessId,
-        ids: &[GroupId],
-    ) -> Result<Vec<GroupData>> {
-        access::load_groups(&mut *self.conn().await?, business, ids).await
-    }
-
-    async fn load_access_api_keys(
-        &self,
-        business: BusinessId,
-        ids: &[ApiKeyId],
-    ) -> Result<Vec<ApiKeyData>> {
-        access::load_api_keys(&mut *self.conn().await?, business, ids).await
     }
 
     async fn get_tenant(&self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>> {

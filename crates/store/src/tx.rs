@@ -119,17 +119,19 @@ impl StoreTx for SqlTx {
         rows::int(&row, "n")
     }
 
-    async fn insert_business(&mut self, b: &Business) -> Result<()> {
-        // New businesses start with the default MFA policy, in force from their creation.
+    async fn insert_business(&mut self, b: &Business, settings: &SecuritySettings) -> Result<()> {
         let q = sqlx::query(
             "INSERT INTO businesses (id, slug, name, change_seq, created_at, updated_at, mfa_policy, mfa_grace_days, \
-             mfa_policy_changed_at) VALUES ($1, $2, $3, 0, $4, $5, 'live_access', 0, $4)",
+             mfa_policy_changed_at) VALUES ($1, $2, $3, 0, $4, $5, $6, $7, $8)",
         )
         .bind(b.id.to_string())
         .bind(b.slug.as_str())
         .bind(b.name.as_str())
         .bind(to_micros(b.created_at))
-        .bind(to_micros(b.updated_at));
+        .bind(to_micros(b.updated_at))
+        .bind(settings.mfa_policy.as_str())
+        .bind(i64::from(settings.mfa_grace_days))
+        .bind(to_micros(settings.mfa_policy_changed_at));
         self.change(
             b.id,
             ("business_created", b.id.to_string()),

@@ -25,7 +25,7 @@ use gatehouse_domain::auth::{AuthConfig, OsEntropy, SecretCipher};
 use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::mail::{Mail, Mailer};
 use gatehouse_domain::principal::{ApiKeysManage, Principal, UsersManage};
-use gatehouse_domain::services::{ApiKeySecret, AuthSetup, NewApiKey, NewUser};
+use gatehouse_domain::services::{AuthSetup, NewApiKey, NewUser};
 use gatehouse_domain::types::{ApiKeyName, BusinessName, DisplayName, Email, Slug, TenantName};
 use gatehouse_domain::{Gatehouse, SystemClock};
 use gatehouse_store::testing::{TestDatabase, Unavailable};
@@ -145,7 +145,6 @@ async fn world(db: &TestDatabase) -> World {
                 grants,
                 acknowledge_sensitive: false,
             },
-            ApiKeySecret::from_bytes(gatehouse_web::generate_secret().unwrap()),
         )
         .await
         .unwrap();

@@ -47,13 +47,6 @@ impl OperatorToken {
     }
 }
 
-/// 32 bytes from the operating system's CSPRNG.
-pub fn generate_secret() -> std::io::Result<[u8; 32]> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-    Ok(bytes)
-}
-
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 

@@ -139,9 +139,7 @@ impl Browser {
         if let Some(c) = &self.csrf_cookie {
             return (c.clone(), None);
         }
-        let fresh = crate::auth::generate_secret()
-            .map(|b| data_encoding::BASE64URL_NOPAD.encode(&b))
-            .unwrap_or_default();
+        let fresh = state.gatehouse.new_form_token().unwrap_or_default();
         let set = cookie(
             csrf_cookie_name(self.secure),
             &fresh,

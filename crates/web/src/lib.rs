@@ -16,7 +16,7 @@ use std::future::Future;
 
 use axum::Router;
 
-pub use auth::{OperatorToken, generate_secret};
+pub use auth::OperatorToken;
 pub use openapi::openapi_json;
 pub use state::{AppState, WebConfig};
 

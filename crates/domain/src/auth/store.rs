@@ -130,11 +130,12 @@ pub trait AuthWrites: Send {
     /// before they read, so two of them are decided one after the other, never both against
     /// the state before either.
     async fn lock_business(&mut self, business: BusinessId) -> Result<()>;
-    /// Active users of the business holding both `users.manage` and `groups.manage`,
-    /// leaving out `except`.
-    async fn count_active_admins(
+    /// Active users of the business whose groups grant every one of `permissions`
+    /// (business-scope keys), leaving out `except`.
+    async fn count_active_holders(
         &mut self,
         business: BusinessId,
+        permissions: &[&str],
         except: Option<UserId>,
     ) -> Result<i64>;
     /// Whether any business exists (first start has none).

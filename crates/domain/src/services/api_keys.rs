@@ -103,9 +103,9 @@ impl Gatehouse {
         access: &BusinessAccess<ApiKeysManage>,
         ctx: &RequestContext,
         new: NewApiKey,
-        secret: ApiKeySecret,
     ) -> Result<(ApiKey, String)> {
         let now = self.now();
+        let secret = ApiKeySecret::from_bytes(self.random_bytes()?);
         let business = access.business_id();
         self.catalog.validate(&new.grants)?;
         access.ensure_holds(&new.grants, &GroupScope::Business)?;

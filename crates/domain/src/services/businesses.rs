@@ -6,7 +6,7 @@ use super::{Audit, Gatehouse};
 use crate::audit::RequestContext;
 use crate::error::{Error, Result};
 use crate::ids::BusinessId;
-use crate::model::Business;
+use crate::model::{Business, SecuritySettings};
 use crate::page::{Page, paginate};
 use crate::principal::OperatorAccess;
 use crate::types::{BusinessName, Slug};
@@ -32,7 +32,8 @@ impl Gatehouse {
             updated_at: now,
         };
         let mut tx = self.store.begin().await?;
-        tx.insert_business(&business).await?;
+        tx.insert_business(&business, &SecuritySettings::new(now))
+            .await?;
         let actor = op.actor();
         let audit = Audit::new(now, Some(business.id), &actor, ctx);
         let after = json!({ "slug": business.slug, "name": business.name });

@@ -8,6 +8,8 @@ mod audit;
 mod auth;
 mod businesses;
 mod dashboard;
+mod decisions;
+mod feed;
 mod groups;
 mod settings;
 mod tenants;
@@ -24,6 +26,7 @@ pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, TOKEN_PREFIX, hash_secr
 pub use auth::{
     AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm, SignInHold,
 };
+pub use decisions::{Checks, Decisions};
 pub use groups::{GroupPatch, NewGroup};
 pub use settings::SettingsPatch;
 pub use users::{NewUser, UserPatch};
@@ -82,8 +85,39 @@ impl Gatehouse {
         Ok(())
     }
 
-    pub fn store(&self) -> &dyn Store {
+    /// The storage, for the domain only: callers outside it go through services that
+    /// take the proof of a permission.
+    pub(crate) fn store(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+
+    /// Whether the storage answers (readiness).
+    pub async fn ping(&self) -> Result<()> {
+        self.store.ping().await
+    }
+
+    /// A business by its slug: public (its name shows on its sign-in page).
+    pub async fn business_by_slug(
+        &self,
+        slug: &crate::types::Slug,
+    ) -> Result<Option<crate::model::Business>> {
+        self.store.get_business_by_slug(slug).await
+    }
+
+    /// Loads every business's access snapshot (at start, before serving); how many.
+    pub async fn load_snapshots(&self) -> Result<usize> {
+        self.engine.load_all(self.store.as_ref()).await
+    }
+
+    /// The business's current access snapshot, for views that read the whole model (the
+    /// dashboard's group editor). Requires any permission of the business.
+    pub async fn access_snapshot<P: crate::principal::BusinessPermission>(
+        &self,
+        access: &crate::principal::BusinessAccess<P>,
+    ) -> Result<std::sync::Arc<crate::authz::Snapshot>> {
+        self.engine
+            .snapshot_or_load(self.store.as_ref(), access.business_id())
+            .await
     }
 
     pub fn catalog(&self) -> &Catalog {

@@ -263,8 +263,9 @@ impl Gatehouse {
             .ok_or(Error::UserNotFound)
     }
 
-    /// Makes a pending user active: the end of accepting an invitation. Called by the
-    /// sign-up flow on the user's own behalf, hence the system actor.
+    /// Makes a pending user active, as accepting the invitation does, without the password:
+    /// for tests and benchmarks only (feature `testing`), as it needs no proof.
+    #[cfg(feature = "testing")]
     pub async fn activate_user(
         &self,
         ctx: &RequestContext,
@@ -312,8 +313,9 @@ impl Gatehouse {
         Ok((after, event))
     }
 
-    /// Records whether the user has a confirmed second factor (set by MFA enrolment and
-    /// reset). System actor: enrolment is the user's own act.
+    /// Records whether the user has a confirmed second factor without an enrolment: for
+    /// tests and benchmarks only (feature `testing`), as it needs no proof.
+    #[cfg(feature = "testing")]
     pub async fn set_mfa_enrolled(
         &self,
         ctx: &RequestContext,
@@ -394,9 +396,18 @@ impl Gatehouse {
         limit: u32,
     ) -> Result<Page<User>> {
         let after = cursor.map(decode_cursor).transpose()?;
+        let mut resolved = filter.clone();
+        if let Some(tenant) = filter.tenant {
+            // "Access in a tenant" is the engine's rule: a group that covers it.
+            let snapshot = self
+                .engine
+                .snapshot_or_load(self.store.as_ref(), business)
+                .await?;
+            resolved.member_of_any = Some(snapshot.groups_covering(tenant));
+        }
         let (items, total) = self
             .store
-            .list_users(business, filter, after.as_deref(), limit + 1)
+            .list_users(business, &resolved, after.as_deref(), limit + 1)
             .await?;
         Ok(paginate(items, limit, Some(total), |u| {
             filter.sort.cursor_of(u)

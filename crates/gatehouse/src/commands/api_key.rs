@@ -5,9 +5,8 @@ use clap::Subcommand;
 use gatehouse_domain::ids::ApiKeyId;
 use gatehouse_domain::model::ApiKey;
 use gatehouse_domain::principal::ApiKeysManage;
-use gatehouse_domain::services::{ApiKeySecret, NewApiKey};
+use gatehouse_domain::services::NewApiKey;
 use gatehouse_domain::types::ApiKeyName;
-use gatehouse_web::generate_secret;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -88,17 +87,13 @@ pub async fn run(cmd: ApiKeyCommand, c: &Console) -> anyhow::Result<()> {
                 expires_in_days.map(|d| c.gatehouse.now() + time::Duration::days(i64::from(d)));
             let business = c.business(&business).await?;
             let access = c.op.in_business::<ApiKeysManage>(business.id);
-            let secret = ApiKeySecret::from_bytes(generate_secret()?);
             let new = NewApiKey {
                 name,
                 expires_at,
                 grants,
                 acknowledge_sensitive: acknowledge_sensitive || all,
             };
-            let (key, token) = c
-                .gatehouse
-                .create_api_key(&access, &c.ctx, new, secret)
-                .await?;
+            let (key, token) = c.gatehouse.create_api_key(&access, &c.ctx, new).await?;
             let now = c.gatehouse.now();
             c.out.show(
                 &CreatedKey {

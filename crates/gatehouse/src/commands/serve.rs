@@ -46,8 +46,7 @@ async fn serve_until_signal(
     // Every business's access snapshot is in memory before the first check is answered.
     let started = std::time::Instant::now();
     let businesses = gh
-        .engine()
-        .load_all(gh.store())
+        .load_snapshots()
         .await
         .context("loading the access model")?;
     tracing::info!(

@@ -112,15 +112,19 @@ fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
     }
     // IN (subquery) rather than a correlated EXISTS: both engines build the member set once
     // from the membership index instead of probing it for every user.
-    if let Some(tenant) = filter.tenant {
-        sql.push(
-            " AND u.id IN (SELECT m.user_id FROM group_members m JOIN access_groups g ON g.id = m.group_id \
-             WHERE g.business_id = ",
-        )
-        .text_bind(business.to_string())
-        .push(" AND (g.kind = 'business' OR g.id IN (SELECT gt.group_id FROM group_tenants gt WHERE gt.tenant_id = ")
-        .text_bind(tenant.to_string())
-        .push(")))");
+    if let Some(groups) = &filter.member_of_any {
+        if groups.is_empty() {
+            sql.push(" AND 1 = 0");
+        } else {
+            sql.push(" AND u.id IN (SELECT m.user_id FROM group_members m WHERE m.group_id IN (");
+            for (i, g) in groups.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.text_bind(g.to_string());
+            }
+            sql.push("))");
+        }
     }
     if let Some(q) = filter
         .query

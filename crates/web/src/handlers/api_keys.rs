@@ -7,14 +7,13 @@ use gatehouse_domain::grants::Grants;
 use gatehouse_domain::ids::ApiKeyId;
 use gatehouse_domain::model::ApiKey;
 use gatehouse_domain::principal::{ApiKeysManage, BusinessAccess, Principal};
-use gatehouse_domain::services::{ApiKeySecret, NewApiKey};
+use gatehouse_domain::services::NewApiKey;
 use gatehouse_domain::types::ApiKeyName;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::generate_secret;
 use crate::error::{ApiError, ErrorResponses};
 use crate::extract::{Ctx, Json, Path};
 use crate::state::AppState;
@@ -61,12 +60,7 @@ pub(super) async fn create_key(
         grants: body.permissions,
         acknowledge_sensitive: body.acknowledge_sensitive,
     };
-    let secret = generate_secret()
-        .map_err(|e| gatehouse_domain::Error::Storage(format!("no randomness: {e}")))?;
-    let (key, token) = s
-        .gatehouse
-        .create_api_key(access, ctx, new, ApiKeySecret::from_bytes(secret))
-        .await?;
+    let (key, token) = s.gatehouse.create_api_key(access, ctx, new).await?;
     Ok((StatusCode::CREATED, Json(CreatedApiKey { key, token })))
 }
 

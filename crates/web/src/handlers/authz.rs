@@ -1,19 +1,16 @@
 //! The decision API: "may user U use permission P in tenant T, environment E?", answered
 //! from this node's snapshot without touching the database.
 
-use std::sync::Arc;
-
 use axum::extract::State;
-use gatehouse_domain::authz::matrix::{
-    EffectivePermissions, WhoCan, effective_permissions, group_refs, who_can,
-};
-use gatehouse_domain::authz::{CheckQuery, Reason, Snapshot};
+use gatehouse_domain::Error;
+use gatehouse_domain::authz::matrix::{EffectivePermissions, WhoCan};
+use gatehouse_domain::authz::{CheckQuery, Reason};
 use gatehouse_domain::ids::{TenantId, UserId};
 use gatehouse_domain::model::{GroupRef, User};
 use gatehouse_domain::page::{Page, decode_cursor, encode_cursor, page_size};
-use gatehouse_domain::principal::{AuthzCheck, BusinessAccess, Principal, UsersView};
+use gatehouse_domain::principal::{AuthzCheck, Principal, UsersView};
+use gatehouse_domain::services::Checks;
 use gatehouse_domain::types::Environment;
-use gatehouse_domain::{Error, Gatehouse};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -70,29 +67,19 @@ pub(crate) struct BatchView {
     results: Vec<DecisionView>,
 }
 
-async fn snapshot<P>(
-    gh: &Gatehouse,
-    access: &BusinessAccess<P>,
-) -> Result<Arc<Snapshot>, ApiError> {
-    Ok(gh
-        .engine()
-        .snapshot_or_load(gh.store(), access.business_id())
-        .await?)
-}
-
-fn decide(gh: &Gatehouse, snap: &Snapshot, body: &CheckBody) -> Result<DecisionView, Error> {
+fn decide(checks: &Checks, body: &CheckBody) -> Result<DecisionView, Error> {
     let q = CheckQuery {
         user: body.user_id,
         permission: &body.permission,
         tenant: body.tenant_id,
         environment: body.environment,
     };
-    let decision = snap.check(gh.engine().permissions(), &q, gh.now())?;
+    let decision = checks.check(&q)?;
     Ok(DecisionView {
         allowed: decision.allowed,
         reason: decision.reason,
-        granted_by: group_refs(snap, &decision.granted_by),
-        snapshot_seq: snap.seq(),
+        granted_by: checks.decisions().group_refs(&decision.granted_by),
+        snapshot_seq: checks.decisions().seq(),
     })
 }
 
@@ -105,8 +92,8 @@ async fn check(
     Json(body): Json<CheckBody>,
 ) -> Result<Json<DecisionView>, ApiError> {
     let access = principal.authorize::<AuthzCheck>()?;
-    let snap = snapshot(&s.gatehouse, &access).await?;
-    Ok(Json(decide(&s.gatehouse, &snap, &body)?))
+    let checks = s.gatehouse.checks(&access).await?;
+    Ok(Json(decide(&checks, &body)?))
 }
 
 /// Decide up to 1,000 questions against one snapshot, answers in order. An invalid question
@@ -127,10 +114,10 @@ async fn check_batch(
         )
         .into());
     }
-    let snap = snapshot(&s.gatehouse, &access).await?;
+    let checks = s.gatehouse.checks(&access).await?;
     let mut results = Vec::with_capacity(body.checks.len());
     for (i, q) in body.checks.iter().enumerate() {
-        let decision = decide(&s.gatehouse, &snap, q).map_err(|e| {
+        let decision = decide(&checks, q).map_err(|e| {
             let mut err = ApiError::from(e);
             err.details["index"] = serde_json::json!(i);
             err
@@ -150,15 +137,7 @@ async fn effective_permissions_of_user(
     Path(id): Path<UserId>,
 ) -> Result<Json<EffectivePermissions>, ApiError> {
     let access = principal.authorize::<UsersView>()?;
-    let snap = snapshot(&s.gatehouse, &access).await?;
-    let matrix = effective_permissions(
-        &snap,
-        s.gatehouse.engine().permissions(),
-        id,
-        s.gatehouse.now(),
-    )
-    .ok_or(Error::UserNotFound)?;
-    Ok(Json(matrix))
+    Ok(Json(s.gatehouse.effective_permissions(&access, id).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -192,19 +171,15 @@ async fn list_who_can(
         .transpose()?
         .map(|c| c.parse::<UserId>().map_err(|_| Error::InvalidCursor))
         .transpose()?;
-    let snap = snapshot(&s.gatehouse, &access).await?;
-    let (ids, more) = who_can(
-        &snap,
-        s.gatehouse.engine().permissions(),
-        WhoCan {
-            permission: &q.permission,
-            tenant: q.tenant,
-            environment: q.environment,
-        },
-        s.gatehouse.now(),
-        after,
-        limit as usize,
-    )?;
+    let question = WhoCan {
+        permission: &q.permission,
+        tenant: q.tenant,
+        environment: q.environment,
+    };
+    let (ids, more) = s
+        .gatehouse
+        .who_can(&access, question, after, limit as usize)
+        .await?;
     let items = s.gatehouse.get_users(&access, &ids).await?;
     let next_cursor = if more {
         ids.last().map(|id| encode_cursor(&id.to_string()))

@@ -29,7 +29,7 @@ async fn healthz() -> Json<Health> {
 /// The database answers. No authentication.
 #[utoipa::path(get, path = "/readyz", tag = "health", security(()), responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match state.gatehouse.store().ping().await {
+    match state.gatehouse.ping().await {
         Ok(()) => (StatusCode::OK, Json(Health { status: "ok" })),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");

@@ -89,6 +89,7 @@ async fn list_users(
         tenant: q.tenant,
         query: q.q,
         sort: q.sort.unwrap_or_default(),
+        ..UserFilter::default()
     };
     Ok(Json(
         s.gatehouse

@@ -270,7 +270,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
 /// The business a page's slug names.
 pub(crate) async fn business_of(state: &AppState, slug: &str) -> Result<Option<Business>, Error> {
     match gatehouse_domain::types::Slug::parse(slug) {
-        Ok(s) => state.gatehouse.store().get_business_by_slug(&s).await,
+        Ok(s) => state.gatehouse.business_by_slug(&s).await,
         Err(_) => Ok(None),
     }
 }

@@ -74,7 +74,7 @@ async fn administrator_day_in_a_real_browser() {
 
     // A second tenant, as the operator adds them.
     let slug = gatehouse_domain::types::Slug::parse("acme").unwrap();
-    let business = srv.gh.store().get_business_by_slug(&slug).await;
+    let business = srv.gh.business_by_slug(&slug).await;
     let business = business.unwrap().unwrap();
     srv.operator(
         &format!("/api/v1/businesses/{}/tenants", business.id),

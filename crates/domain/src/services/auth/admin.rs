@@ -1,6 +1,6 @@
 //! What administrators do to an account besides editing it: reset its second factor or its
 //! password, unlock it. And the rule they all keep: the business never loses its last
-//! active administrator (a user holding `users.manage` and `groups.manage`).
+//! active administrator (a user holding [`ADMINISTRATOR_PERMISSIONS`]).
 
 use serde_json::json;
 
@@ -14,6 +14,18 @@ use crate::principal::{BusinessAccess, UsersManage};
 use crate::services::Audit;
 use crate::store::StoreTx;
 
+/// What makes an administrator: with both, a user can manage everyone and every group.
+pub const ADMINISTRATOR_PERMISSIONS: [&str; 2] = ["users.manage", "groups.manage"];
+
+async fn count_admins(
+    tx: &mut dyn StoreTx,
+    business: BusinessId,
+    except: Option<UserId>,
+) -> Result<i64> {
+    tx.count_active_holders(business, &ADMINISTRATOR_PERMISSIONS, except)
+        .await
+}
+
 /// Locks the business (see [`StoreTx::lock_business`]) and counts its active
 /// administrators: the first step of every change that could remove the last one, before it
 /// reads or writes anything else.
@@ -22,7 +34,7 @@ pub(crate) async fn lock_and_count_admins(
     business: BusinessId,
 ) -> Result<i64> {
     tx.lock_business(business).await?;
-    tx.count_active_admins(business, None).await
+    count_admins(tx, business, None).await
 }
 
 /// Fails if a change took the business from having an active administrator (`before`
@@ -33,7 +45,7 @@ pub(crate) async fn ensure_admin_remains(
     business: BusinessId,
     before: i64,
 ) -> Result<()> {
-    if before > 0 && tx.count_active_admins(business, None).await? == 0 {
+    if before > 0 && count_admins(tx, business, None).await? == 0 {
         return Err(Error::LastAdministrator);
     }
     Ok(())
@@ -47,7 +59,7 @@ async fn ensure_not_sole_admin(
     user: UserId,
 ) -> Result<()> {
     let all = lock_and_count_admins(tx, business).await?;
-    if all > 0 && tx.count_active_admins(business, Some(user)).await? == 0 {
+    if all > 0 && count_admins(tx, business, Some(user)).await? == 0 {
         return Err(Error::LastAdministrator);
     }
     Ok(())

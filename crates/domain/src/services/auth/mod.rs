@@ -145,6 +145,16 @@ impl Gatehouse {
         )
     }
 
+    /// 32 bytes from the entropy source (the only randomness the services use).
+    pub(crate) fn random_bytes(&self) -> Result<[u8; 32]> {
+        random::<32>(self.auth.entropy.as_ref())
+    }
+
+    /// A fresh random token for a form's CSRF cookie, base64url.
+    pub fn new_form_token(&self) -> Result<String> {
+        Ok(data_encoding::BASE64URL_NOPAD.encode(&self.random_bytes()?))
+    }
+
     pub(crate) fn new_token(&self) -> Result<SecretToken> {
         SecretToken::generate(self.auth.entropy.as_ref())
     }

@@ -15,7 +15,9 @@ use crate::auth::model::TokenState;
 use crate::auth::{SecretToken, SessionStage, TokenKind};
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, GroupId, TenantId, UserId};
-use crate::model::{Business, Group, GroupRef, GroupScope, Tenant, User, UserStatus};
+use crate::model::{
+    Business, Group, GroupRef, GroupScope, SecuritySettings, Tenant, User, UserStatus,
+};
 use crate::principal::Actor;
 use crate::services::{Audit, user_target};
 use crate::types::{BusinessName, Description, DisplayName, Email, GroupName, Slug, TenantName};
@@ -115,7 +117,8 @@ impl Gatehouse {
             created_at: now,
             updated_at: now,
         };
-        tx.insert_business(&business).await?;
+        tx.insert_business(&business, &SecuritySettings::new(now))
+            .await?;
         let tenant = Tenant {
             id: TenantId::new(now),
             business_id: business.id,

@@ -81,12 +81,7 @@ async fn tenant_rights_do_not_make_business_wide_grants(env: Env) {
         id: me,
         business_id: b,
         email: Email::parse("me@acme.test").unwrap(),
-        snapshot: env
-            .gh
-            .engine()
-            .snapshot_or_load(env.gh.store(), b)
-            .await
-            .unwrap(),
+        snapshot: super::snapshot_of(&env, b).await,
         perms: env.gh.engine().permissions_shared(),
         now: env.gh.now(),
     };

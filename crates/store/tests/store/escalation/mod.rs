@@ -166,10 +166,7 @@ pub(crate) async fn rights(
     tenants: &[TenantId],
 ) -> BTreeSet<(UserId, String, Option<Environment>, Option<TenantId>)> {
     let engine = env.gh.engine();
-    let snap = engine
-        .snapshot_or_load(env.gh.store(), business)
-        .await
-        .unwrap();
+    let snap = snapshot_of(env, business).await;
     let now = env.gh.now();
     let mut out = BTreeSet::new();
     for def in env.gh.catalog().iter() {
@@ -239,4 +236,18 @@ pub(crate) fn new_group(
         grants: g.grants(catalog, business_wide),
         acknowledge_sensitive: true,
     }
+}
+
+/// The business's current access snapshot, as the operator may read it.
+pub async fn snapshot_of(
+    env: &Env,
+    business: BusinessId,
+) -> std::sync::Arc<gatehouse_domain::authz::Snapshot> {
+    let op = gatehouse_domain::principal::Principal::Operator
+        .operator()
+        .unwrap();
+    env.gh
+        .access_snapshot(&op.in_business::<gatehouse_domain::principal::UsersView>(business))
+        .await
+        .unwrap()
 }

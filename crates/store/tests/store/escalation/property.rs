@@ -138,13 +138,7 @@ async fn run_case(
         // business-wide grant of something held only tenant by tenant shows up here.
         tenants.push(env.tenant(b, &format!("probe{i}")).await.id);
         let before = rights(env, b, &users, &tenants).await;
-        let principal = principal_at(
-            env.gh
-                .engine()
-                .snapshot_or_load(env.gh.store(), b)
-                .await
-                .unwrap(),
-        );
+        let principal = principal_at(super::snapshot_of(env, b).await);
         // A user may have demoted themselves by an earlier request: then nothing more is allowed.
         let (Ok(manage_groups), Ok(manage_users), Ok(manage_keys)) = (
             principal.authorize::<GroupsManage>(),
@@ -246,12 +240,7 @@ async fn run_case(
                     acknowledge_sensitive: true,
                 };
                 env.gh
-                    .create_api_key(
-                        &manage_keys,
-                        &env.ctx,
-                        new,
-                        gatehouse_domain::services::ApiKeySecret::from_bytes([1; 32]),
-                    )
+                    .create_api_key(&manage_keys, &env.ctx, new)
                     .await
                     .map(drop)
             }

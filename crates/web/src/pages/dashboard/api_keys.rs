@@ -9,7 +9,7 @@ use gatehouse_domain::grants::Grants;
 use gatehouse_domain::ids::ApiKeyId;
 use gatehouse_domain::model::ApiKey;
 use gatehouse_domain::principal::{ApiKeysManage, BusinessAccess};
-use gatehouse_domain::services::{ApiKeySecret, NewApiKey};
+use gatehouse_domain::services::NewApiKey;
 use gatehouse_domain::types::ApiKeyName;
 
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
@@ -19,7 +19,6 @@ use super::matrix::{Area, BizRow, PermRow, Summary, grants_from, summary};
 use super::user::when;
 use super::user_actions::ConfirmPage;
 use super::users::Opt;
-use crate::auth::generate_secret;
 use crate::browser::Browser;
 use crate::state::AppState;
 
@@ -161,19 +160,13 @@ pub(crate) async fn create_api_key(
     form: Fields,
 ) -> Answer {
     let (d, access) = Dash::post::<ApiKeysManage>(&s, browser, &slug, form.csrf()).await?;
-    let created = match (new_key(&d, &form), generate_secret()) {
-        (Ok(new), Ok(secret)) => {
+    let created = match new_key(&d, &form) {
+        Ok(new) => {
             s.gatehouse
-                .create_api_key(
-                    &access,
-                    &d.browser.ctx,
-                    new,
-                    ApiKeySecret::from_bytes(secret),
-                )
+                .create_api_key(&access, &d.browser.ctx, new)
                 .await
         }
-        (Err(e), _) => Err(e),
-        (_, Err(e)) => Err(Error::Storage(format!("no randomness: {e}"))),
+        Err(e) => Err(e),
     };
     match created {
         Ok((_, token)) => render(&d, &access, None, Some(token), None, None).await,

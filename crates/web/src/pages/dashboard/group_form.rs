@@ -143,11 +143,13 @@ pub(crate) struct Holdings {
 impl Holdings {
     pub(crate) async fn of(d: &Dash) -> Self {
         let gh = &d.state.gatehouse;
-        let snap = gh
-            .engine()
-            .snapshot_or_load(gh.store(), d.business.id)
-            .await
-            .ok();
+        let snap = match d
+            .principal
+            .authorize::<gatehouse_domain::principal::UsersView>()
+        {
+            Ok(access) => gh.access_snapshot(&access).await.ok(),
+            Err(_) => None,
+        };
         Self {
             snap,
             d_user: d.me.id,

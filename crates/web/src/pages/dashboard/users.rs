@@ -90,6 +90,7 @@ pub(crate) async fn list_users_page(
         tenant: tenant.parse::<TenantId>().ok(),
         query: Some(search.to_owned()).filter(|v| !v.is_empty()),
         sort,
+        ..UserFilter::default()
     };
     let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
     let listed = gh.list_users(&access, &filter, cursor, PAGE_SIZE).await;

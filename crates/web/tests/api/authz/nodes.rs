@@ -16,7 +16,7 @@ async fn two_nodes_converge(app: App) {
     let g = t.group(&app, json!({ "name": "Ops", "type": "business", "permissions": { "live": ["analytics"], "sandbox": ["analytics"] } })).await;
     let u = t.user(&app, "u@acme.com", &[&g], true).await;
     let (b_base, b) = crate::helpers::spawn_node(app.db.store.clone(), app.clock.clone()).await;
-    b.engine().load_all(b.store()).await.unwrap();
+    b.load_snapshots().await.unwrap();
     let feed = b.clone();
     tokio::spawn(async move {
         feed.run_change_feed(Duration::from_millis(20), std::future::pending())
@@ -85,7 +85,7 @@ async fn postgres_notifications_wake_other_nodes() {
     let g = t.group(&app, json!({ "name": "Ops", "type": "business", "permissions": { "sandbox": ["analytics"] } })).await;
     let u = t.user(&app, "u@acme.com", &[&g], true).await;
     let (b_base, b) = crate::helpers::spawn_node(app.db.store.clone(), app.clock.clone()).await;
-    b.engine().load_all(b.store()).await.unwrap();
+    b.load_snapshots().await.unwrap();
     let feed = b.clone();
     // The first tick fires at once; after it, only notifications can wake the feed in time.
     tokio::spawn(async move {

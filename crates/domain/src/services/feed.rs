@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::Gatehouse;
+use super::Gatehouse;
 
 impl Gatehouse {
     /// One pass of the feed: refreshes every business whose sequence moved.

@@ -22,25 +22,36 @@ impl Clock for SystemClock {
 /// A clock that only moves when told to; for tests.
 #[derive(Debug)]
 pub struct ManualClock {
-    now: Mutex<OffsetDateTime>,
+    /// The time, and how far each reading moves it on.
+    now: Mutex<(OffsetDateTime, time::Duration)>,
 }
 
 impl ManualClock {
     pub fn new(start: OffsetDateTime) -> Self {
         Self {
-            now: Mutex::new(start),
+            now: Mutex::new((start, time::Duration::ZERO)),
         }
     }
 
     pub fn advance(&self, by: time::Duration) {
         let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
-        *now += by;
+        now.0 += by;
+    }
+
+    /// Makes every reading move the time on by `tick` (zero: it stands still), as a real
+    /// clock does between two readings: code that reads it twice sees two times.
+    pub fn set_tick(&self, tick: time::Duration) {
+        let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
+        now.1 = tick;
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
-        *self.now.lock().unwrap_or_else(|e| e.into_inner())
+        let mut guard = self.now.lock().unwrap_or_else(|e| e.into_inner());
+        let (read, tick) = *guard;
+        guard.0 = read + tick;
+        read
     }
 }
 

@@ -434,6 +434,20 @@ impl Snapshot {
         self.users.keys().map(|u| UserId::from_uuid(*u))
     }
 
+    /// The groups that grant anything in `tenant`: business groups and the tenants groups
+    /// whose set holds it. None for an unknown tenant.
+    pub fn groups_covering(&self, tenant: TenantId) -> Vec<GroupId> {
+        let Some(&index) = self.tenant_index.get(tenant.as_uuid()) else {
+            return Vec::new();
+        };
+        self.groups
+            .iter()
+            .flatten()
+            .filter(|g| g.covers(index))
+            .map(|g| g.id)
+            .collect()
+    }
+
     /// Whether the user exists and is active.
     pub fn is_active(&self, id: UserId) -> bool {
         self.user(id)

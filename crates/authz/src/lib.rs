@@ -2,14 +2,15 @@
 //! access model, swapped atomically ([`arc_swap`]); checks read the current snapshot and never
 //! touch the database or a lock a writer holds. Writes refresh the writing node's snapshot
 //! before they return (read-your-writes); other nodes follow through the change feed
-//! ([`feed`]), polling each business's change sequence.
+//! (the domain's feed), polling each business's change sequence. It reads storage only
+//! through [`AccessSource`].
 
 pub mod data;
-pub mod feed;
 pub mod index;
 pub mod matrix;
 pub mod preview;
 pub mod snapshot;
+pub mod source;
 
 #[cfg(test)]
 mod tests;
@@ -25,10 +26,14 @@ pub use snapshot::{
     CheckQuery, Decision, KeyEntry, MfaBlocked, MfaExposure, MfaRequirement, Reason, Snapshot,
 };
 
+pub use source::AccessSource;
+
+// The core vocabulary, under the paths the engine's modules name it by.
+pub(crate) use gatehouse_core::{actor, catalog, error, grants, ids, model, types};
+
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::ids::{ApiKeyId, BusinessId};
-use crate::store::Store;
 
 /// Every business's snapshot, and which business each API key belongs to.
 #[derive(Debug, Default, Clone)]
@@ -102,7 +107,7 @@ impl AccessEngine {
     }
 
     /// Loads every business from storage (at start).
-    pub async fn load_all(&self, store: &dyn Store) -> Result<usize> {
+    pub async fn load_all(&self, store: &dyn AccessSource) -> Result<usize> {
         let seqs = store.list_change_seqs().await?;
         for (business, _) in &seqs {
             self.reload(store, *business).await?;
@@ -111,12 +116,12 @@ impl AccessEngine {
     }
 
     /// Replaces a business's snapshot with a fresh build from storage.
-    pub async fn reload(&self, store: &dyn Store, business: BusinessId) -> Result<()> {
+    pub async fn reload(&self, store: &dyn AccessSource, business: BusinessId) -> Result<()> {
         let _writer = self.writer.lock().await;
         self.reload_locked(store, business).await
     }
 
-    async fn reload_locked(&self, store: &dyn Store, business: BusinessId) -> Result<()> {
+    async fn reload_locked(&self, store: &dyn AccessSource, business: BusinessId) -> Result<()> {
         let snapshot = store
             .load_access_model(business)
             .await?
@@ -128,7 +133,7 @@ impl AccessEngine {
     /// Brings a business's snapshot up to the latest committed change, loading only what
     /// changed when the change records allow it. On failure the snapshot is dropped, so
     /// checks fail closed until a reload succeeds.
-    pub async fn refresh(&self, store: &dyn Store, business: BusinessId) -> Result<()> {
+    pub async fn refresh(&self, store: &dyn AccessSource, business: BusinessId) -> Result<()> {
         let _writer = self.writer.lock().await;
         let result = self.refresh_locked(store, business).await;
         if let Err(e) = &result {
@@ -138,7 +143,7 @@ impl AccessEngine {
         result
     }
 
-    async fn refresh_locked(&self, store: &dyn Store, business: BusinessId) -> Result<()> {
+    async fn refresh_locked(&self, store: &dyn AccessSource, business: BusinessId) -> Result<()> {
         let Some(current) = self.snapshot(business) else {
             return self.reload_locked(store, business).await;
         };
@@ -171,7 +176,7 @@ impl AccessEngine {
     /// The snapshot of `business`, loading it on first use.
     pub async fn snapshot_or_load(
         &self,
-        store: &dyn Store,
+        store: &dyn AccessSource,
         business: BusinessId,
     ) -> Result<Arc<Snapshot>> {
         if let Some(s) = self.snapshot(business) {

@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use super::{KeyEntry, Snapshot};
-use crate::authz::data::KeyCreator;
-use crate::authz::index::{Masks, PermissionBit, PermissionIndex};
+use crate::data::KeyCreator;
 use crate::grants::Grants;
+use crate::index::{Masks, PermissionBit, PermissionIndex};
 use crate::model::UserStatus;
 
 /// How many makers deep a chain of keys is followed; deeper is refused.

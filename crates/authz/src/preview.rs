@@ -242,8 +242,8 @@ mod tests {
     use time::OffsetDateTime;
 
     use super::*;
-    use crate::authz::data::{GroupData, UserData};
     use crate::catalog::Catalog;
+    use crate::data::{GroupData, UserData};
     use crate::ids::BusinessId;
     use crate::model::SecuritySettings;
     use crate::types::GroupName;
@@ -252,12 +252,7 @@ mod tests {
         PermissionKey::parse(k).unwrap()
     }
 
-    fn model() -> (
-        crate::authz::AccessModelData,
-        Vec<UserId>,
-        GroupId,
-        Vec<TenantId>,
-    ) {
+    fn model() -> (crate::AccessModelData, Vec<UserId>, GroupId, Vec<TenantId>) {
         let t = OffsetDateTime::UNIX_EPOCH;
         let tenants = vec![TenantId::new(t), TenantId::new(t)];
         let group = GroupId::new(t);
@@ -266,7 +261,7 @@ mod tests {
             sandbox: [key("analytics")].into(),
             ..Grants::default()
         };
-        let data = crate::authz::AccessModelData {
+        let data = crate::AccessModelData {
             seq: 1,
             settings: SecuritySettings::new(t),
             tenants: tenants.clone(),

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use crate::actor::Actor;
 use crate::ids::{AuditEventId, BusinessId};
-use crate::principal::Actor;
 
 /// Where a request came from; recorded with every event it causes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -57,8 +57,8 @@ pub enum KeyCreator {
 
 impl KeyCreator {
     /// From the audit actor recorded at creation.
-    pub fn of(actor: &crate::principal::Actor) -> Self {
-        use crate::principal::ActorKind;
+    pub fn of(actor: &crate::actor::Actor) -> Self {
+        use crate::actor::ActorKind;
         let id = actor.id.as_deref().unwrap_or_default();
         match actor.kind {
             ActorKind::User => id.parse().map_or(KeyCreator::Operator, KeyCreator::User),

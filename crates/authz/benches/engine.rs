@@ -18,14 +18,14 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gatehouse_domain::authz::{
+use gatehouse_authz::{
     AccessModelData, CheckQuery, GroupData, PermissionIndex, Snapshot, UserData,
 };
-use gatehouse_domain::catalog::{Catalog, PermissionKey, PermissionScope};
-use gatehouse_domain::grants::Grants;
-use gatehouse_domain::ids::{BusinessId, GroupId, Id, TenantId, UserId};
-use gatehouse_domain::model::{GroupScope, MfaPolicy, SecuritySettings, UserStatus};
-use gatehouse_domain::types::{Environment, GroupName};
+use gatehouse_core::catalog::{Catalog, PermissionKey, PermissionScope};
+use gatehouse_core::grants::Grants;
+use gatehouse_core::ids::{BusinessId, GroupId, Id, TenantId, UserId};
+use gatehouse_core::model::{GroupScope, MfaPolicy, SecuritySettings, UserStatus};
+use gatehouse_core::types::{Environment, GroupName};
 use time::OffsetDateTime;
 
 /// A small deterministic PRNG (splitmix64), so every run sees the same data.

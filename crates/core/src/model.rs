@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::actor::Actor;
 use crate::grants::Grants;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
-use crate::principal::Actor;
 use crate::types::{
     ApiKeyName, BusinessName, Description, DisplayName, Email, GroupName, Slug, TenantName,
 };
@@ -269,6 +269,8 @@ pub struct SecuritySettings {
 }
 
 impl SecuritySettings {
+    /// The settings a new business starts with: MFA for everyone with Live access, no grace,
+    /// in force from `now` (its creation).
     pub fn new(now: OffsetDateTime) -> Self {
         Self {
             mfa_policy: MfaPolicy::LiveAccess,
