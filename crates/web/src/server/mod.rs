@@ -152,3 +152,23 @@ impl Backoff {
         Some(pause)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_errors_pause_growing_up_to_a_second_but_a_lost_peer_does_not() {
+        let mut backoff = Backoff::default();
+        let reset = io::Error::from(io::ErrorKind::ConnectionAborted);
+        assert_eq!(backoff.after(&reset), None);
+        let emfile = io::Error::from_raw_os_error(24); // EMFILE: too many open files
+        let pauses: Vec<_> = (0..10).filter_map(|_| backoff.after(&emfile)).collect();
+        assert_eq!(pauses[0], Duration::from_millis(10));
+        assert_eq!(pauses[1], Duration::from_millis(20));
+        assert!(pauses.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(pauses[9], Duration::from_secs(1));
+        backoff.reset();
+        assert_eq!(backoff.after(&emfile), Some(Duration::from_millis(10)));
+    }
+}
