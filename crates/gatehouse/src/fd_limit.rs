@@ -28,7 +28,11 @@ pub fn raise() -> Option<u64> {
     };
     match setrlimit(Resource::Nofile, raised) {
         Ok(()) => {
-            tracing::debug!(soft = hard, "raised the open-file limit to the hard limit");
+            tracing::info!(
+                from = limit.current,
+                to = hard,
+                "raised the open-file limit to the hard limit"
+            );
             Some(hard)
         }
         Err(e) => {
