@@ -10,6 +10,7 @@ use gatehouse_domain::catalog::PermissionConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::secret::{DatabaseUrl, Secret};
+use crate::server_config::ServerConfig;
 
 /// Prefix of the environment variables read; sections and keys are separated by `__`.
 pub const ENV_PREFIX: &str = "GATEHOUSE__";
@@ -45,24 +46,6 @@ impl Default for Config {
             authz: AuthzConfig::default(),
             auth: Default::default(),
             mail: Default::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ServerConfig {
-    /// `host:port` to listen on; port 0 picks a free port.
-    pub listen: String,
-    /// Largest request body accepted, in bytes.
-    pub body_limit_bytes: usize,
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        Self {
-            listen: "127.0.0.1:8080".to_owned(),
-            body_limit_bytes: 1024 * 1024,
         }
     }
 }

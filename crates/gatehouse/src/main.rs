@@ -8,9 +8,11 @@ mod cli;
 mod commands;
 mod config;
 mod console;
+mod fd_limit;
 mod operator;
 mod output;
 mod secret;
+mod server_config;
 mod telemetry;
 
 use std::process::ExitCode;

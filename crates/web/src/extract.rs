@@ -9,6 +9,7 @@ use gatehouse_domain::services::Precondition;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// A JSON body; rejections become 400/413/415/422 with stable codes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -93,14 +94,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     }
 }
 
-/// Request id, client address and user agent, for the audit trail.
+/// Request id, client address and user agent, for the audit trail and the per-address rate
+/// limits. The address is the socket peer's, or the one a trusted proxy forwarded.
 #[derive(Debug, Clone)]
 pub struct Ctx(pub RequestContext);
 
-impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+impl FromRequestParts<AppState> for Ctx {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let header = |name: &str| {
             parts
                 .headers
@@ -111,7 +116,13 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
         let client_ip = parts
             .extensions
             .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+            .map(|c| {
+                let config = &state.config;
+                config
+                    .trusted_proxies
+                    .client_ip(c.0.ip(), &parts.headers, config.forwarded_header)
+                    .to_string()
+            });
         Ok(Ctx(RequestContext {
             request_id: header("x-request-id"),
             client_ip,

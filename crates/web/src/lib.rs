@@ -1,15 +1,18 @@
 //! Gatehouse over HTTP: the JSON API under `/api/v1`, its OpenAPI document, health checks.
 //!
-//! [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener until a
-//! shutdown signal, so tests can bind port 0 or call the router directly.
+//! [`app`] builds the router from an [`AppState`]; [`serve_with`] runs it on a listener with
+//! connection limits until a shutdown signal, so tests can bind port 0 or call the router
+//! directly.
 
 mod auth;
 mod browser;
+mod client_ip;
 mod error;
 mod extract;
 mod handlers;
 mod openapi;
 mod pages;
+mod server;
 mod state;
 
 use std::future::Future;
@@ -17,7 +20,9 @@ use std::future::Future;
 use axum::Router;
 
 pub use auth::OperatorToken;
+pub use client_ip::{ForwardedHeader, InvalidProxyNet, TrustedProxies};
 pub use openapi::openapi_json;
+pub use server::{ConnectionLimits, serve_with};
 pub use state::{AppState, WebConfig};
 
 /// The whole HTTP surface.
@@ -25,16 +30,11 @@ pub fn app(state: AppState) -> Router {
     handlers::router(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets in-flight requests finish.
+/// [`serve_with`] the default limits.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with(listener, app, &WebConfig::default(), shutdown).await
 }

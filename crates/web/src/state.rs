@@ -1,10 +1,13 @@
 //! What every request handler shares.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use gatehouse_domain::Gatehouse;
 
 use crate::auth::OperatorToken;
+use crate::client_ip::{ForwardedHeader, TrustedProxies};
+use crate::server::ConnectionLimits;
 
 /// HTTP settings.
 #[derive(Debug, Clone)]
@@ -14,6 +17,14 @@ pub struct WebConfig {
     /// Mark cookies `Secure` (and use the `__Host-` prefix, which requires it). Off only for
     /// plain-HTTP local development: the binary warns when it is.
     pub cookie_secure: bool,
+    /// Peers whose forwarding header names the client (for rate limits and the audit trail).
+    pub trusted_proxies: TrustedProxies,
+    /// The header those proxies write.
+    pub forwarded_header: ForwardedHeader,
+    /// A request whose handler takes longer is answered 408.
+    pub request_timeout: Duration,
+    /// Connection caps and timeouts, applied by [`crate::serve_with`].
+    pub connections: ConnectionLimits,
 }
 
 impl Default for WebConfig {
@@ -21,6 +32,10 @@ impl Default for WebConfig {
         Self {
             body_limit: 1024 * 1024,
             cookie_secure: true,
+            trusted_proxies: TrustedProxies::default(),
+            forwarded_header: ForwardedHeader::default(),
+            request_timeout: Duration::from_secs(30),
+            connections: ConnectionLimits::default(),
         }
     }
 }

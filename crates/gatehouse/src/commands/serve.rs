@@ -5,10 +5,11 @@ use std::path::Path;
 
 use anyhow::Context;
 use gatehouse_store::Backend;
-use gatehouse_web::{AppState, WebConfig};
+use gatehouse_web::AppState;
 
 use crate::config::Config;
 use crate::console::{gatehouse_at, open_store};
+use crate::fd_limit;
 use crate::operator::{self, TokenSource};
 
 pub async fn run(config: &Config) -> anyhow::Result<()> {
@@ -32,6 +33,19 @@ async fn serve_until_signal(
 ) -> anyhow::Result<()> {
     let backend = store.backend();
     let poll_interval = config.authz.poll_interval()?;
+    let mut web = config.server.web(config.auth.cookie_secure)?;
+    let open_files = fd_limit::raise();
+    let wanted = web.connections.max_connections;
+    web.connections.max_connections =
+        fd_limit::fitting_connections(wanted, open_files, config.database.max_connections);
+    if web.connections.max_connections < wanted {
+        tracing::warn!(
+            open_files,
+            max_connections = web.connections.max_connections,
+            configured = wanted,
+            "server.max_connections lowered to fit the open-file limit; raise the hard limit (ulimit -Hn, LimitNOFILE=) for more"
+        );
+    }
     // Bound first: with port 0, links in mails need the real address.
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
@@ -79,20 +93,20 @@ async fn serve_until_signal(
         .prepare_setup()
         .await
         .context("preparing the first-start setup link")?;
-    let state = AppState::new(
-        gh,
-        token,
-        WebConfig {
-            body_limit: config.server.body_limit_bytes,
-            cookie_secure: config.auth.cookie_secure,
-        },
-    );
+    let state = AppState::new(gh, token, web.clone());
     show_setup(config, backend, &addr.to_string(), source);
     if let Some(link) = setup_link {
         show_setup_link(&link);
     }
-    tracing::info!(listen = %addr, database = %config.database_url(), "gatehouse is listening");
-    let served = gatehouse_web::serve(listener, gatehouse_web::app(state), shutdown_signal())
+    tracing::info!(
+        listen = %addr,
+        database = %config.database_url(),
+        trusted_proxies = %web.trusted_proxies,
+        max_connections = web.connections.max_connections,
+        "gatehouse is listening"
+    );
+    let app = gatehouse_web::app(state);
+    let served = gatehouse_web::serve_with(listener, app, &web, shutdown_signal())
         .await
         .context("serving HTTP");
     feed.abort();

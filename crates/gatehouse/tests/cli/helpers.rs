@@ -14,14 +14,19 @@ const BIN: &str = env!("CARGO_BIN_EXE_gatehouse");
 
 /// The binary with a quiet log and no configuration leaking in from the environment.
 pub fn gatehouse(args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = quiet(Command::new(BIN));
+    cmd.args(args);
+    cmd
+}
+
+/// `cmd` without `GATEHOUSE__*` variables from the environment, logging warnings only.
+fn quiet(mut cmd: Command) -> Command {
     for (key, _) in std::env::vars_os() {
         if key.to_string_lossy().starts_with("GATEHOUSE__") {
             cmd.env_remove(key);
         }
     }
     cmd.env("GATEHOUSE__LOG__LEVEL", "warn")
-        .args(args)
         .stdin(Stdio::null());
     cmd
 }
@@ -84,7 +89,18 @@ pub struct Server {
 
 impl Server {
     pub fn start(args: &[&str]) -> Self {
-        let mut cmd = gatehouse(args);
+        Self::spawn(gatehouse(args))
+    }
+
+    /// Started by `sh` after `ulimit <limit>` (e.g. `-Sn 256`): with other resource limits.
+    pub fn start_with_ulimit(limit: &str, args: &[&str]) -> Self {
+        let mut cmd = quiet(Command::new("sh"));
+        cmd.args(["-c", &format!("ulimit {limit} && exec \"$0\" \"$@\""), BIN])
+            .args(args);
+        Self::spawn(cmd)
+    }
+
+    fn spawn(mut cmd: Command) -> Self {
         cmd.env("GATEHOUSE__LOG__LEVEL", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -127,6 +143,10 @@ impl Server {
         let line = self.wait_for("listening on:");
         let start = line.find("http://").unwrap() + "http://".len();
         line[start..].split_whitespace().next().unwrap().to_owned()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends SIGTERM and waits for a clean exit.

@@ -120,3 +120,42 @@ fn first_start_prints_a_setup_link_and_keeps_the_totp_key_private() {
     }
     server.terminate();
 }
+
+/// The soft and hard open-file limits of a running process.
+#[cfg(target_os = "linux")]
+fn open_file_limits(pid: u32) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let mut numbers = line["Max open files".len()..].split_whitespace();
+    (
+        numbers.next().unwrap().to_owned(),
+        numbers.next().unwrap().to_owned(),
+    )
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_raises_its_open_file_limit_and_keeps_the_connection_cap_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let args = ["--data-dir", data, "serve", "--listen", "127.0.0.1:0"];
+
+    // A low soft limit under a higher hard one: raised to the hard one.
+    let mut server = Server::start_with_ulimit("-Sn 256", &args);
+    let addr = server.address();
+    let (soft, hard) = open_file_limits(server.pid());
+    assert_eq!(soft, hard, "soft limit raised to the hard limit");
+    assert_eq!(get(&addr, "/healthz", None).0, 200);
+    server.terminate();
+
+    // A low hard limit: the connection cap is lowered to fit, with a warning.
+    let mut server = Server::start_with_ulimit("-n 300", &args);
+    let warning = server.wait_for("server.max_connections lowered");
+    assert!(warning.contains("220"), "300 less the reserve: {warning}");
+    let addr = server.address();
+    assert_eq!(get(&addr, "/healthz", None).0, 200);
+    server.terminate();
+}

@@ -13,8 +13,6 @@ mod settings;
 mod tenants;
 mod users;
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
@@ -49,6 +47,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
 
 pub(crate) fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
+    let request_timeout = state.config.request_timeout;
     let (api, doc) = api_routes().split_for_parts();
     let doc = std::sync::Arc::new(doc);
     api.route("/api/v1/openapi.json", axum::routing::get(move || {
@@ -70,7 +69,7 @@ pub(crate) fn router(state: AppState) -> Router {
         tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
     }))
     .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-    .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+    .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
     .with_state(state)
 }
 

@@ -61,6 +61,8 @@ pub struct Browser<'a> {
     pub cookies: BTreeMap<String, String>,
     /// Sent as `Origin` on every request when set.
     pub origin: Option<String>,
+    /// Sent on every request, e.g. `X-Forwarded-For` as a proxy would add it.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl<'a> Browser<'a> {
@@ -73,6 +75,7 @@ impl<'a> Browser<'a> {
                 .unwrap(),
             cookies: BTreeMap::new(),
             origin: None,
+            headers: Vec::new(),
         }
     }
 
@@ -93,6 +96,9 @@ impl<'a> Browser<'a> {
         let mut req = req.header("cookie", self.cookie_header());
         if let Some(o) = &self.origin {
             req = req.header("origin", o);
+        }
+        for (name, value) in &self.headers {
+            req = req.header(*name, value);
         }
         let res = req.send().await.unwrap();
         let status = res.status();

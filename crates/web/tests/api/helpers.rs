@@ -95,6 +95,17 @@ pub async fn spawn_node_with(
     mail: &SmtpReceiver,
     tweak: impl FnOnce(&mut AuthConfig),
 ) -> (String, Gatehouse) {
+    spawn_node_web(store, clock, mail, tweak, WebConfig::default()).await
+}
+
+/// A node with its own HTTP settings (trusted proxies, connection limits), served with them.
+pub async fn spawn_node_web(
+    store: Arc<dyn gatehouse_domain::store::Store>,
+    clock: Arc<ManualClock>,
+    mail: &SmtpReceiver,
+    tweak: impl FnOnce(&mut AuthConfig),
+    web: WebConfig,
+) -> (String, Gatehouse) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let mut config = test_auth_config(&base);
@@ -116,16 +127,16 @@ pub async fn spawn_node_with(
             mailer: Arc::new(mailer),
         })
         .unwrap();
-    let state = AppState::new(
-        gh.clone(),
-        OperatorToken::from_token(OPERATOR),
-        WebConfig::default(),
-    );
-    tokio::spawn(gatehouse_web::serve(
-        listener,
-        gatehouse_web::app(state),
-        std::future::pending(),
-    ));
+    let state = AppState::new(gh.clone(), OperatorToken::from_token(OPERATOR), web.clone());
+    tokio::spawn(async move {
+        gatehouse_web::serve_with(
+            listener,
+            gatehouse_web::app(state),
+            &web,
+            std::future::pending(),
+        )
+        .await
+    });
     (base, gh)
 }
 
