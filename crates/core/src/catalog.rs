@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::grants::Grants;
+use crate::grants::{Grants, ScopedPermission};
 
 /// A permission's key, e.g. `verification.view`: dotted segments of `a-z`, `0-9` and `_`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -308,12 +308,12 @@ impl Catalog {
         check(&grants.sandbox, PermissionScope::Environment, "sandbox")
     }
 
-    /// The sensitive permissions `grants` contains, as `scope:key` strings.
-    pub fn sensitive_in(&self, grants: &Grants) -> Vec<String> {
+    /// The sensitive permissions `grants` contains.
+    pub fn sensitive_in(&self, grants: &Grants) -> Vec<ScopedPermission> {
         grants
             .entries()
             .filter(|(_, k)| self.entries.get(*k).is_some_and(|d| d.sensitive))
-            .map(|(scope, k)| format!("{scope}:{k}"))
+            .map(|(scope, k)| ScopedPermission::new(scope, k))
             .collect()
     }
 }

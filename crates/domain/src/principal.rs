@@ -11,10 +11,10 @@ pub use gatehouse_core::actor::{Actor, ActorKind};
 
 use crate::authz::{CheckQuery, PermissionIndex, Snapshot};
 use crate::error::{Error, Result};
-use crate::grants::Grants;
+use crate::grants::{Grants, ScopedPermission};
 use crate::ids::{ApiKeyId, BusinessId, UserId};
 use crate::model::GroupScope;
-use crate::types::{ApiKeyName, Email, Environment};
+use crate::types::{ApiKeyName, Email};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -131,7 +131,7 @@ impl<P> BusinessAccess<P> {
     /// tenant of a tenants scope, or business-wide (tenants created later included) for a
     /// business scope. The operator is exempt.
     pub fn ensure_holds(&self, wanted: &Grants, scope: &GroupScope) -> Result<()> {
-        let missing: Vec<String> = match &self.holds {
+        let missing: Vec<ScopedPermission> = match &self.holds {
             Holdings::Everything => Vec::new(),
             Holdings::Grants(held) => wanted.missing_from(held),
             Holdings::User {
@@ -141,7 +141,7 @@ impl<P> BusinessAccess<P> {
                 now,
             } => wanted
                 .entries()
-                .filter(|(where_, key)| {
+                .filter(|(grant_scope, key)| {
                     let check = |tenant, environment| {
                         let q = CheckQuery {
                             user: *id,
@@ -151,7 +151,7 @@ impl<P> BusinessAccess<P> {
                         };
                         snapshot.check(perms, &q, *now).is_ok_and(|d| d.allowed)
                     };
-                    let held = match (Environment::parse(where_), scope) {
+                    let held = match (grant_scope.environment(), scope) {
                         (None, _) => check(None, None),
                         (Some(env), GroupScope::Business) => {
                             snapshot.holds_business_wide(perms, *id, key.as_str(), env, *now)
@@ -162,7 +162,7 @@ impl<P> BusinessAccess<P> {
                     };
                     !held
                 })
-                .map(|(where_, key)| format!("{where_}:{key}"))
+                .map(|(grant_scope, key)| ScopedPermission::new(grant_scope, key))
                 .collect(),
         };
         if missing.is_empty() {

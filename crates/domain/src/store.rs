@@ -166,21 +166,17 @@ pub trait Store: AccessSource + AuthReads + Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<AuditEvent>>;
 }
 
-/// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
+/// Writes to a business, its settings and its tenants, inside a [`StoreTx`].
 #[async_trait]
-pub trait StoreTx: AuthWrites + Send {
+pub trait BusinessWrites: Send {
     async fn get_business(&mut self, id: BusinessId) -> Result<Option<Business>>;
     async fn get_tenant(&mut self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>>;
-    async fn get_user(&mut self, business: BusinessId, id: UserId) -> Result<Option<User>>;
-    async fn get_group(&mut self, business: BusinessId, id: GroupId) -> Result<Option<Group>>;
-    async fn get_api_key(&mut self, business: BusinessId, id: ApiKeyId) -> Result<Option<ApiKey>>;
     /// How many groups name this tenant in their tenant set.
     async fn count_groups_using_tenant(
         &mut self,
         business: BusinessId,
         id: TenantId,
     ) -> Result<i64>;
-
     /// A new business with its first security settings (the domain's defaults).
     async fn insert_business(
         &mut self,
@@ -197,11 +193,15 @@ pub trait StoreTx: AuthWrites + Send {
         business: BusinessId,
         settings: &SecuritySettings,
     ) -> Result<()>;
-
     async fn insert_tenant(&mut self, tenant: &Tenant) -> Result<()>;
     async fn update_tenant(&mut self, tenant: &Tenant) -> Result<()>;
     async fn delete_tenant(&mut self, business: BusinessId, id: TenantId) -> Result<()>;
+}
 
+/// Writes to users and their memberships, inside a [`StoreTx`].
+#[async_trait]
+pub trait UserWrites: Send {
+    async fn get_user(&mut self, business: BusinessId, id: UserId) -> Result<Option<User>>;
     async fn insert_user(&mut self, user: &User) -> Result<()>;
     /// Writes `user` (whose `version` is the new one) if the stored version is
     /// `expected_version`; otherwise fails with `VersionConflict`.
@@ -214,9 +214,14 @@ pub trait StoreTx: AuthWrites + Send {
         groups: &[GroupId],
         at: OffsetDateTime,
     ) -> Result<()>;
+}
 
+/// Writes to groups and their members, inside a [`StoreTx`].
+#[async_trait]
+pub trait GroupWrites: Send {
+    async fn get_group(&mut self, business: BusinessId, id: GroupId) -> Result<Option<Group>>;
     async fn insert_group(&mut self, group: &Group) -> Result<()>;
-    /// Like [`StoreTx::update_user`], for groups (name, description, scope, grants).
+    /// Like [`UserWrites::update_user`], for groups (name, description, scope, grants).
     async fn update_group(&mut self, group: &Group, expected_version: i64) -> Result<()>;
     /// Deletes the group and its memberships.
     async fn delete_group(&mut self, business: BusinessId, id: GroupId) -> Result<()>;
@@ -235,7 +240,12 @@ pub trait StoreTx: AuthWrites + Send {
         group: GroupId,
         user: UserId,
     ) -> Result<bool>;
+}
 
+/// Writes to API keys, inside a [`StoreTx`].
+#[async_trait]
+pub trait KeyWrites: Send {
+    async fn get_api_key(&mut self, business: BusinessId, id: ApiKeyId) -> Result<Option<ApiKey>>;
     async fn insert_api_key(&mut self, key: &StoredApiKey) -> Result<()>;
     async fn revoke_api_key(
         &mut self,
@@ -243,7 +253,14 @@ pub trait StoreTx: AuthWrites + Send {
         id: ApiKeyId,
         at: OffsetDateTime,
     ) -> Result<()>;
+}
 
+/// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
+/// Its writes are grouped by resource in the supertraits.
+#[async_trait]
+pub trait StoreTx:
+    AuthWrites + BusinessWrites + UserWrites + GroupWrites + KeyWrites + Send
+{
     /// Writes the audit events, bumps the change sequence of every business touched and
     /// records what changed for the change feed, then commits, all or nothing. At least one event is required: there is no silent
     /// change.

@@ -97,7 +97,11 @@ fn status_of(err: &Error) -> StatusCode {
         | Error::UserStatusUnchanged(_)
         | Error::ApiKeyAlreadyRevoked => StatusCode::CONFLICT,
         Error::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
-        Error::Storage(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Error::Storage(_)
+        | Error::Randomness(_)
+        | Error::PasswordHashing(_)
+        | Error::SecretDecryption(_)
+        | Error::MailDelivery(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

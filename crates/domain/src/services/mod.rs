@@ -130,7 +130,7 @@ impl Gatehouse {
         &self,
         granted: &Grants,
         acknowledged: bool,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<crate::grants::ScopedPermission>> {
         let sensitive = self.catalog.sensitive_in(granted);
         if !sensitive.is_empty() && !acknowledged {
             return Err(Error::SensitiveGrantUnacknowledged {
@@ -194,7 +194,7 @@ impl<'a> Audit<'a> {
         &self,
         action: &str,
         target: (&str, String, String),
-        permissions: &[String],
+        permissions: &[crate::grants::ScopedPermission],
     ) -> Option<AuditEvent> {
         (!permissions.is_empty()).then(|| {
             self.event(

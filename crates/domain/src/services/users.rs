@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::ids::{BusinessId, GroupId, UserId};
 use crate::model::{GroupRef, User, UserStatus};
 use crate::page::{Page, decode_cursor, paginate};
-use crate::principal::{Actor, BusinessAccess, UsersManage, UsersView};
+use crate::principal::{BusinessAccess, UsersManage, UsersView};
 use crate::store::{StoreTx, UserFilter};
 use crate::types::{DisplayName, Email};
 
@@ -273,7 +273,7 @@ impl Gatehouse {
         id: UserId,
     ) -> Result<User> {
         let mut tx = self.store.begin().await?;
-        let actor = Actor::system();
+        let actor = crate::principal::Actor::system();
         let audit = Audit::new(self.now(), Some(business), &actor, ctx);
         let (after, event) = self.activate_in(tx.as_mut(), business, id, &audit).await?;
         self.commit(tx, vec![event]).await?;
@@ -324,7 +324,7 @@ impl Gatehouse {
         enrolled: bool,
     ) -> Result<User> {
         let mut tx = self.store.begin().await?;
-        let actor = Actor::system();
+        let actor = crate::principal::Actor::system();
         let audit = Audit::new(self.now(), Some(business), &actor, ctx);
         let (after, event) = self
             .set_mfa_enrolled_in(tx.as_mut(), business, id, enrolled, &audit)

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use gatehouse_domain::Error;
 use gatehouse_domain::auth::{Session, SessionStage};
 use gatehouse_domain::catalog::Catalog;
+use gatehouse_domain::grants::{GrantScope, ScopedPermission};
 use gatehouse_domain::model::{Business, User};
 use gatehouse_domain::principal::{
     ApiKeysManage, AuditView, BusinessAccess, BusinessPermission, GroupsManage, Principal,
@@ -208,15 +209,14 @@ pub(crate) fn label(catalog: &Catalog, key: &str) -> String {
         .map_or_else(|| key.to_owned(), |d| d.label.clone())
 }
 
-/// `live:verification.delete` → `Delete Verification (Live)`.
-pub(crate) fn right(catalog: &Catalog, scoped: &str) -> String {
-    let (scope, key) = scoped.split_once(':').unwrap_or(("", scoped));
-    let place = match scope {
-        "live" => " in Live",
-        "sandbox" => " in Sandbox",
-        _ => "",
+/// `live:verification.delete` → `Delete Verification in Live`.
+pub(crate) fn right(catalog: &Catalog, scoped: &ScopedPermission) -> String {
+    let place = match scoped.scope {
+        GrantScope::Live => " in Live",
+        GrantScope::Sandbox => " in Sandbox",
+        GrantScope::Business => "",
     };
-    format!("{}{place}", label(catalog, key))
+    format!("{}{place}", label(catalog, scoped.permission.as_str()))
 }
 
 /// The status and sentence of an error, naming rights by their labels.

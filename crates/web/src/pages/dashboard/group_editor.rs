@@ -140,7 +140,7 @@ fn review(
     before: Option<&Group>,
     form: &GroupForm,
     effect: &AccessEffect,
-    sensitive: &[String],
+    sensitive: &[gatehouse_domain::grants::ScopedPermission],
     error: Failure,
 ) -> axum::response::Response {
     let mut c = d.chrome("Review the change", "groups");
