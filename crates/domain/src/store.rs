@@ -11,6 +11,7 @@ use crate::auth::store::{AuthReads, AuthWrites};
 use crate::authz::{AccessChanges, AccessModelData, ApiKeyData, GroupData, UserData};
 use crate::error::Result;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use crate::mail::outbox::{MailOutbox, MailOutboxTx};
 use crate::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
 };
@@ -106,7 +107,7 @@ impl UserSort {
 
 /// Read access. Every method that takes a `BusinessId` only ever sees that business.
 #[async_trait]
-pub trait Store: AuthReads + Send + Sync + std::fmt::Debug {
+pub trait Store: AuthReads + MailOutbox + Send + Sync + std::fmt::Debug {
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
 
@@ -193,7 +194,7 @@ pub trait Store: AuthReads + Send + Sync + std::fmt::Debug {
 
 /// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
 #[async_trait]
-pub trait StoreTx: AuthWrites + Send {
+pub trait StoreTx: AuthWrites + MailOutboxTx + Send {
     async fn get_business(&mut self, id: BusinessId) -> Result<Option<Business>>;
     async fn get_tenant(&mut self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>>;
     async fn get_user(&mut self, business: BusinessId, id: UserId) -> Result<Option<User>>;

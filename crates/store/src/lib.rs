@@ -14,6 +14,7 @@ mod auth_tx;
 mod connect;
 mod error;
 mod notify;
+mod outbox;
 mod queries;
 mod rows;
 mod store;

@@ -3,6 +3,7 @@
 use time::Duration;
 
 use super::password::PasswordPolicy;
+use crate::mail::outbox::DeliveryPolicy;
 
 /// argon2id cost parameters (OWASP's recommendation by default: 19 MiB, 2 passes, 1 lane).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +98,8 @@ pub struct AuthConfig {
     pub setup_ttl: Duration,
     pub lockout: LockoutPolicy,
     pub rate_limit: RateLimitPolicy,
+    /// How queued mail is delivered: retries, back-off, leases.
+    pub mail_delivery: DeliveryPolicy,
 }
 
 impl Default for AuthConfig {
@@ -113,6 +116,7 @@ impl Default for AuthConfig {
             setup_ttl: Duration::days(1),
             lockout: LockoutPolicy::default(),
             rate_limit: RateLimitPolicy::default(),
+            mail_delivery: DeliveryPolicy::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ mod auth;
 mod businesses;
 mod dashboard;
 mod groups;
+mod mail;
 mod settings;
 mod tenants;
 mod users;
