@@ -130,7 +130,7 @@ impl MailSettings {
                 Some(ms) => std::time::Duration::from_millis(ms),
                 None => d.poll_interval,
             },
-            keep: d.keep,
+            ..d
         };
         if policy.retry_max < policy.retry_initial {
             bail!("mail.retry_max_seconds must not be below mail.retry_initial_seconds");

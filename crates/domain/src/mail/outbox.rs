@@ -32,6 +32,8 @@ pub struct DeliveryPolicy {
     pub poll_interval: std::time::Duration,
     /// How long sent and failed rows stay (their delivery state is shown) before they go.
     pub keep: Duration,
+    /// Mails claimed at a time.
+    pub batch: u32,
 }
 
 impl Default for DeliveryPolicy {
@@ -43,6 +45,7 @@ impl Default for DeliveryPolicy {
             lease: Duration::minutes(5),
             poll_interval: std::time::Duration::from_secs(5),
             keep: Duration::days(30),
+            batch: 10,
         }
     }
 }

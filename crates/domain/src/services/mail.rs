@@ -16,8 +16,6 @@ use crate::model::User;
 use crate::principal::{BusinessAccess, UsersView};
 use crate::store::StoreTx;
 
-/// Mails claimed per round trip.
-const BATCH: u32 = 10;
 /// The longest stored error text: enough to diagnose, never a whole server transcript.
 const ERROR_CHARS: usize = 500;
 
@@ -70,7 +68,7 @@ impl Gatehouse {
             let now = self.now();
             let claimed = self
                 .store
-                .claim_mail(now, now + policy.lease, BATCH)
+                .claim_mail(now, now + policy.lease, policy.batch.max(1))
                 .await?;
             if claimed.is_empty() {
                 return Ok(sent);
