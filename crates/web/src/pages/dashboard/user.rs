@@ -11,6 +11,7 @@ use gatehouse_domain::principal::{AuditView, UsersView};
 
 use super::audit::{EventRow, event_row};
 use super::context::{Answer, Chrome, Dash, notice_text, page};
+use super::delivery::{DeliveryView, delivery_view};
 use super::fields::Params;
 use super::matrix::{Effective, effective};
 use super::user_actions::{Action, actions_for, who};
@@ -37,6 +38,7 @@ struct UserPage {
     m: Effective,
     active: bool,
     mfa_blocks_live: bool,
+    invitation: Option<DeliveryView>,
 }
 
 /// A time as pages show it: UTC, to the second.
@@ -60,6 +62,7 @@ pub(crate) async fn user_page(
     let id: UserId = id.parse().map_err(|_| fail(Error::UserNotFound))?;
     let u = gh.get_user(&access, id).await.map_err(fail)?;
     let sessions = gh.count_user_sessions(&access, id).await.map_err(fail)?;
+    let invitation = gh.invitation_delivery(&access, id).await.map_err(fail)?;
     let eff = gh
         .user_effective_permissions(&access, id)
         .await
@@ -101,6 +104,7 @@ pub(crate) async fn user_page(
         m: effective(d.catalog(), &eff, &tenants),
         active: eff.active,
         mfa_blocks_live: eff.mfa_required_for_live,
+        invitation: invitation.as_ref().map(delivery_view),
         c,
     }))
 }
