@@ -97,8 +97,10 @@ fn node(
     mailer: Arc<dyn Mailer>,
     policy: DeliveryPolicy,
 ) -> Gatehouse {
-    let mut config = AuthConfig::default();
-    config.mail_delivery = policy;
+    let config = AuthConfig {
+        mail_delivery: policy,
+        ..AuthConfig::default()
+    };
     Gatehouse::new(store, env.clock.clone(), Arc::new(Catalog::default()))
         .with_auth(AuthSetup {
             config,
