@@ -11,6 +11,7 @@ use crate::auth::store::{AuthReads, AuthWrites};
 use crate::authz::AccessSource;
 use crate::error::Result;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use crate::mail::outbox::{MailOutbox, MailOutboxTx};
 use crate::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
 };
@@ -109,7 +110,7 @@ impl UserSort {
 
 /// Read access. Every method that takes a `BusinessId` only ever sees that business.
 #[async_trait]
-pub trait Store: AccessSource + AuthReads + Send + Sync + std::fmt::Debug {
+pub trait Store: AccessSource + AuthReads + MailOutbox + Send + Sync + std::fmt::Debug {
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
 
@@ -259,7 +260,7 @@ pub trait KeyWrites: Send {
 /// Its writes are grouped by resource in the supertraits.
 #[async_trait]
 pub trait StoreTx:
-    AuthWrites + BusinessWrites + UserWrites + GroupWrites + KeyWrites + Send
+    AuthWrites + BusinessWrites + UserWrites + GroupWrites + KeyWrites + MailOutboxTx + Send
 {
     /// Writes the audit events, bumps the change sequence of every business touched and
     /// records what changed for the change feed, then commits, all or nothing. At least one event is required: there is no silent

@@ -3,6 +3,7 @@
 //! writes the audit events and bumps those businesses' change sequences before committing.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use gatehouse_domain::audit::AuditEvent;
@@ -15,6 +16,7 @@ use gatehouse_domain::store::StoreTx;
 use gatehouse_domain::{Error, Result};
 use sqlx::{Any, Transaction};
 use time::OffsetDateTime;
+use tokio::sync::Notify;
 
 use crate::error::db;
 use crate::{access, queries, rows};
@@ -36,6 +38,9 @@ pub(crate) struct SqlTx {
     /// PostgreSQL: row locks where SQLite's single writer needs none, and NOTIFY other nodes
     /// at commit.
     pub(crate) postgres: bool,
+    /// Whether the transaction wrote mail, and whom to wake when it commits.
+    pub(crate) queued_mail: bool,
+    mail_signal: Option<Arc<Notify>>,
 }
 
 impl SqlTx {
@@ -44,7 +49,15 @@ impl SqlTx {
             tx,
             changes: BTreeMap::new(),
             postgres,
+            queued_mail: false,
+            mail_signal: None,
         }
+    }
+
+    /// Wakes `signal` (the mail sender) when this transaction commits with mail in it.
+    pub(crate) fn with_mail_signal(mut self, signal: Arc<Notify>) -> Self {
+        self.mail_signal = Some(signal);
+        self
     }
 
     /// Runs a statement that changes `business`; fails with `not_found` when it hit no row.
@@ -130,6 +143,11 @@ impl StoreTx for SqlTx {
             }
         }
         self.tx.commit().await.map_err(db)?;
+        if self.queued_mail
+            && let Some(signal) = &self.mail_signal
+        {
+            signal.notify_one();
+        }
         Ok(self.changes.into_keys().collect())
     }
 }

@@ -102,7 +102,7 @@ async fn world(db: &TestDatabase) -> (String, String) {
     )
     .await
     .unwrap();
-    gh.flush_mail().await;
+    gh.deliver_due_mail().await.unwrap();
     let link = mailer
         .0
         .lock()

@@ -11,6 +11,7 @@ mod dashboard;
 mod decisions;
 mod feed;
 mod groups;
+mod mail;
 mod settings;
 mod tenants;
 mod users;

@@ -105,8 +105,8 @@ impl Gatehouse {
         let mut after = audit_view(&user);
         after["invitation"] = sent.after.unwrap_or_default();
         let created = audit.event("user.created", target(&user), None, Some(after));
+        self.enqueue_mail(tx.as_mut(), &user, mail).await?;
         self.commit(tx, vec![created]).await?;
-        self.send_mail(mail);
         Ok(user)
     }
 

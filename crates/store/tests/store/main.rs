@@ -9,5 +9,6 @@ mod audit;
 mod concurrency;
 mod escalation;
 mod groups;
+mod mail;
 mod sorting;
 mod users;

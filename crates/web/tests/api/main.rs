@@ -18,6 +18,7 @@ mod groups;
 mod invitations;
 mod isolation;
 mod lockout;
+mod mail_delivery;
 mod mfa;
 mod openapi;
 mod operator;

@@ -65,6 +65,8 @@ impl Server {
             mailer: Arc::new(mailer),
         })
         .unwrap();
+        let sender = gh.clone();
+        tokio::spawn(async move { sender.run_mail_sender(std::future::pending()).await });
         let state = AppState::new(
             gh.clone(),
             OperatorToken::from_token(OPERATOR),

@@ -91,8 +91,9 @@ impl Gatehouse {
         for e in &mut events {
             e.after = Some(json!({ "mfa_enrolled": false, "sessions_ended": ended }));
         }
+        self.mail_user(tx.as_mut(), &after, MailMessage::MfaReset)
+            .await?;
         self.commit(tx, events).await?;
-        self.mail_user(&after, MailMessage::MfaReset).await;
         Ok(after)
     }
 
@@ -127,8 +128,8 @@ impl Gatehouse {
         if let Some(after) = event.after.as_mut() {
             after["sessions_ended"] = json!(ended);
         }
+        self.enqueue_mail(tx.as_mut(), &user, mail).await?;
         self.commit(tx, vec![event]).await?;
-        self.send_mail(mail);
         Ok(user)
     }
 

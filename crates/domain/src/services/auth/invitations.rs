@@ -28,7 +28,7 @@ pub struct InvitationView {
 
 impl Gatehouse {
     /// Issues a new invitation for `user` in `tx` (voiding any earlier one): the mail to
-    /// send once committed, and the audit event.
+    /// queue in the same transaction, and the audit event.
     pub(crate) async fn invite_in(
         &self,
         tx: &mut dyn StoreTx,
@@ -87,8 +87,8 @@ impl Gatehouse {
         }
         let audit = Audit::new(self.now(), Some(user.business_id), access.actor(), ctx);
         let (mail, event) = self.invite_in(tx.as_mut(), &user, &audit).await?;
+        self.enqueue_mail(tx.as_mut(), &user, mail).await?;
         self.commit(tx, vec![event]).await?;
-        self.send_mail(mail);
         Ok(user)
     }
 

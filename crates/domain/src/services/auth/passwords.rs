@@ -73,8 +73,9 @@ impl Gatehouse {
             None,
             Some(json!({ "other_sessions_ended": ended })),
         );
+        self.mail_user(tx.as_mut(), &user, MailMessage::PasswordChanged)
+            .await?;
         self.commit(tx, vec![event]).await?;
-        self.mail_user(&user, MailMessage::PasswordChanged).await;
         Ok(())
     }
 
@@ -119,8 +120,8 @@ impl Gatehouse {
         let (mail, event) = self
             .reset_link_in(tx.as_mut(), &business, &user, false, &audit)
             .await?;
+        self.enqueue_mail(tx.as_mut(), &user, mail).await?;
         self.commit(tx, vec![event]).await?;
-        self.send_mail(mail);
         Ok(())
     }
 
@@ -245,8 +246,9 @@ impl Gatehouse {
             Some(json!({ "status": current.status })),
             Some(json!({ "sessions_ended": ended })),
         );
+        self.mail_user(tx.as_mut(), &user, MailMessage::PasswordChanged)
+            .await?;
         self.commit(tx, vec![event]).await?;
-        self.mail_user(&user, MailMessage::PasswordChanged).await;
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ mod api_keys;
 mod audit;
 mod audit_export;
 mod context;
+mod delivery;
 mod fields;
 mod group_editor;
 mod group_form;

@@ -11,6 +11,7 @@ use gatehouse_domain::principal::{AuditView, UsersView};
 
 use super::audit::{EventRow, event_row};
 use super::context::{Answer, Chrome, Dash, notice_text, page};
+use super::delivery::{DeliveryView, delivery_view};
 use super::fields::Params;
 use super::matrix::{Effective, effective};
 use super::user_actions::{Action, actions_for, who};
@@ -39,6 +40,7 @@ struct UserPage {
     mfa_blocks_live: bool,
     /// Failed sign-ins in a row and any hold, in words; empty when there are none.
     sign_in_hold: String,
+    invitation: Option<DeliveryView>,
 }
 
 /// A time as pages show it: UTC, to the second.
@@ -62,6 +64,7 @@ pub(crate) async fn user_page(
     let id: UserId = id.parse().map_err(|_| fail(Error::UserNotFound))?;
     let u = gh.get_user(&access, id).await.map_err(fail)?;
     let sessions = gh.count_user_sessions(&access, id).await.map_err(fail)?;
+    let invitation = gh.invitation_delivery(&access, id).await.map_err(fail)?;
     let eff = gh
         .user_effective_permissions(&access, id)
         .await
@@ -113,6 +116,7 @@ pub(crate) async fn user_page(
         active: eff.active,
         mfa_blocks_live: eff.mfa_required_for_live,
         sign_in_hold,
+        invitation: invitation.as_ref().map(delivery_view),
         c,
     }))
 }

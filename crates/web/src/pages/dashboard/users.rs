@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use gatehouse_domain::ids::{GroupId, TenantId};
+use gatehouse_domain::ids::{GroupId, TenantId, UserId};
 use gatehouse_domain::model::{Group, Tenant, User, UserStatus};
 use gatehouse_domain::principal::{AnyMember, UsersManage, UsersView};
 use gatehouse_domain::services::NewUser;
@@ -12,6 +12,7 @@ use gatehouse_domain::store::{UserFilter, UserSort};
 use gatehouse_domain::types::{DisplayName, Email};
 
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page, page_with};
+use super::delivery::{DeliveryView, delivery_view};
 use super::fields::{Fields, Params, query_string};
 use super::user_actions::{Action, actions_for};
 use crate::browser::Browser;
@@ -30,6 +31,8 @@ pub(crate) struct UserRow {
     pub(crate) status_label: &'static str,
     pub(crate) mfa: bool,
     pub(crate) actions: Vec<Action>,
+    /// A pending user's invitation mail, where the page looked it up.
+    pub(crate) invitation: Option<DeliveryView>,
 }
 
 pub(crate) fn status_label(s: UserStatus) -> &'static str {
@@ -51,6 +54,7 @@ pub(crate) fn row(d: &Dash, u: &User) -> UserRow {
         status_label: status_label(u.status),
         mfa: u.mfa_enrolled,
         actions: actions_for(d, u),
+        invitation: None,
     }
 }
 
@@ -95,6 +99,17 @@ pub(crate) async fn list_users_page(
     let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
     let listed = gh.list_users(&access, &filter, cursor, PAGE_SIZE).await;
     let users = listed.map_err(|e| d.fail(e, "users"))?;
+    // Whether each pending user's invitation reached them (or is stuck) shows in the table.
+    let pending: Vec<UserId> = users
+        .items
+        .iter()
+        .filter(|u| u.status == UserStatus::Pending)
+        .map(|u| u.id)
+        .collect();
+    let mut deliveries = gh
+        .invitation_deliveries(&access, &pending)
+        .await
+        .map_err(|e| d.fail(e, "users"))?;
     let groups = gh
         .list_groups(&access)
         .await
@@ -141,7 +156,14 @@ pub(crate) async fn list_users_page(
     let mut c = d.chrome("Users", "users");
     c.notice = notice_text(q.get("notice")).map(str::to_owned);
     Ok(page(&UsersPage {
-        rows: users.items.iter().map(|u| row(&d, u)).collect(),
+        rows: users
+            .items
+            .iter()
+            .map(|u| UserRow {
+                invitation: deliveries.remove(&u.id).as_ref().map(delivery_view),
+                ..row(&d, u)
+            })
+            .collect(),
         total: users.total.unwrap_or_default(),
         filtered: keep.iter().any(|(_, v)| !v.is_empty()),
         q: search.to_owned(),
