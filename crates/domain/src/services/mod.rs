@@ -14,6 +14,7 @@ mod groups;
 mod mail;
 mod settings;
 mod tenants;
+mod user_listing;
 mod users;
 
 use std::sync::{Arc, Mutex};

@@ -10,9 +10,8 @@ use crate::auth::TokenKind;
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, GroupId, UserId};
 use crate::model::{GroupRef, User, UserStatus};
-use crate::page::{Page, decode_cursor, paginate};
 use crate::principal::{BusinessAccess, UsersManage, UsersView};
-use crate::store::{StoreTx, UserFilter};
+use crate::store::StoreTx;
 use crate::types::{DisplayName, Email};
 
 /// A user to invite.
@@ -366,51 +365,5 @@ impl Gatehouse {
             Some(json!({ "mfa_enrolled": enrolled })),
         );
         Ok((after, event))
-    }
-
-    /// Several users by id, in that order; ids of other businesses are left out.
-    pub async fn get_users(
-        &self,
-        access: &BusinessAccess<UsersView>,
-        ids: &[UserId],
-    ) -> Result<Vec<User>> {
-        self.store.get_users(access.business_id(), ids).await
-    }
-
-    pub async fn list_users(
-        &self,
-        access: &BusinessAccess<UsersView>,
-        filter: &UserFilter,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<Page<User>> {
-        self.list_users_in(access.business_id(), filter, cursor, limit)
-            .await
-    }
-
-    pub(crate) async fn list_users_in(
-        &self,
-        business: BusinessId,
-        filter: &UserFilter,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<Page<User>> {
-        let after = cursor.map(decode_cursor).transpose()?;
-        let mut resolved = filter.clone();
-        if let Some(tenant) = filter.tenant {
-            // "Access in a tenant" is the engine's rule: a group that covers it.
-            let snapshot = self
-                .engine
-                .snapshot_or_load(self.store.as_ref(), business)
-                .await?;
-            resolved.member_of_any = Some(snapshot.groups_covering(tenant));
-        }
-        let (items, total) = self
-            .store
-            .list_users(business, &resolved, after.as_deref(), limit + 1)
-            .await?;
-        Ok(paginate(items, limit, Some(total), |u| {
-            filter.sort.cursor_of(u)
-        }))
     }
 }

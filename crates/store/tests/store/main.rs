@@ -11,4 +11,5 @@ mod escalation;
 mod groups;
 mod mail;
 mod sorting;
+mod user_status;
 mod users;
