@@ -10,6 +10,7 @@ mod businesses;
 mod dashboard;
 mod decisions;
 mod feed;
+mod group_plan;
 mod groups;
 mod mail;
 mod settings;
@@ -29,6 +30,7 @@ pub use auth::{
     AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm, SignInHold,
 };
 pub use decisions::{Checks, Decisions};
+pub use group_plan::{GroupPlan, GroupProposal};
 pub use groups::{GroupPatch, NewGroup};
 pub use settings::SettingsPatch;
 pub use users::{NewUser, UserPatch};

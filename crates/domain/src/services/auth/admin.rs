@@ -9,7 +9,7 @@ use crate::audit::RequestContext;
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, UserId};
 use crate::mail::MailMessage;
-use crate::model::{User, UserStatus};
+use crate::model::{User, UserAction};
 use crate::principal::{BusinessAccess, UsersManage};
 use crate::services::Audit;
 use crate::store::StoreTx;
@@ -111,7 +111,7 @@ impl Gatehouse {
             .get_user(business_id, id)
             .await?
             .ok_or(Error::UserNotFound)?;
-        if !matches!(user.status, UserStatus::Active | UserStatus::Locked) {
+        if !user.allows(UserAction::ResetPassword) {
             return Err(Error::UserStatusUnchanged(user.status.as_str()));
         }
         ensure_not_sole_admin(tx.as_mut(), business_id, id).await?;

@@ -12,7 +12,7 @@ use crate::auth::{AuthToken, SecretToken, TokenKind};
 use crate::error::{Error, Result};
 use crate::ids::UserId;
 use crate::mail::{Mail, MailMessage};
-use crate::model::{Business, User, UserStatus};
+use crate::model::{Business, User, UserAction};
 use crate::principal::{Actor, BusinessAccess, UsersManage};
 use crate::services::{Audit, user_target};
 use crate::store::StoreTx;
@@ -82,7 +82,7 @@ impl Gatehouse {
             .get_user(access.business_id(), id)
             .await?
             .ok_or(Error::UserNotFound)?;
-        if user.status != UserStatus::Pending {
+        if !user.allows(UserAction::ResendInvitation) {
             return Err(Error::UserNotPending);
         }
         let audit = Audit::new(self.now(), Some(user.business_id), access.actor(), ctx);

@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use gatehouse_domain::Error;
-use gatehouse_domain::authz::preview::{AccessEffect, RightScope, holds_everywhere};
+use gatehouse_domain::authz::preview::{AccessEffect, holds_everywhere};
 use gatehouse_domain::authz::{CheckQuery, Snapshot};
+use gatehouse_domain::grants::GrantScope;
 use gatehouse_domain::grants::Grants;
 use gatehouse_domain::ids::TenantId;
 use gatehouse_domain::model::{Group, GroupKind, GroupScope, Tenant};
@@ -241,9 +242,9 @@ pub(crate) fn effect_lines(d: &Dash, effect: &AccessEffect) -> (Vec<EffectLine>,
             "{}{}",
             label(d.catalog(), c.permission.as_str()),
             match c.scope {
-                RightScope::Business => " (administration)",
-                RightScope::Live => " in Live",
-                RightScope::Sandbox => " in Sandbox",
+                GrantScope::Business => " (administration)",
+                GrantScope::Live => " in Live",
+                GrantScope::Sandbox => " in Sandbox",
             }
         ),
         sensitive: d

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use gatehouse_domain::Error;
 use gatehouse_domain::ids::UserId;
-use gatehouse_domain::model::{User, UserStatus};
+use gatehouse_domain::model::{User, UserAction};
 use gatehouse_domain::principal::{BusinessAccess, UsersManage, UsersView};
 use gatehouse_domain::services::{Precondition, UserPatch};
 use gatehouse_domain::types::DisplayName;
@@ -85,16 +85,22 @@ impl Kind {
         )
     }
 
-    /// Whether the action makes sense for a user in this state.
-    fn applies(self, u: &User) -> bool {
+    /// The domain's action this is.
+    fn action(self) -> UserAction {
         match self {
-            Kind::Deactivate => u.status != UserStatus::Deactivated,
-            Kind::Reactivate => u.status == UserStatus::Deactivated,
-            Kind::ResetPassword => matches!(u.status, UserStatus::Active | UserStatus::Locked),
-            Kind::ResetMfa => u.mfa_enrolled && u.status != UserStatus::Deactivated,
-            Kind::ResendInvitation | Kind::RevokeInvitation => u.status == UserStatus::Pending,
-            Kind::Unlock => u.status == UserStatus::Locked,
+            Kind::Deactivate => UserAction::Deactivate,
+            Kind::Reactivate => UserAction::Reactivate,
+            Kind::ResetPassword => UserAction::ResetPassword,
+            Kind::ResetMfa => UserAction::ResetMfa,
+            Kind::ResendInvitation => UserAction::ResendInvitation,
+            Kind::RevokeInvitation => UserAction::RevokeInvitation,
+            Kind::Unlock => UserAction::Unlock,
         }
+    }
+
+    /// Whether the action applies to the user as they are (the domain's state machine).
+    fn applies(self, u: &User) -> bool {
+        u.allows(self.action())
     }
 
     /// What will happen, in a sentence naming the user.
