@@ -9,7 +9,7 @@ mod audit;
 mod audit_export;
 mod context;
 mod delivery;
-mod fields;
+pub(crate) mod fields;
 mod group_editor;
 mod group_form;
 mod group_members;
