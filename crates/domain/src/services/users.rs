@@ -264,7 +264,7 @@ impl Gatehouse {
 
     /// Makes a pending user active, as accepting the invitation does, without the password:
     /// for tests and benchmarks only (feature `testing`), as it needs no proof.
-    #[cfg(feature = "testing")]
+    #[cfg(any(test, feature = "testing"))]
     pub async fn activate_user(
         &self,
         ctx: &RequestContext,
@@ -314,7 +314,7 @@ impl Gatehouse {
 
     /// Records whether the user has a confirmed second factor without an enrolment: for
     /// tests and benchmarks only (feature `testing`), as it needs no proof.
-    #[cfg(feature = "testing")]
+    #[cfg(any(test, feature = "testing"))]
     pub async fn set_mfa_enrolled(
         &self,
         ctx: &RequestContext,
