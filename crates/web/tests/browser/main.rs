@@ -7,6 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod driver;
+mod flows;
 mod server;
 
+mod menu;
 mod scenario;

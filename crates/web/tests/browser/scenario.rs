@@ -7,51 +7,10 @@
 use serde_json::json;
 
 use crate::driver::{Browser, Driver};
+use crate::flows::{enrol, set_up};
 use crate::server::Server;
 
-const PW: &str = "violet kettle marches north";
 const DANA_PW: &str = "amber lantern drifts slowly";
-
-/// Fills and submits the first-start setup form; lands on MFA enrolment.
-async fn set_up(srv: &Server, admin: &Browser) {
-    let link = srv.gh.prepare_setup().await.unwrap().expect("a setup link");
-    admin.goto(&link).await;
-    for (field, value) in [
-        ("#business_name", "Acme Corp"),
-        ("#business_slug", "acme"),
-        ("#tenant_name", "United Kingdom"),
-        ("#tenant_slug", "uk"),
-        ("#email", "ada@acme.example"),
-        ("#display_name", "Ada Lovelace"),
-        ("#password", PW),
-    ] {
-        admin.fill(field, value).await;
-    }
-    admin.submit("button[type=submit]").await;
-    let text = admin.text("body").await;
-    assert_eq!(
-        admin.path().await,
-        "/b/acme/mfa/enrol",
-        "MFA comes first: {text}"
-    );
-    enrol(srv, admin).await;
-}
-
-/// Enrols TOTP on the enrolment page with a code computed from the displayed secret;
-/// returns the secret (the user's authenticator app, in effect).
-async fn enrol(srv: &Server, b: &Browser) -> String {
-    assert!(b.exists("figure.qr svg").await, "a QR code is shown");
-    let secret = b.text("code.secret").await;
-    b.fill("#code", &srv.next_totp(&secret)).await;
-    b.submit("button[type=submit]").await;
-    assert!(
-        b.main_text().await.contains("recovery codes"),
-        "recovery codes are shown"
-    );
-    b.go("I have saved them — continue").await;
-    assert_eq!(b.path().await, "/b/acme/account");
-    secret
-}
 
 /// The user's next click (a link of the open page) after the account was deactivated.
 async fn refused_on_next_click(dana: &Browser) {
@@ -94,8 +53,7 @@ async fn administrator_day_in_a_real_browser() {
     admin.click("#p-all").await;
     admin.go("Save settings").await;
     assert!(admin.main_text().await.contains("Security settings saved."));
-    admin.fit_height().await;
-    admin.screenshot("security-settings").await;
+    admin.shots("security-settings").await;
 
     // Invite Dana (and Lee, who will stay pending).
     for (email, name) in [
@@ -122,6 +80,7 @@ async fn administrator_day_in_a_real_browser() {
         "the policy asks for MFA"
     );
     let dana_app = enrol(&srv, &dana).await;
+    assert_eq!(dana.path().await, "/b/acme/account");
     dana.go("Sign out").await;
     dana.goto("/b/acme/sign-in").await;
     dana.fill("#email", "dana@acme.example").await;
