@@ -1,8 +1,9 @@
 //! The administration dashboard under `/b/{slug}/admin`: users, user groups, the audit log,
 //! security settings, API keys and the signed-in user's profile. Server-rendered (askama),
 //! working without JavaScript (one small script of our own adds copy buttons and floating,
-//! keyboard-driven Actions menus); forms post, then redirect with a success notice. Every handler checks its permission on the server
-//! first; the navigation only hides what the user may not use.
+//! keyboard-driven Actions menus); forms post, then redirect with a success notice. Every
+//! handler checks its permission on the server first; the navigation only hides what the
+//! user may not use.
 
 mod api_keys;
 mod audit;
