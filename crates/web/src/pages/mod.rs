@@ -1,11 +1,12 @@
-//! The pages a person uses in a browser: sign-in, the second factor and its enrolment,
-//! accepting an invitation, forgotten and reset passwords, their own account (sessions,
-//! password, recovery codes), signing out, first-start setup. Server-rendered (askama),
+//! The pages a person uses in a browser: the landing page, sign-in, the second factor and
+//! its enrolment, accepting an invitation, forgotten and reset passwords, their own account
+//! (sessions, password, recovery codes), signing out, first-start setup. Server-rendered (askama),
 //! plain accessible HTML that works without JavaScript; forms post back and redirect.
 //! Every form carries a CSRF token; GET never changes anything.
 
 mod account;
 mod dashboard;
+mod landing;
 mod links;
 mod setup;
 mod sign_in;
@@ -27,6 +28,8 @@ use crate::state::AppState;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/gatehouse.css", get(stylesheet))
+        .route("/", get(landing::landing))
+        .route("/sign-in", get(landing::find_business))
         .route(
             "/b/{slug}/sign-in",
             get(sign_in::sign_in_page).post(sign_in::sign_in),

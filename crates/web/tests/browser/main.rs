@@ -10,5 +10,6 @@ mod driver;
 mod flows;
 mod server;
 
+mod landing;
 mod menu;
 mod scenario;

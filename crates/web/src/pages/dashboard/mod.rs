@@ -21,6 +21,8 @@ mod user;
 mod user_actions;
 mod users;
 
+pub(crate) use fields::Params;
+
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
