@@ -65,13 +65,16 @@ document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false
     openMenus().forEach(function (m) { if (m !== keep) close(m, false); });
   }
 
-  // `toggle` does not bubble: listen in the capture phase.
-  document.addEventListener("toggle", function (event) {
-    var menu = event.target;
-    if (!menu.matches || !menu.matches("details.menu") || !menu.open) return;
-    closeOthers(menu);
-    place(menu);
-  }, true);
+  // Placed as soon as it opens (a mutation observer runs before anything else can look,
+  // unlike the `toggle` event, which comes a task later).
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      var menu = change.target;
+      if (!menu.matches("details.menu") || !menu.open) return;
+      closeOthers(menu);
+      place(menu);
+    });
+  }).observe(document.documentElement, { attributes: true, attributeFilter: ["open"], subtree: true });
 
   document.addEventListener("click", function (event) {
     var menu = event.target.closest("details.menu");

@@ -12,7 +12,7 @@ mod setup;
 mod sign_in;
 
 use axum::Router;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -335,6 +335,38 @@ pub(crate) async fn page_session(
             .into_response()
         }
     })
+}
+
+/// Any address no route answers. Under `/api/` (or for a client that does not ask for
+/// HTML) the JSON error; inside the dashboard its own 404 page, in its frame; elsewhere a
+/// plain page that leads back to the start.
+pub(crate) async fn fallback(
+    State(s): State<AppState>,
+    browser: Browser,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let path = uri.path();
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if path.starts_with("/api/") || !wants_html {
+        return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route").into_response();
+    }
+    let mut parts = path.trim_start_matches('/').split('/');
+    if let (Some("b"), Some(slug), Some("admin")) = (parts.next(), parts.next(), parts.next()) {
+        return dashboard::not_found(&s, browser, slug).await;
+    }
+    let mut p = PageMeta::new("Page not found", "", None, String::new());
+    p.base = String::new();
+    message(
+        StatusCode::NOT_FOUND,
+        p,
+        "There is no page at this address.",
+        Some(("/".to_owned(), "Go to the start page")),
+    )
+    .into_response()
 }
 
 pub(crate) fn not_found(slug: &str) -> Response {

@@ -12,8 +12,42 @@ use crate::invitations::PW;
 
 crate::backend_tests!(
     dashboard_enforces_permissions,
-    group_change_is_reviewed_first
+    group_change_is_reviewed_first,
+    unknown_addresses_answer_in_kind
 );
+
+/// A browser asking for an unknown page gets an HTML 404; API clients (and anything under
+/// `/api/`) keep getting the JSON error.
+async fn unknown_addresses_answer_in_kind(app: App) {
+    let get = |path: &str, html: bool| {
+        let mut req = app.client.get(format!("{}{path}", app.base));
+        if html {
+            req = req.header("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+        }
+        req.send()
+    };
+    for (path, html, want_html) in [
+        ("/no/such/page", true, true),
+        ("/b/acme/admin/nope", true, true),
+        ("/no/such/page", false, false),
+        ("/api/v1/nope", true, false),
+    ] {
+        let res = get(path, html).await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
+        let body = res.text().await.unwrap();
+        if want_html {
+            assert!(kind.starts_with("text/html"), "{path}: {kind}");
+            assert!(
+                body.contains("Page not found") || body.contains("Not found"),
+                "{body}"
+            );
+        } else {
+            assert!(kind.starts_with("application/json"), "{path}: {kind}");
+            assert!(body.contains("\"not_found\""), "{body}");
+        }
+    }
+}
 
 async fn dashboard_enforces_permissions(app: App) {
     let f = app.fixture("acme").await;

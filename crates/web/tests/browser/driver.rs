@@ -96,6 +96,8 @@ impl Driver {
             "--no-first-run".to_owned(),
             "--disable-sync".to_owned(),
             "--disable-dev-shm-usage".to_owned(),
+            // Phones overlay their scrollbars: keep them from taking width here either.
+            "--hide-scrollbars".to_owned(),
             "--window-size=1366,900".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
         ];

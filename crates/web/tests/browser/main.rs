@@ -10,6 +10,7 @@ mod driver;
 mod flows;
 mod server;
 
+mod dead_ends;
 mod landing;
 mod menu;
 mod scenario;

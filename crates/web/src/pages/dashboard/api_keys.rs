@@ -216,6 +216,7 @@ fn confirm(d: &Dash, k: &ApiKey, error: Failure) -> axum::response::Response {
             button: format!("Revoke {}", k.name),
             danger: true,
             cancel: d.admin("/api-keys"),
+            warn_self: None,
         },
     )
 }

@@ -19,6 +19,7 @@ use super::fields::{Fields, Params};
 use super::group_form::{
     EditorView, EffectLine, GroupForm, editor_view, effect_lines, granted_by_change,
 };
+use super::self_loss::{self, After};
 use super::users::tenants_of;
 use crate::browser::Browser;
 use crate::state::AppState;
@@ -47,6 +48,7 @@ struct ReviewPage {
     gained: Vec<EffectLine>,
     lost: Vec<EffectLine>,
     sensitive: Vec<String>,
+    warn_self: Option<String>,
 }
 
 type Failure = Option<(StatusCode, String)>;
@@ -135,14 +137,22 @@ async fn effect_of(
         .await
 }
 
+/// What the review shows and asks: the change's effect, its sensitive grants, and the
+/// warning when it takes away the signed-in user's own rights.
+struct Findings<'a> {
+    effect: &'a AccessEffect,
+    sensitive: &'a [String],
+    warn_self: Option<String>,
+}
+
 fn review(
     d: &Dash,
     before: Option<&Group>,
     form: &GroupForm,
-    effect: &AccessEffect,
-    sensitive: &[String],
+    found: &Findings<'_>,
     error: Failure,
 ) -> axum::response::Response {
+    let (effect, sensitive) = (found.effect, found.sensitive);
     let mut c = d.chrome("Review the change", "groups");
     let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
     c.error = error.map(|(_, t)| t);
@@ -161,6 +171,7 @@ fn review(
             gained,
             lost,
             sensitive: sensitive.iter().map(|k| right(d.catalog(), k)).collect(),
+            warn_self: found.warn_self.clone(),
             c,
         },
     )
@@ -196,8 +207,33 @@ async fn submit(
     let effect = effect_of(d, access, before, &form, &scope)
         .await
         .map_err(|e| d.fail(e, "groups"))?;
-    if step != "save" && !(effect.is_empty() && sensitive.is_empty()) {
-        return Ok(review(d, before, &form, &effect, &sensitive, None));
+    let warn_self = match before {
+        Some(b) if d.me.groups.iter().any(|m| m.id == b.id) => {
+            self_loss::warning(d, |g| {
+                if g.id == b.id {
+                    After::Becomes(&scope, &form.grants)
+                } else {
+                    After::Same
+                }
+            })
+            .await
+        }
+        _ => None,
+    };
+    let found = Findings {
+        effect: &effect,
+        sensitive: &sensitive,
+        warn_self,
+    };
+    if step != "save" && !(effect.is_empty() && sensitive.is_empty() && found.warn_self.is_none()) {
+        return Ok(review(d, before, &form, &found, None));
+    }
+    if found.warn_self.is_some() && !self_loss::confirmed(fields) {
+        let err = (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Nothing was saved: tick “I understand” to go ahead.".to_owned(),
+        );
+        return Ok(review(d, before, &form, &found, Some(err)));
     }
     match save(d, access, before, &form, fields.has("acknowledge")).await {
         Ok(g) => Ok(d.done(
@@ -210,7 +246,7 @@ async fn submit(
         )),
         Err(e @ Error::SensitiveGrantUnacknowledged { .. }) => {
             let err = describe(d.catalog(), e);
-            Ok(review(d, before, &form, &effect, &sensitive, Some(err)))
+            Ok(review(d, before, &form, &found, Some(err)))
         }
         Err(e) => editor(d, before, &form, Some(describe(d.catalog(), e))).await,
     }

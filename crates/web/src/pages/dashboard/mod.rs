@@ -16,18 +16,21 @@ mod group_members;
 mod groups;
 mod matrix;
 mod profile;
+mod self_loss;
 mod settings;
 mod user;
 mod user_actions;
 mod users;
+mod words;
 
 pub(crate) use fields::Params;
 
 use axum::Router;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::browser::Browser;
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -105,6 +108,15 @@ pub(crate) fn routes() -> Router<AppState> {
             &format!("{b}/profile/recovery-codes"),
             axum::routing::post(profile::regenerate_codes),
         )
+}
+
+/// An unknown address under `/b/{slug}/admin`: the 404 page inside the dashboard's frame
+/// (or what replaces any dashboard page: sign-in, an unknown business).
+pub(crate) async fn not_found(state: &AppState, browser: Browser, slug: &str) -> Response {
+    match context::Dash::load(state, browser, slug).await {
+        Ok(d) => d.not_found_page(),
+        Err(answer) => answer,
+    }
 }
 
 async fn stylesheet() -> impl IntoResponse {

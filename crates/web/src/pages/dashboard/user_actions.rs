@@ -15,6 +15,7 @@ use gatehouse_domain::types::DisplayName;
 
 use super::context::{Answer, Chrome, Dash, describe, page_with};
 use super::fields::Fields;
+use super::self_loss::{self, After};
 use super::users::Opt;
 use crate::browser::Browser;
 use crate::state::AppState;
@@ -190,6 +191,28 @@ pub(crate) struct ConfirmPage {
     pub(crate) button: String,
     pub(crate) danger: bool,
     pub(crate) cancel: String,
+    /// A warning that the action takes away the signed-in user's own access.
+    pub(crate) warn_self: Option<String>,
+}
+
+/// The warning an action on one's own account needs.
+fn own_account_warning(d: &Dash, u: &User, kind: Kind) -> Option<String> {
+    if u.id != d.me.id {
+        return None;
+    }
+    let what = match kind {
+        Kind::Deactivate => {
+            "This is your own account: you will be signed out at once and cannot sign in again until another administrator reactivates you."
+        }
+        Kind::ResetPassword => {
+            "This is your own account: you will be signed out at once and can sign in again only after choosing a new password from the mailed link."
+        }
+        Kind::ResetMfa => {
+            "This is your own account: you will be signed out at once and must set up two-step verification again."
+        }
+        _ => return None,
+    };
+    Some(what.to_owned())
 }
 
 fn confirm(d: &Dash, u: &User, kind: Kind, error: Option<(StatusCode, String)>) -> Response {
@@ -208,6 +231,7 @@ fn confirm(d: &Dash, u: &User, kind: Kind, error: Option<(StatusCode, String)>) 
             button: format!("{} {name}", kind.label()),
             danger: kind.danger(),
             cancel: user_page,
+            warn_self: own_account_warning(d, u, kind),
         },
     )
 }
@@ -219,7 +243,7 @@ pub(crate) async fn confirm_page(
     Path((slug, id, action)): Path<(String, String, String)>,
 ) -> Answer {
     let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
-    let kind = Kind::parse(&action).ok_or_else(|| super::super::not_found(&slug))?;
+    let kind = Kind::parse(&action).ok_or_else(|| d.not_found_page())?;
     let u = user_of(&d, &id).await?;
     Ok(confirm(&d, &u, kind, None))
 }
@@ -250,8 +274,15 @@ pub(crate) async fn perform(
     form: Fields,
 ) -> Answer {
     let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
-    let kind = Kind::parse(&action).ok_or_else(|| super::super::not_found(&slug))?;
+    let kind = Kind::parse(&action).ok_or_else(|| d.not_found_page())?;
     let u = user_of(&d, &id).await?;
+    if own_account_warning(&d, &u, kind).is_some() && !self_loss::confirmed(&form) {
+        let err = (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Nothing was done: tick “I understand” to go ahead with your own account.".to_owned(),
+        );
+        return Ok(confirm(&d, &u, kind, Some(err)));
+    }
     match run(&d, &access, kind, u.id).await {
         Ok(()) => Ok(d.done(&d.admin(&format!("/users/{}", u.id)), kind.notice())),
         Err(e) => Ok(confirm(&d, &u, kind, Some(describe(d.catalog(), e)))),
@@ -267,6 +298,7 @@ struct EditPage {
     name: String,
     version: i64,
     groups: Vec<Opt>,
+    warn_self: Option<String>,
 }
 
 async fn render_edit(
@@ -274,6 +306,7 @@ async fn render_edit(
     u: &User,
     form: Option<&Fields>,
     error: Option<(StatusCode, String)>,
+    warn_self: Option<String>,
 ) -> Answer {
     let view = d
         .principal
@@ -302,6 +335,7 @@ async fn render_edit(
             name: form.map_or_else(|| u.display_name.to_string(), |f| f.get("name").to_owned()),
             version: u.version,
             groups: Opt::groups(&groups, &chosen),
+            warn_self,
         },
     ))
 }
@@ -314,7 +348,7 @@ pub(crate) async fn edit_page(
 ) -> Answer {
     let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
     let u = user_of(&d, &id).await?;
-    render_edit(&d, &u, None, None).await
+    render_edit(&d, &u, None, None, None).await
 }
 
 /// Saves a user's name and groups. Requires `users.manage` (and the rights of any group
@@ -336,6 +370,20 @@ pub(crate) async fn edit_user(
                 .collect(),
         ),
     });
+    if u.id == d.me.id {
+        let kept = form.all("group");
+        let warn = self_loss::warning(&d, |g| {
+            if kept.contains(&g.id.to_string().as_str()) {
+                After::Same
+            } else {
+                After::Leave
+            }
+        })
+        .await;
+        if warn.is_some() && !self_loss::confirmed(&form) {
+            return render_edit(&d, &u, Some(&form), None, warn).await;
+        }
+    }
     let pre = Precondition {
         if_match: None,
         version: form.get("version").parse().ok(),
@@ -350,6 +398,6 @@ pub(crate) async fn edit_user(
     };
     match result {
         Ok(_) => Ok(d.done(&d.admin(&format!("/users/{}", u.id)), "user_saved")),
-        Err(e) => render_edit(&d, &u, Some(&form), Some(describe(d.catalog(), e))).await,
+        Err(e) => render_edit(&d, &u, Some(&form), Some(describe(d.catalog(), e)), None).await,
     }
 }
