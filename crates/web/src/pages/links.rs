@@ -43,6 +43,16 @@ fn password_page(
     }
 }
 
+/// The page of a usable reset link.
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    p: PageMeta,
+    email: String,
+    min_chars: usize,
+    action: String,
+}
+
 #[derive(Template)]
 #[template(path = "forgot.html")]
 struct ForgotPage {
@@ -215,28 +225,53 @@ pub(crate) async fn forgot(
     }
 }
 
+/// The reset page of `token`, or the page saying why the link cannot be used.
+async fn reset_form(
+    s: &AppState,
+    slug: &str,
+    token: &str,
+    csrf: String,
+    error: Option<String>,
+) -> Result<Page, Response> {
+    let view = s
+        .gatehouse
+        .password_reset_view(token)
+        .await
+        .map_err(internal)?;
+    let (Some(business), Some(user)) = (view.business, view.user) else {
+        return Err(dead_link(slug, view.state, "password reset"));
+    };
+    if view.state != TokenState::Usable && error.is_none() {
+        return Err(dead_link(slug, view.state, "password reset"));
+    }
+    let mut p = PageMeta::new("Choose a new password", slug, Some(&business), csrf);
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    p.error = error;
+    Ok(Page::with_status(
+        status,
+        &ResetPage {
+            p,
+            email: user.email.to_string(),
+            min_chars: s.gatehouse.auth_config().password.min_chars,
+            action: format!("/b/{slug}/reset-password/{token}"),
+        },
+    ))
+}
+
 pub(crate) async fn reset_page(
     State(s): State<AppState>,
     browser: Browser,
     Path((slug, token)): Path<(String, String)>,
 ) -> Response {
-    match s.gatehouse.password_reset_state(&token).await {
-        Ok(TokenState::Usable) => {}
-        Ok(state) => return dead_link(&slug, state, "password reset"),
-        Err(e) => return internal(e),
-    }
-    let business = business_of(&s, &slug).await.ok().flatten();
     let (csrf, cookie) = browser.csrf_for_form(&s);
-    let p = PageMeta::new("Choose a new password", &slug, business.as_ref(), csrf);
-    Page::ok(&password_page(
-        &s,
-        p,
-        String::new(),
-        format!("/b/{slug}/reset-password/{token}"),
-        "Set the new password",
-    ))
-    .cookie(cookie)
-    .into_response()
+    match reset_form(&s, &slug, &token, csrf, None).await {
+        Ok(page) => page.cookie(cookie).into_response(),
+        Err(answer) => answer,
+    }
 }
 
 pub(crate) async fn reset(
@@ -266,22 +301,11 @@ pub(crate) async fn reset(
         }
         Err(e @ Error::LinkUnusable(_)) => dead_link(&slug, state_of(&e), "password reset"),
         Err(e) => {
-            let business = business_of(&s, &slug).await.ok().flatten();
             let (status, text, retry) = explain(e);
-            let mut p = PageMeta::new("Choose a new password", &slug, business.as_ref(), form.csrf);
-            p.error = Some(text);
-            Page::with_status(
-                status,
-                &password_page(
-                    &s,
-                    p,
-                    String::new(),
-                    format!("/b/{slug}/reset-password/{token}"),
-                    "Set the new password",
-                ),
-            )
-            .retry_after(retry)
-            .into_response()
+            match reset_form(&s, &slug, &token, form.csrf, Some(text)).await {
+                Ok(page) => page.with_code(status).retry_after(retry).into_response(),
+                Err(answer) => answer,
+            }
         }
     }
 }

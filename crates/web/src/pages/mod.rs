@@ -143,6 +143,14 @@ impl Page {
         self
     }
 
+    /// The same page under another status (an error's).
+    pub(crate) fn with_code(mut self, status: StatusCode) -> Self {
+        if self.status.is_success() || self.status.is_client_error() {
+            self.status = status;
+        }
+        self
+    }
+
     pub(crate) fn retry_after(mut self, secs: Option<u64>) -> Self {
         self.retry_after = secs;
         self

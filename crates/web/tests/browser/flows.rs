@@ -82,3 +82,35 @@ pub async fn invite_many(srv: &Server, slug: &str, n: usize) {
             .unwrap();
     }
 }
+
+/// Invites one user (mailed), as the operator would.
+pub async fn invite(srv: &Server, slug: &str, email: &str, name: &str) {
+    let id = business(srv, slug).await;
+    let op = Principal::Operator.operator().unwrap();
+    let new = NewUser {
+        email: Email::parse(email).unwrap(),
+        display_name: DisplayName::parse(name).unwrap(),
+        groups: Vec::new(),
+    };
+    srv.gh
+        .create_user(
+            &op.in_business::<UsersManage>(id),
+            &RequestContext::default(),
+            new,
+        )
+        .await
+        .unwrap();
+}
+
+/// The visible form fields of the page that no label names (what axe calls "label").
+pub async fn unlabelled_fields(b: &Browser) -> Vec<String> {
+    let found = b
+        .run(
+            "return [...document.querySelectorAll('input, select, textarea')]
+               .filter(e => e.type !== 'hidden' && e.offsetParent !== null)
+               .filter(e => e.labels.length === 0 && !e.getAttribute('aria-label'))
+               .map(e => e.outerHTML)",
+        )
+        .await;
+    serde_json::from_value(found).unwrap()
+}

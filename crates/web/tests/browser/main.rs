@@ -12,5 +12,6 @@ mod server;
 
 mod dead_ends;
 mod landing;
+mod links;
 mod menu;
 mod scenario;

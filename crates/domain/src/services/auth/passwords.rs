@@ -158,6 +158,24 @@ impl Gatehouse {
         Ok(self.look_up_token(raw, TokenKind::PasswordReset).await?.0)
     }
 
+    /// What a reset link leads to: its state and whose password it sets (for its page, which
+    /// names the account for the person and their password manager; changes nothing).
+    pub async fn password_reset_view(&self, raw: &str) -> Result<super::InvitationView> {
+        let (state, token) = self.look_up_token(raw, TokenKind::PasswordReset).await?;
+        let (business, user) = match token.and_then(|t| t.business_id.zip(t.user_id)) {
+            Some((b, u)) => (
+                self.store.get_business(b).await?,
+                self.store.get_user(b, u).await?,
+            ),
+            None => (None, None),
+        };
+        Ok(super::InvitationView {
+            state,
+            business,
+            user,
+        })
+    }
+
     /// Sets a new password with a reset link. Every session of the user ends, a lock from
     /// failed attempts lifts (the link proves the mailbox); the second factor stays, so the
     /// next sign-in still asks for it.
