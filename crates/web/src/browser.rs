@@ -108,6 +108,8 @@ pub(crate) struct Browser {
     same_origin: bool,
     pub(crate) ctx: RequestContext,
     secure: bool,
+    /// The path and query of a GET: the page to return to after signing in.
+    pub(crate) asked_for: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Browser {
@@ -125,6 +127,9 @@ impl FromRequestParts<AppState> for Browser {
             same_origin: same_origin(&parts.headers, &state.gatehouse.auth_config().public_url),
             ctx,
             secure,
+            asked_for: (parts.method == axum::http::Method::GET)
+                .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
+                .flatten(),
         })
     }
 }

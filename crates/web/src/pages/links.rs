@@ -11,8 +11,7 @@ use gatehouse_domain::auth::model::TokenState;
 use serde::Deserialize;
 
 use super::{
-    Page, PageForm, PageMeta, business_of, csrf_refused, explain, internal, message, next_for,
-    redirect,
+    Page, PageForm, PageMeta, business_of, csrf_refused, explain, internal, message, redirect,
 };
 use crate::browser::{Browser, session_cookie};
 use crate::state::AppState;
@@ -146,7 +145,7 @@ pub(crate) async fn accept_invitation(
         .await
     {
         Ok(opened) => redirect(
-            &next_for(&slug, opened.session.stage),
+            &super::next::after(&s, &slug, &opened.session, None).await,
             &[session_cookie(&s, &opened.token)],
         ),
         Err(e @ Error::LinkUnusable(_)) => dead_link(&slug, state_of(&e), "invitation"),

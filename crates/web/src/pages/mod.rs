@@ -8,6 +8,7 @@ mod account;
 mod dashboard;
 mod landing;
 mod links;
+mod next;
 mod setup;
 mod sign_in;
 
@@ -304,7 +305,7 @@ pub(crate) async fn page_session(
     slug: &str,
     need: &[SessionStage],
 ) -> Result<(Session, Business), Response> {
-    let sign_in = || redirect(&format!("/b/{slug}/sign-in"), &[]);
+    let sign_in = || sign_in_first(browser, slug);
     let business = match business_of(state, slug).await {
         Ok(Some(b)) => b,
         Ok(None) => return Err(not_found(slug)),
@@ -388,11 +389,12 @@ pub(crate) fn internal(e: Error) -> Response {
     message(status, p, &text, None).into_response()
 }
 
-/// Where a session at `stage` goes next.
-pub(crate) fn next_for(slug: &str, stage: SessionStage) -> String {
-    match stage {
-        SessionStage::Full => format!("/b/{slug}/account"),
-        SessionStage::Mfa => format!("/b/{slug}/mfa"),
-        SessionStage::Enrol => format!("/b/{slug}/mfa/enrol"),
-    }
+/// To the sign-in page, which returns to the page asked for once signed in.
+pub(crate) fn sign_in_first(browser: &Browser, slug: &str) -> Response {
+    let to = next::with_next(
+        &format!("/b/{slug}/sign-in"),
+        slug,
+        browser.asked_for.as_deref(),
+    );
+    redirect(&to, &[])
 }

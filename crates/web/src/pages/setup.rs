@@ -11,7 +11,7 @@ use gatehouse_domain::services::SetupForm;
 use serde::Deserialize;
 
 use super::links::dead_link;
-use super::{Page, PageForm, PageMeta, csrf_refused, explain, internal, next_for, redirect};
+use super::{Page, PageForm, PageMeta, csrf_refused, explain, internal, redirect};
 use crate::browser::{Browser, session_cookie};
 use crate::state::AppState;
 
@@ -84,7 +84,7 @@ pub(crate) async fn setup(
     };
     match s.gatehouse.complete_setup(&browser.ctx, &token, form).await {
         Ok(opened) => redirect(
-            &next_for(f.business_slug.trim(), opened.session.stage),
+            &super::next::after(&s, f.business_slug.trim(), &opened.session, None).await,
             &[session_cookie(&s, &opened.token)],
         ),
         Err(Error::LinkUnusable(_) | Error::AlreadySetUp) => {

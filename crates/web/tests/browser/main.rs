@@ -11,6 +11,7 @@ mod flows;
 mod server;
 
 mod dead_ends;
+mod deep_links;
 mod landing;
 mod links;
 mod menu;

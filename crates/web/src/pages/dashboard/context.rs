@@ -74,7 +74,7 @@ impl Dash {
         let principal = match gh.session_principal(&session).await {
             Ok(p) => p,
             Err(Error::Unauthenticated) => {
-                return Err(redirect(&format!("/b/{slug}/sign-in"), &[]));
+                return Err(super::super::sign_in_first(&browser, slug));
             }
             Err(e) => return Err(super::super::internal(e)),
         };

@@ -23,7 +23,7 @@ mod user_actions;
 mod users;
 mod words;
 
-pub(crate) use fields::Params;
+pub(crate) use fields::{Params, encode};
 
 use axum::Router;
 use axum::http::header;
