@@ -30,7 +30,7 @@ fn csrf_cookie_name(secure: bool) -> &'static str {
 }
 
 /// A `Set-Cookie` value with the attributes every Gatehouse cookie has.
-fn cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
+pub(crate) fn cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if secure {
         c.push_str("; Secure");
@@ -154,6 +154,11 @@ impl Browser {
             state.config.cookie_secure,
         );
         (fresh.clone(), Some(set))
+    }
+
+    /// Whether the request came from Gatehouse's own pages (or sent no `Origin`).
+    pub(crate) fn same_origin_ok(&self) -> bool {
+        self.same_origin
     }
 
     /// Whether a submitted form may change anything: same origin, and its CSRF token is the

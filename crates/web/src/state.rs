@@ -14,6 +14,9 @@ pub struct WebConfig {
     /// Mark cookies `Secure` (and use the `__Host-` prefix, which requires it). Off only for
     /// plain-HTTP local development: the binary warns when it is.
     pub cookie_secure: bool,
+    /// Business administrators (`settings.manage`) may create and rename their business's
+    /// tenants in the dashboard; otherwise only the operator does.
+    pub business_tenants: bool,
 }
 
 impl Default for WebConfig {
@@ -21,6 +24,7 @@ impl Default for WebConfig {
         Self {
             body_limit: 1024 * 1024,
             cookie_secure: true,
+            business_tenants: false,
         }
     }
 }

@@ -86,6 +86,7 @@ async fn serve_until_signal(
         WebConfig {
             body_limit: config.server.body_limit_bytes,
             cookie_secure: config.auth.cookie_secure,
+            business_tenants: config.operator.business_tenants,
         },
     );
     show_setup(config, backend, &addr.to_string(), source);

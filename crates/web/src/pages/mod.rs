@@ -9,6 +9,7 @@ mod dashboard;
 mod landing;
 mod links;
 mod next;
+mod operator;
 mod setup;
 mod sign_in;
 
@@ -68,6 +69,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/setup/{token}", get(setup::setup_page).post(setup::setup))
         .merge(dashboard::routes())
+        .merge(operator::routes())
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -13,8 +13,46 @@ use crate::invitations::PW;
 crate::backend_tests!(
     dashboard_enforces_permissions,
     group_change_is_reviewed_first,
-    unknown_addresses_answer_in_kind
+    unknown_addresses_answer_in_kind,
+    tenants_are_the_operators_unless_allowed
 );
+
+/// Without the operator's `business_tenants`, the Tenants page lists but offers no form,
+/// and a business administrator's post is refused with nothing created.
+async fn tenants_are_the_operators_unless_allowed(app: App) {
+    let f = app.fixture("acme").await;
+    let (_, admins) = app
+        .post(
+            "/api/v1/groups",
+            &f.admin_key,
+            json!({ "name": "Admins", "type": "business", "acknowledge_sensitive": true,
+                    "permissions": crate::helpers::everything() }),
+        )
+        .await;
+    app.invite(
+        &f.admin_key,
+        "boss@acme.example",
+        &[admins["id"].as_str().unwrap()],
+    )
+    .await;
+    let (mut b, _) = app.accept("boss@acme.example", PW, 1).await;
+    b.enrol("acme").await;
+    let page = b.get("/b/acme/admin/tenants").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(!page.body.contains("Add a tenant"), "no form");
+    let (_, before) = app.get("/api/v1/tenants", &f.admin_key).await;
+    let csrf = page.input("csrf").unwrap();
+    let refused = b
+        .post(
+            "/b/acme/admin/tenants",
+            &[("csrf", &csrf), ("name", "Germany"), ("slug", "de")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert!(refused.body.contains("operator"), "{}", refused.body);
+    let (_, after) = app.get("/api/v1/tenants", &f.admin_key).await;
+    assert_eq!(before, after, "nothing created");
+}
 
 /// A browser asking for an unknown page gets an HTML 404; API clients (and anything under
 /// `/api/`) keep getting the JSON error.

@@ -16,3 +16,4 @@ mod landing;
 mod links;
 mod menu;
 mod scenario;
+mod tenants;

@@ -29,6 +29,8 @@ pub(crate) struct Can {
     pub(crate) audit_view: bool,
     pub(crate) settings_manage: bool,
     pub(crate) api_keys_manage: bool,
+    /// Create and rename tenants: `settings.manage`, where the operator allows it.
+    pub(crate) tenants_manage: bool,
 }
 
 /// The frame around every dashboard page.
@@ -89,6 +91,8 @@ impl Dash {
             audit_view: principal.authorize::<AuditView>().is_ok(),
             settings_manage: principal.authorize::<SettingsManage>().is_ok(),
             api_keys_manage: principal.authorize::<ApiKeysManage>().is_ok(),
+            tenants_manage: state.config.business_tenants
+                && principal.authorize::<SettingsManage>().is_ok(),
         };
         let (csrf, _) = browser.csrf_for_form(state);
         Ok(Self {

@@ -18,12 +18,13 @@ mod matrix;
 mod profile;
 mod self_loss;
 mod settings;
+mod tenants;
 mod user;
 mod user_actions;
 mod users;
 mod words;
 
-pub(crate) use fields::{Params, encode};
+pub(crate) use fields::{Fields, Params, encode};
 
 use axum::Router;
 use axum::http::header;
@@ -94,6 +95,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             &format!("{b}/api-keys/{{id}}/revoke"),
             get(api_keys::revoke_page).post(api_keys::revoke_api_key),
+        )
+        .route(
+            &format!("{b}/tenants"),
+            get(tenants::tenants_page).post(tenants::create_tenant),
+        )
+        .route(
+            &format!("{b}/tenants/{{id}}"),
+            get(tenants::rename_form).post(tenants::rename_tenant),
         )
         .route(&format!("{b}/profile"), get(profile::profile_page))
         .route(

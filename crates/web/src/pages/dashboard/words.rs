@@ -73,6 +73,10 @@ pub(crate) fn describe(catalog: &Catalog, e: Error) -> (StatusCode, String) {
             StatusCode::NOT_FOUND,
             "There is no such API key in this business.".to_owned(),
         ),
+        Error::OperatorOnly => (
+            StatusCode::FORBIDDEN,
+            "Only whoever runs this Gatehouse (the operator) may do this here.".to_owned(),
+        ),
         Error::LastAdministrator => (
             StatusCode::CONFLICT,
             "This would leave the business without an active administrator (someone who may both manage users and manage groups). Give those rights to someone else first.".to_owned(),
@@ -105,6 +109,10 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "key_revoked" => "API key revoked; it no longer works.",
         "password_changed" => "Password changed; your other sessions have ended.",
         "session_revoked" => "Session signed out.",
+        "tenant_created" => {
+            "Tenant added. Business groups cover it at once; add it to Tenants groups where it belongs."
+        }
+        "tenant_renamed" => "Tenant renamed.",
         _ => return None,
     })
 }
