@@ -10,6 +10,7 @@ use gatehouse_domain::Error;
 use gatehouse_domain::auth::model::TokenState;
 use serde::Deserialize;
 
+use super::problems::{FieldMap, Problems};
 use super::{
     Page, PageForm, PageMeta, business_of, csrf_refused, explain, internal, message, redirect,
 };
@@ -71,6 +72,9 @@ pub(crate) struct EmailForm {
     csrf: String,
     email: String,
 }
+
+/// The password field of the invitation and reset pages, by the domain's name.
+const PASSWORD_FIELD: FieldMap<'static> = &[("password", "password", "Password")];
 
 /// The page of a link that cannot be used.
 pub(super) fn dead_link(slug: &str, state: TokenState, what: &str) -> Response {
@@ -157,14 +161,20 @@ pub(crate) async fn accept_invitation(
                 .map(|u| u.email.to_string())
                 .unwrap_or_default();
             let business = view.and_then(|v| v.business);
-            let (status, text, _) = explain(e);
             let mut p = PageMeta::new(
                 "Accept your invitation",
                 &slug,
                 business.as_ref(),
                 form.csrf,
             );
-            p.error = Some(text);
+            let status = match p.problems.take(e, PASSWORD_FIELD) {
+                None => StatusCode::UNPROCESSABLE_ENTITY,
+                Some(e) => {
+                    let (status, text, _) = explain(e);
+                    p.error = Some(text);
+                    status
+                }
+            };
             Page::with_status(
                 status,
                 &PasswordPage {
@@ -230,7 +240,7 @@ async fn reset_form(
     slug: &str,
     token: &str,
     csrf: String,
-    error: Option<String>,
+    failed: Result<(), (Option<String>, Problems)>,
 ) -> Result<Page, Response> {
     let view = s
         .gatehouse
@@ -240,16 +250,19 @@ async fn reset_form(
     let (Some(business), Some(user)) = (view.business, view.user) else {
         return Err(dead_link(slug, view.state, "password reset"));
     };
-    if view.state != TokenState::Usable && error.is_none() {
+    if view.state != TokenState::Usable && failed.is_ok() {
         return Err(dead_link(slug, view.state, "password reset"));
     }
     let mut p = PageMeta::new("Choose a new password", slug, Some(&business), csrf);
-    let status = if error.is_some() {
+    let status = if failed.is_err() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    p.error = error;
+    if let Err((error, problems)) = failed {
+        p.error = error;
+        p.problems = problems;
+    }
     Ok(Page::with_status(
         status,
         &ResetPage {
@@ -267,7 +280,7 @@ pub(crate) async fn reset_page(
     Path((slug, token)): Path<(String, String)>,
 ) -> Response {
     let (csrf, cookie) = browser.csrf_for_form(&s);
-    match reset_form(&s, &slug, &token, csrf, None).await {
+    match reset_form(&s, &slug, &token, csrf, Ok(())).await {
         Ok(page) => page.cookie(cookie).into_response(),
         Err(answer) => answer,
     }
@@ -300,8 +313,15 @@ pub(crate) async fn reset(
         }
         Err(e @ Error::LinkUnusable(_)) => dead_link(&slug, state_of(&e), "password reset"),
         Err(e) => {
-            let (status, text, retry) = explain(e);
-            match reset_form(&s, &slug, &token, form.csrf, Some(text)).await {
+            let mut problems = Problems::default();
+            let (status, error, retry) = match problems.take(e, PASSWORD_FIELD) {
+                None => (StatusCode::UNPROCESSABLE_ENTITY, None, None),
+                Some(e) => {
+                    let (status, text, retry) = explain(e);
+                    (status, Some(text), retry)
+                }
+            };
+            match reset_form(&s, &slug, &token, form.csrf, Err((error, problems))).await {
                 Ok(page) => page.with_code(status).retry_after(retry).into_response(),
                 Err(answer) => answer,
             }

@@ -10,6 +10,7 @@ mod landing;
 mod links;
 mod next;
 mod operator;
+mod problems;
 mod setup;
 mod sign_in;
 
@@ -92,6 +93,8 @@ pub(crate) struct PageMeta {
     pub(crate) csrf: String,
     pub(crate) error: Option<String>,
     pub(crate) notice: Option<String>,
+    /// The problems of a submitted form, each shown beside its field.
+    pub(crate) problems: problems::Problems,
 }
 
 impl PageMeta {
@@ -103,6 +106,7 @@ impl PageMeta {
             csrf,
             error: None,
             notice: None,
+            problems: problems::Problems::default(),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod driver;
 mod flows;
+mod forms;
 mod server;
 
 mod dead_ends;

@@ -47,6 +47,8 @@ pub(crate) struct Chrome {
     pub(crate) section: &'static str,
     pub(crate) notice: Option<String>,
     pub(crate) error: Option<String>,
+    /// The problems of a submitted form, each shown beside its field.
+    pub(crate) problems: super::super::problems::Problems,
     pub(crate) can: Can,
 }
 
@@ -158,6 +160,7 @@ impl Dash {
             section,
             notice: None,
             error: None,
+            problems: Default::default(),
             can: self.can,
         }
     }

@@ -14,6 +14,7 @@ use gatehouse_domain::model::{Group, GroupScope};
 use gatehouse_domain::principal::{BusinessAccess, GroupsManage, UsersView};
 use gatehouse_domain::services::{GroupPatch, NewGroup, Precondition};
 
+use super::super::problems::{FieldMap, Problems};
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with, right};
 use super::fields::{Fields, Params};
 use super::group_form::{
@@ -54,7 +55,7 @@ struct ReviewPage {
 type Failure = Option<(StatusCode, String)>;
 
 async fn editor(d: &Dash, before: Option<&Group>, form: &GroupForm, error: Failure) -> Answer {
-    editor_with(d, before, form, error, None).await
+    editor_with(d, before, form, error, None, Problems::default()).await
 }
 
 async fn editor_with(
@@ -63,13 +64,19 @@ async fn editor_with(
     form: &GroupForm,
     error: Failure,
     notice: Option<&str>,
+    problems: Problems,
 ) -> Answer {
     let tenants = tenants_of(d).await?;
     let title = before.map_or_else(|| "New group".to_owned(), |g| g.name.to_string());
     let mut c = d.chrome(&title, "groups");
     c.notice = notice.map(str::to_owned);
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    let status = match &error {
+        Some((s, _)) => *s,
+        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
     c.error = error.map(|(_, t)| t);
+    c.problems = problems;
     let action = before.map_or_else(
         || d.admin("/groups/new"),
         |g| d.admin(&format!("/groups/{}", g.id)),
@@ -193,13 +200,21 @@ async fn submit(
     if step == "edit" {
         return editor(d, before, &form, None).await;
     }
-    let checked = form.scope().and_then(|scope| {
-        form.name()?;
-        form.description()?;
+    let mut problems = Problems::default();
+    problems.check("name", "Name", form.name());
+    problems.check("description", "Description", form.description());
+    let scope = form.scope().map_err(|e| problems.take(e, GROUP_FIELDS));
+    let scope = match scope {
+        Ok(scope) if problems.is_empty() => scope,
+        Ok(_) | Err(None) => return editor_with(d, before, &form, None, None, problems).await,
+        Err(Some(e)) => return editor(d, before, &form, Some(describe(d.catalog(), e))).await,
+    };
+    let checked = {
         let granted = granted_by_change(before, &scope, &form.grants);
-        access.ensure_holds(&granted, &scope)?;
-        Ok((scope, d.catalog().sensitive_in(&granted)))
-    });
+        access
+            .ensure_holds(&granted, &scope)
+            .map(|()| (scope, d.catalog().sensitive_in(&granted)))
+    };
     let (scope, sensitive) = match checked {
         Ok(found) => found,
         Err(e) => return editor(d, before, &form, Some(describe(d.catalog(), e))).await,
@@ -248,9 +263,22 @@ async fn submit(
             let err = describe(d.catalog(), e);
             Ok(review(d, before, &form, &found, Some(err)))
         }
-        Err(e) => editor(d, before, &form, Some(describe(d.catalog(), e))).await,
+        Err(e) => {
+            let mut problems = Problems::default();
+            match problems.take(e, GROUP_FIELDS) {
+                None => editor_with(d, before, &form, None, None, problems).await,
+                Some(e) => editor(d, before, &form, Some(describe(d.catalog(), e))).await,
+            }
+        }
     }
 }
+
+/// The editor's fields, by the domain's names.
+const GROUP_FIELDS: FieldMap<'static> = &[
+    ("name", "name", "Name"),
+    ("description", "description", "Description"),
+    ("tenants", "tenants", "Tenants"),
+];
 
 async fn save(
     d: &Dash,
@@ -339,7 +367,15 @@ pub(crate) async fn edit_group_page(
     let (d, _access) = Dash::with::<UsersView>(&s, browser, &slug).await?;
     let g = group_of(&d, &id).await?;
     let notice = notice_text(q.get("notice"));
-    editor_with(&d, Some(&g), &GroupForm::of(&g), None, notice).await
+    editor_with(
+        &d,
+        Some(&g),
+        &GroupForm::of(&g),
+        None,
+        notice,
+        Problems::default(),
+    )
+    .await
 }
 
 /// Saves a group (after the review step when access changes). Requires `groups.manage`

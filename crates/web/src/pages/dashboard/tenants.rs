@@ -12,6 +12,7 @@ use gatehouse_domain::model::{GroupScope, Tenant};
 use gatehouse_domain::principal::{AnyMember, SettingsManage, UsersView};
 use gatehouse_domain::types::{Slug, TenantName};
 
+use super::super::problems::{FieldMap, Problems};
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
 use super::user::when;
@@ -49,7 +50,13 @@ struct RenamePage {
 
 type Failure = Option<(StatusCode, String)>;
 
-async fn render(d: &Dash, form: &Fields, error: Failure, notice: Option<&str>) -> Answer {
+async fn render(
+    d: &Dash,
+    form: &Fields,
+    error: Failure,
+    notice: Option<&str>,
+    problems: Problems,
+) -> Answer {
     let any = d
         .principal
         .authorize::<AnyMember>()
@@ -88,8 +95,13 @@ async fn render(d: &Dash, form: &Fields, error: Failure, notice: Option<&str>) -
         })
         .collect();
     let mut c = d.chrome("Tenants", "tenants");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    let status = match &error {
+        Some((s, _)) => *s,
+        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
     c.error = error.map(|(_, t)| t);
+    c.problems = problems;
     c.notice = notice.map(str::to_owned);
     Ok(page_with(
         status,
@@ -111,7 +123,14 @@ pub(crate) async fn tenants_page(
     q: Params,
 ) -> Answer {
     let d = Dash::load(&s, browser, &slug).await?;
-    render(&d, &Fields::default(), None, notice_text(q.get("notice"))).await
+    render(
+        &d,
+        &Fields::default(),
+        None,
+        notice_text(q.get("notice")),
+        Problems::default(),
+    )
+    .await
 }
 
 /// The operator's setting, as a refusal when it is off.
@@ -131,19 +150,23 @@ pub(crate) async fn create_tenant(
 ) -> Answer {
     let (d, access) = Dash::post::<SettingsManage>(&s, browser, &slug, form.csrf()).await?;
     allowed(&d).await?;
-    let parsed = TenantName::parse(form.get("name"))
-        .and_then(|name| Ok((name, Slug::parse(form.get("slug"))?)));
-    let result = match parsed {
-        Ok((name, short)) => {
-            s.gatehouse
-                .create_own_tenant(&access, &d.browser.ctx, name, short)
-                .await
-        }
-        Err(e) => Err(e),
+    let mut problems = Problems::default();
+    let name = problems.check("name", "Name", TenantName::parse(form.get("name")));
+    let short = problems.check("slug", "Short name", Slug::parse(form.get("slug")));
+    let (Some(name), Some(short)) = (name, short) else {
+        return render(&d, &form, None, None, problems).await;
     };
-    match result {
+    match s
+        .gatehouse
+        .create_own_tenant(&access, &d.browser.ctx, name, short)
+        .await
+    {
         Ok(_) => Ok(d.done(&d.admin("/tenants"), "tenant_created")),
-        Err(e) => render(&d, &form, Some(describe(d.catalog(), e)), None).await,
+        Err(e) => {
+            let fields: FieldMap<'_> = &[("name", "name", "Name"), ("slug", "slug", "Short name")];
+            let error = problems.take(e, fields).map(|e| describe(d.catalog(), e));
+            render(&d, &form, error, None, problems).await
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use gatehouse_domain::services::NewUser;
 use gatehouse_domain::store::{UserFilter, UserSort};
 use gatehouse_domain::types::{DisplayName, Email};
 
+use super::super::problems::{FieldMap, Problems};
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page, page_with};
 use super::fields::{Fields, Params, query_string};
 use super::user_actions::{Action, actions_for};
@@ -245,7 +246,7 @@ struct InvitePage {
     groups: Vec<Opt>,
 }
 
-async fn render_invite(d: &Dash, form: &Fields, error: Option<(StatusCode, String)>) -> Answer {
+async fn render_invite(d: &Dash, form: &Fields, problems: Problems, error: Failure) -> Answer {
     let gh = &d.state.gatehouse;
     let view = d
         .principal
@@ -257,8 +258,16 @@ async fn render_invite(d: &Dash, form: &Fields, error: Option<(StatusCode, Strin
         .map_err(|e| d.fail(e, "users"))?;
     let chosen = form.all("group");
     let mut c = d.chrome("Add a new user", "users");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    let status = error.as_ref().map_or(
+        if problems.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        |(s, _)| *s,
+    );
     c.error = error.map(|(_, t)| t);
+    c.problems = problems;
     Ok(page_with(
         status,
         &InvitePage {
@@ -270,6 +279,11 @@ async fn render_invite(d: &Dash, form: &Fields, error: Option<(StatusCode, Strin
     ))
 }
 
+type Failure = Option<(StatusCode, String)>;
+
+/// The invitation form's fields, by the domain's names.
+const INVITE_FIELDS: FieldMap<'static> = &[("email", "email", "Email"), ("name", "name", "Name")];
+
 /// The invitation form. Requires `users.manage`.
 pub(crate) async fn invite_page(
     State(s): State<AppState>,
@@ -277,7 +291,7 @@ pub(crate) async fn invite_page(
     Path(slug): Path<String>,
 ) -> Answer {
     let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
-    render_invite(&d, &Fields::default(), None).await
+    render_invite(&d, &Fields::default(), Problems::default(), None).await
 }
 
 /// Creates a pending user in the chosen groups and mails the invitation. Requires
@@ -289,27 +303,28 @@ pub(crate) async fn invite_user(
     form: Fields,
 ) -> Answer {
     let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
-    let parsed = Email::parse(form.get("email")).and_then(|email| {
-        let groups = form
+    let mut problems = Problems::default();
+    let email = problems.check("email", "Email", Email::parse(form.get("email")));
+    let name = problems.check("name", "Name", DisplayName::parse(form.get("name")));
+    let (Some(email), Some(display_name)) = (email, name) else {
+        return render_invite(&d, &form, problems, None).await;
+    };
+    let new = NewUser {
+        email,
+        display_name,
+        groups: form
             .all("group")
             .into_iter()
             .filter_map(|g| g.parse().ok())
-            .collect();
-        Ok(NewUser {
-            email,
-            display_name: DisplayName::parse(form.get("name"))?,
-            groups,
-        })
-    });
-    let result = match parsed {
-        Ok(new) => s.gatehouse.create_user(&access, &d.browser.ctx, new).await,
-        Err(e) => Err(e),
+            .collect(),
     };
-    match result {
+    match s.gatehouse.create_user(&access, &d.browser.ctx, new).await {
         Ok(_) => Ok(d.done(&d.admin("/users"), "invited")),
         Err(e) => {
-            let err = describe(d.catalog(), e);
-            render_invite(&d, &form, Some(err)).await
+            let error = problems
+                .take(e, INVITE_FIELDS)
+                .map(|e| describe(d.catalog(), e));
+            render_invite(&d, &form, problems, error).await
         }
     }
 }
