@@ -299,10 +299,14 @@ impl Browser {
                 .await
                 .as_u64()
                 .unwrap();
-            assert!(
-                wide <= u64::from(w),
-                "{name}: the page is {wide} px wide on a {w} px screen"
-            );
+            if wide > u64::from(w) {
+                let culprits = self
+                    .run(&format!(
+                        "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > {w} + 1).slice(-5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+                    ))
+                    .await;
+                panic!("{name}: the page is {wide} px wide on a {w} px screen: {culprits}");
+            }
             let full = self
                 .run("return document.documentElement.scrollHeight")
                 .await

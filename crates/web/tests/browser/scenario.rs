@@ -116,8 +116,7 @@ async fn administrator_day_in_a_real_browser() {
             .click(&format!("input[name=sandbox][value='{key}']"))
             .await;
     }
-    admin.fit_height().await;
-    admin.screenshot("group-editor").await;
+    admin.shots("group-editor").await;
     admin.go("Create group").await;
     assert!(admin.main_text().await.contains("Group created."));
 
@@ -149,13 +148,11 @@ async fn administrator_day_in_a_real_browser() {
         !cells[2 * de].contains('✓') && !cells[2 * de + 1].contains('✓'),
         "{cells:?}"
     );
-    admin.fit_height().await;
-    admin.screenshot("user-permission-matrix").await;
+    admin.shots("user-permission-matrix").await;
 
     // Filtering users by status.
     admin.go("Users").await;
-    admin.fit_height().await;
-    admin.screenshot("users").await;
+    admin.shots("users").await;
     admin.select("#status", "Pending").await;
     admin.go("Apply filters").await;
     let pending = admin.text("#users tbody").await;
