@@ -262,18 +262,6 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
-    /// Fits the window to the page's full height, for a screenshot of all of it.
-    pub async fn fit_height(&self) {
-        self.viewport(DESKTOP.0, DESKTOP.1).await;
-        let h = self
-            .run("return document.documentElement.scrollHeight")
-            .await
-            .as_u64()
-            .unwrap_or(1000);
-        let h = u32::try_from(h.clamp(600, 6000)).unwrap_or(1000);
-        self.viewport(DESKTOP.0, h).await;
-    }
-
     /// Sizes the window so that the page's viewport is `width` × `height` CSS pixels.
     pub async fn viewport(&self, width: u32, height: u32) {
         self.client.set_window_size(width, height).await.unwrap();

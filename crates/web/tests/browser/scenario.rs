@@ -241,9 +241,12 @@ async fn limited_admin_is_refused(_srv: &Server, admin: &Browser, dana: &Browser
 /// The audit log shows the day, filters by target, and exports what it shows.
 async fn audit_shows_it_all(admin: &Browser) {
     admin.go("Audit log").await;
-    admin.fit_height().await;
-    admin.screenshot("audit-log").await;
+    admin.shots("audit-log").await;
     let log = admin.text("#audit").await;
+    assert!(
+        log.contains("Ada Lovelace added dana@acme.example to Sandbox reviewers"),
+        "{log}"
+    );
     for action in [
         "setup.completed",
         "settings.security_changed",
@@ -261,8 +264,38 @@ async fn audit_shows_it_all(admin: &Browser) {
     admin.go("Apply filters").await;
     let about_dana = admin.text("#audit").await;
     assert!(about_dana.contains("user.deactivated") && !about_dana.contains("setup.completed"));
-    admin.click_text("Before / after").await;
-    assert!(admin.text("#audit").await.contains("deactivated"));
+    assert!(
+        about_dana.contains("Ada Lovelace deactivated Dana Scully"),
+        "{about_dana}"
+    );
+    admin.click("#audit details.event summary").await;
+    let diff = admin.text("#audit table.diff").await;
+    assert!(
+        diff.contains("Status") && diff.contains("deactivated"),
+        "{diff}"
+    );
+    admin.shots("audit-log-diff").await;
+    // Bad filters are refused beside their fields, with nothing listed or exported.
+    admin
+        .goto("/b/acme/admin/audit?from=2026-02-30&to=2020-01-01&actor=nobody%40acme.example&action=User!")
+        .await;
+    let problems = admin.text("#form-problems").await;
+    for expected in [
+        "No user of this business has this email.",
+        "Action must be a name like user or group.created.",
+        "From must be a date like 2026-11-30.",
+    ] {
+        assert!(problems.contains(expected), "{problems}");
+    }
+    assert!(!admin.exists("#audit").await && !admin.exists("a[href*='export.csv']").await);
+    admin.shots("audit-log-bad-filters").await;
+    admin
+        .goto("/b/acme/admin/audit?from=2026-03-02&to=2026-03-01")
+        .await;
+    assert!(admin.text("#to-error").await.contains("on or after From"));
+    admin
+        .goto("/b/acme/admin/audit?target=dana%40acme.example")
+        .await;
     // The export link of the filtered view, fetched with the admin's session.
     let href = admin
         .find("a[href*='export.csv']")

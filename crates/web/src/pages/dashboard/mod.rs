@@ -8,6 +8,8 @@
 mod api_keys;
 mod audit;
 mod audit_export;
+mod audit_filter;
+mod audit_words;
 mod context;
 mod fields;
 mod group_editor;

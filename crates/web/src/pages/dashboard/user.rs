@@ -75,7 +75,13 @@ pub(crate) async fn user_page(
                 .list_audit_events(&audit, filter, None, 10)
                 .await
                 .map_err(fail)?;
-            Some(page.items.iter().map(event_row).collect())
+            let names = super::audit::names(&d, &page.items).await;
+            Some(
+                page.items
+                    .iter()
+                    .map(|e| event_row(&d, &names, e))
+                    .collect(),
+            )
         }
         Err(_) => None,
     };

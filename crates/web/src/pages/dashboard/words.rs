@@ -73,6 +73,10 @@ pub(crate) fn describe(catalog: &Catalog, e: Error) -> (StatusCode, String) {
             StatusCode::NOT_FOUND,
             "There is no such API key in this business.".to_owned(),
         ),
+        Error::InvalidCursor => (
+            StatusCode::BAD_REQUEST,
+            "This page's link is out of date: start again from the first page.".to_owned(),
+        ),
         Error::OperatorOnly => (
             StatusCode::FORBIDDEN,
             "Only whoever runs this Gatehouse (the operator) may do this here.".to_owned(),
