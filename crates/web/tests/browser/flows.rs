@@ -114,3 +114,50 @@ pub async fn unlabelled_fields(b: &Browser) -> Vec<String> {
         .await;
     serde_json::from_value(found).unwrap()
 }
+
+/// Creates a group through the core (as the operator would): `kind` "business" or the
+/// tenant slugs of a Tenants group, with `live` and `sandbox` permission keys.
+pub async fn group(srv: &Server, name: &str, tenants: &[&str], live: &[&str], sandbox: &[&str]) {
+    use gatehouse_domain::catalog::PermissionKey;
+    use gatehouse_domain::grants::Grants;
+    use gatehouse_domain::model::GroupKind;
+    use gatehouse_domain::principal::GroupsManage;
+    use gatehouse_domain::services::NewGroup;
+    use gatehouse_domain::types::{Description, GroupName};
+    let id = business(srv, "acme").await;
+    let op = Principal::Operator.operator().unwrap();
+    let all = srv.gh.store().list_tenants(id).await.unwrap();
+    let keys = |ks: &[&str]| {
+        ks.iter()
+            .map(|k| PermissionKey::parse(k).unwrap())
+            .collect()
+    };
+    let new = NewGroup {
+        name: GroupName::parse(name).unwrap(),
+        description: Description::parse("").unwrap(),
+        kind: if tenants.is_empty() {
+            GroupKind::Business
+        } else {
+            GroupKind::Tenants
+        },
+        tenants: all
+            .iter()
+            .filter(|t| tenants.contains(&t.slug.as_str()))
+            .map(|t| t.id)
+            .collect(),
+        grants: Grants {
+            live: keys(live),
+            sandbox: keys(sandbox),
+            ..Grants::default()
+        },
+        acknowledge_sensitive: true,
+    };
+    srv.gh
+        .create_group(
+            &op.in_business::<GroupsManage>(id),
+            &RequestContext::default(),
+            new,
+        )
+        .await
+        .unwrap();
+}

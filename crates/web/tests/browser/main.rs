@@ -11,6 +11,7 @@ mod flows;
 mod forms;
 mod server;
 
+mod access_review;
 mod dead_ends;
 mod deep_links;
 mod landing;

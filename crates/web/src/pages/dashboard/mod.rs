@@ -12,6 +12,7 @@ mod audit_filter;
 mod audit_words;
 mod context;
 mod fields;
+mod group_choice;
 mod group_editor;
 mod group_form;
 mod group_members;
@@ -23,6 +24,7 @@ mod settings;
 mod tenants;
 mod user;
 mod user_actions;
+mod user_edit;
 mod users;
 mod words;
 
@@ -50,7 +52,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(&format!("{b}/users/{{id}}"), get(user::user_page))
         .route(
             &format!("{b}/users/{{id}}/edit"),
-            get(user_actions::edit_page).post(user_actions::edit_user),
+            get(user_edit::edit_page).post(user_edit::edit_user),
         )
         .route(
             &format!("{b}/users/{{id}}/do/{{action}}"),

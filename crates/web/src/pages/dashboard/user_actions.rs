@@ -1,4 +1,4 @@
-//! What an administrator does to one user: edit name and groups, and the account actions
+//! What an administrator does to one user: the account actions
 //! (deactivate, reactivate, reset password or MFA, resend or revoke the invitation, unlock),
 //! each behind a confirmation page that says what will happen.
 
@@ -10,13 +10,11 @@ use gatehouse_domain::Error;
 use gatehouse_domain::ids::UserId;
 use gatehouse_domain::model::{User, UserStatus};
 use gatehouse_domain::principal::{BusinessAccess, UsersManage, UsersView};
-use gatehouse_domain::services::{Precondition, UserPatch};
-use gatehouse_domain::types::DisplayName;
+use gatehouse_domain::services::Precondition;
 
 use super::context::{Answer, Chrome, Dash, describe, page_with};
 use super::fields::Fields;
-use super::self_loss::{self, After};
-use super::users::Opt;
+use super::self_loss;
 use crate::browser::Browser;
 use crate::state::AppState;
 
@@ -166,7 +164,7 @@ pub(crate) fn who(u: &User) -> String {
     }
 }
 
-async fn user_of(d: &Dash, id: &str) -> Answer<User> {
+pub(crate) async fn user_of(d: &Dash, id: &str) -> Answer<User> {
     let view = d
         .principal
         .authorize::<UsersView>()
@@ -286,118 +284,5 @@ pub(crate) async fn perform(
     match run(&d, &access, kind, u.id).await {
         Ok(()) => Ok(d.done(&d.admin(&format!("/users/{}", u.id)), kind.notice())),
         Err(e) => Ok(confirm(&d, &u, kind, Some(describe(d.catalog(), e)))),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "dashboard/user_edit.html")]
-struct EditPage {
-    c: Chrome,
-    id: String,
-    email: String,
-    name: String,
-    version: i64,
-    groups: Vec<Opt>,
-    warn_self: Option<String>,
-}
-
-async fn render_edit(
-    d: &Dash,
-    u: &User,
-    form: Option<&Fields>,
-    error: Option<(StatusCode, String)>,
-    warn_self: Option<String>,
-) -> Answer {
-    let view = d
-        .principal
-        .authorize::<UsersView>()
-        .map_err(|e| d.fail(e, "users"))?;
-    let groups = d
-        .state
-        .gatehouse
-        .list_groups(&view)
-        .await
-        .map_err(|e| d.fail(e, "users"))?;
-    let current: Vec<String> = u.groups.iter().map(|g| g.id.to_string()).collect();
-    let chosen: Vec<&str> = match form {
-        Some(f) => f.all("group"),
-        None => current.iter().map(String::as_str).collect(),
-    };
-    let mut c = d.chrome(&format!("Edit {}", who(u)), "users");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
-    c.error = error.map(|(_, t)| t);
-    Ok(page_with(
-        status,
-        &EditPage {
-            c,
-            id: u.id.to_string(),
-            email: u.email.to_string(),
-            name: form.map_or_else(|| u.display_name.to_string(), |f| f.get("name").to_owned()),
-            version: u.version,
-            groups: Opt::groups(&groups, &chosen),
-            warn_self,
-        },
-    ))
-}
-
-/// The form to edit a user's name and groups. Requires `users.manage`.
-pub(crate) async fn edit_page(
-    State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-) -> Answer {
-    let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
-    let u = user_of(&d, &id).await?;
-    render_edit(&d, &u, None, None, None).await
-}
-
-/// Saves a user's name and groups. Requires `users.manage` (and the rights of any group
-/// the user joins).
-pub(crate) async fn edit_user(
-    State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-    form: Fields,
-) -> Answer {
-    let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
-    let u = user_of(&d, &id).await?;
-    let patch = DisplayName::parse(form.get("name")).map(|name| UserPatch {
-        display_name: Some(name),
-        groups: Some(
-            form.all("group")
-                .into_iter()
-                .filter_map(|g| g.parse().ok())
-                .collect(),
-        ),
-    });
-    if u.id == d.me.id {
-        let kept = form.all("group");
-        let warn = self_loss::warning(&d, |g| {
-            if kept.contains(&g.id.to_string().as_str()) {
-                After::Same
-            } else {
-                After::Leave
-            }
-        })
-        .await;
-        if warn.is_some() && !self_loss::confirmed(&form) {
-            return render_edit(&d, &u, Some(&form), None, warn).await;
-        }
-    }
-    let pre = Precondition {
-        if_match: None,
-        version: form.get("version").parse().ok(),
-    };
-    let result = match patch {
-        Ok(patch) => {
-            s.gatehouse
-                .update_user(&access, &d.browser.ctx, u.id, patch, pre)
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => Ok(d.done(&d.admin(&format!("/users/{}", u.id)), "user_saved")),
-        Err(e) => render_edit(&d, &u, Some(&form), Some(describe(d.catalog(), e)), None).await,
     }
 }

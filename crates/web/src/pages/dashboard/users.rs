@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use gatehouse_domain::ids::{GroupId, TenantId};
-use gatehouse_domain::model::{Group, Tenant, User, UserStatus};
+use gatehouse_domain::model::{Tenant, User, UserStatus};
 use gatehouse_domain::principal::{AnyMember, UsersManage, UsersView};
 use gatehouse_domain::services::NewUser;
 use gatehouse_domain::store::{UserFilter, UserSort};
@@ -14,6 +14,7 @@ use gatehouse_domain::types::{DisplayName, Email};
 use super::super::problems::{FieldMap, Problems};
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page, page_with};
 use super::fields::{Fields, Params, query_string};
+use super::group_choice::{AccessChange, GroupChoice, change, choices, fingerprint, reviewed};
 use super::user_actions::{Action, actions_for};
 use crate::browser::Browser;
 use crate::state::AppState;
@@ -207,21 +208,6 @@ impl Opt {
             selected: value == current,
         }
     }
-
-    /// One checkbox per group, ticked when its id is among `chosen`.
-    pub(crate) fn groups(groups: &[Group], chosen: &[&str]) -> Vec<Self> {
-        groups
-            .iter()
-            .map(|g| {
-                let value = g.id.to_string();
-                Self {
-                    selected: chosen.contains(&value.as_str()),
-                    value,
-                    label: g.name.to_string(),
-                }
-            })
-            .collect()
-    }
 }
 
 /// The business's tenants (every member may read them).
@@ -243,10 +229,19 @@ struct InvitePage {
     c: Chrome,
     email: String,
     name: String,
-    groups: Vec<Opt>,
+    groups: Vec<GroupChoice>,
+    who: String,
+    review: Option<AccessChange>,
+    reviewed: String,
 }
 
-async fn render_invite(d: &Dash, form: &Fields, problems: Problems, error: Failure) -> Answer {
+async fn render_invite(
+    d: &Dash,
+    form: &Fields,
+    problems: Problems,
+    error: Failure,
+    review: Option<AccessChange>,
+) -> Answer {
     let gh = &d.state.gatehouse;
     let view = d
         .principal
@@ -257,6 +252,7 @@ async fn render_invite(d: &Dash, form: &Fields, problems: Problems, error: Failu
         .await
         .map_err(|e| d.fail(e, "users"))?;
     let chosen = form.all("group");
+    let tenants = tenants_of(d).await?;
     let mut c = d.chrome("Add a new user", "users");
     let status = error.as_ref().map_or(
         if problems.is_empty() {
@@ -274,7 +270,13 @@ async fn render_invite(d: &Dash, form: &Fields, problems: Problems, error: Failu
             c,
             email: form.get("email").to_owned(),
             name: form.get("name").to_owned(),
-            groups: Opt::groups(&groups, &chosen),
+            groups: choices(d.catalog(), &tenants, &groups, &chosen),
+            who: Some(form.get("name"))
+                .filter(|n| !n.is_empty())
+                .unwrap_or(form.get("email"))
+                .to_owned(),
+            review,
+            reviewed: fingerprint(form),
         },
     ))
 }
@@ -291,7 +293,7 @@ pub(crate) async fn invite_page(
     Path(slug): Path<String>,
 ) -> Answer {
     let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
-    render_invite(&d, &Fields::default(), Problems::default(), None).await
+    render_invite(&d, &Fields::default(), Problems::default(), None, None).await
 }
 
 /// Creates a pending user in the chosen groups and mails the invitation. Requires
@@ -307,8 +309,27 @@ pub(crate) async fn invite_user(
     let email = problems.check("email", "Email", Email::parse(form.get("email")));
     let name = problems.check("name", "Name", DisplayName::parse(form.get("name")));
     let (Some(email), Some(display_name)) = (email, name) else {
-        return render_invite(&d, &form, problems, None).await;
+        return render_invite(&d, &form, problems, None, None).await;
     };
+    let chosen = form.all("group");
+    if !chosen.is_empty() && !reviewed(&form) {
+        let view = d
+            .principal
+            .authorize::<UsersView>()
+            .map_err(|e| d.fail(e, "users"))?;
+        let groups = s
+            .gatehouse
+            .list_groups(&view)
+            .await
+            .map_err(|e| d.fail(e, "users"))?;
+        let tenants = tenants_of(&d).await?;
+        let joining: Vec<_> = groups
+            .iter()
+            .filter(|g| chosen.contains(&g.id.to_string().as_str()))
+            .collect();
+        let review = change(d.catalog(), &tenants, &[], &joining);
+        return render_invite(&d, &form, problems, None, Some(review)).await;
+    }
     let new = NewUser {
         email,
         display_name,
@@ -324,7 +345,7 @@ pub(crate) async fn invite_user(
             let error = problems
                 .take(e, INVITE_FIELDS)
                 .map(|e| describe(d.catalog(), e));
-            render_invite(&d, &form, problems, error).await
+            render_invite(&d, &form, problems, error, None).await
         }
     }
 }
