@@ -125,3 +125,36 @@ document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false
   // Any scroll (the page's or a table's) moves the button: the list follows it.
   document.addEventListener("scroll", replace, true);
 })();
+
+// The group editor's shortcuts: whole columns (all, none, Sandbox same as Live) and whole
+// areas. Ticking skips rights the signed-in user does not hold (the server would refuse
+// them anyway); unticking takes everything. Without the script the buttons stay hidden.
+(function () {
+  var matrix = document.getElementById("permission-matrix");
+  if (!matrix) return;
+  matrix.querySelectorAll("[data-matrix], tr.shortcuts").forEach(function (el) { el.hidden = false; });
+  var boxes = function (env, within) {
+    return Array.prototype.slice.call((within || matrix).querySelectorAll("input[type=checkbox][name=" + env + "]"));
+  };
+  var tick = function (box, on) { if (!on || !box.hasAttribute("data-not-held")) box.checked = on; };
+  matrix.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-matrix]");
+    if (!button) return;
+    var env = button.getAttribute("data-env"), what = button.getAttribute("data-matrix");
+    if (what === "all" || what === "none") {
+      boxes(env).forEach(function (b) { tick(b, what === "all"); });
+    } else if (what === "same") {
+      boxes("sandbox").forEach(function (b) {
+        var live = matrix.querySelector("input[name=live][value='" + b.value + "']");
+        tick(b, !!(live && live.checked));
+      });
+    } else if (what === "area") {
+      var rows = [], row = button.closest("tr").nextElementSibling;
+      while (row && !row.classList.contains("area")) { rows.push(row); row = row.nextElementSibling; }
+      var inArea = [];
+      rows.forEach(function (r) { inArea = inArea.concat(boxes(env, r)); });
+      var allOn = inArea.every(function (b) { return b.checked || b.hasAttribute("data-not-held"); });
+      inArea.forEach(function (b) { tick(b, !allOn); });
+    }
+  });
+})();

@@ -9,6 +9,7 @@
 mod driver;
 mod flows;
 mod forms;
+mod group_shortcuts;
 mod server;
 
 mod access_review;

@@ -15,11 +15,10 @@ use gatehouse_domain::principal::{BusinessAccess, GroupsManage, UsersView};
 use gatehouse_domain::services::{GroupPatch, NewGroup, Precondition};
 
 use super::super::problems::{FieldMap, Problems};
-use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with, right};
+use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
-use super::group_form::{
-    EditorView, EffectLine, GroupForm, editor_view, effect_lines, granted_by_change,
-};
+use super::group_form::{EditorView, GroupForm, editor_view, granted_by_change};
+use super::group_review::{Findings, review, vague};
 use super::self_loss::{self, After};
 use super::users::tenants_of;
 use crate::browser::Browser;
@@ -35,21 +34,6 @@ struct EditorPage {
     editable: bool,
     action: String,
     v: EditorView,
-}
-
-#[derive(Template)]
-#[template(path = "dashboard/group_review.html")]
-struct ReviewPage {
-    c: Chrome,
-    action: String,
-    name: String,
-    is_new: bool,
-    hidden: Vec<(String, String)>,
-    users_affected: usize,
-    gained: Vec<EffectLine>,
-    lost: Vec<EffectLine>,
-    sensitive: Vec<String>,
-    warn_self: Option<String>,
 }
 
 type Failure = Option<(StatusCode, String)>;
@@ -94,30 +78,6 @@ async fn editor_with(
     ))
 }
 
-fn hidden_fields(form: &GroupForm) -> Vec<(String, String)> {
-    let mut out = vec![
-        ("name".to_owned(), form.name.clone()),
-        ("description".to_owned(), form.description.clone()),
-        ("kind".to_owned(), form.kind.as_str().to_owned()),
-    ];
-    if let Some(v) = form.version {
-        out.push(("version".to_owned(), v.to_string()));
-    }
-    out.extend(
-        form.tenants
-            .iter()
-            .map(|t| ("tenant".to_owned(), t.clone())),
-    );
-    for (scope, keys) in [
-        ("business", &form.grants.business),
-        ("live", &form.grants.live),
-        ("sandbox", &form.grants.sandbox),
-    ] {
-        out.extend(keys.iter().map(|k| (scope.to_owned(), k.to_string())));
-    }
-    out
-}
-
 async fn effect_of(
     d: &Dash,
     access: &BusinessAccess<GroupsManage>,
@@ -142,46 +102,6 @@ async fn effect_of(
         .gatehouse
         .preview_group_change(access, &change)
         .await
-}
-
-/// What the review shows and asks: the change's effect, its sensitive grants, and the
-/// warning when it takes away the signed-in user's own rights.
-struct Findings<'a> {
-    effect: &'a AccessEffect,
-    sensitive: &'a [String],
-    warn_self: Option<String>,
-}
-
-fn review(
-    d: &Dash,
-    before: Option<&Group>,
-    form: &GroupForm,
-    found: &Findings<'_>,
-    error: Failure,
-) -> axum::response::Response {
-    let (effect, sensitive) = (found.effect, found.sensitive);
-    let mut c = d.chrome("Review the change", "groups");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
-    c.error = error.map(|(_, t)| t);
-    let (gained, lost) = effect_lines(d, effect);
-    page_with(
-        status,
-        &ReviewPage {
-            action: before.map_or_else(
-                || d.admin("/groups/new"),
-                |g| d.admin(&format!("/groups/{}", g.id)),
-            ),
-            name: form.name.clone(),
-            is_new: before.is_none(),
-            hidden: hidden_fields(form),
-            users_affected: effect.users_affected,
-            gained,
-            lost,
-            sensitive: sensitive.iter().map(|k| right(d.catalog(), k)).collect(),
-            warn_self: found.warn_self.clone(),
-            c,
-        },
-    )
 }
 
 /// Validates, previews or saves a submitted editor form.
@@ -239,8 +159,10 @@ async fn submit(
         effect: &effect,
         sensitive: &sensitive,
         warn_self,
+        vague_name: vague(&form.name) && !fields.has("name_ok"),
+        business_wide: matches!(scope, GroupScope::Business) && !sensitive.is_empty(),
     };
-    if step != "save" && !(effect.is_empty() && sensitive.is_empty() && found.warn_self.is_none()) {
+    if step != "save" && found.any() {
         return Ok(review(d, before, &form, &found, None));
     }
     if found.warn_self.is_some() && !self_loss::confirmed(fields) {

@@ -16,6 +16,7 @@ mod group_choice;
 mod group_editor;
 mod group_form;
 mod group_members;
+mod group_review;
 mod groups;
 mod matrix;
 mod profile;
