@@ -158,3 +158,34 @@ document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false
     }
   });
 })();
+
+// Many tenants in the group editor: a search that narrows the list, ticking all shown,
+// and a count of what is ticked.
+(function () {
+  var tools = document.querySelector(".tenant-tools");
+  var list = document.getElementById("tenant-list");
+  if (!tools || !list) return;
+  tools.hidden = false;
+  var search = document.getElementById("tenant-search"), count = document.getElementById("tenant-count");
+  var choices = Array.prototype.slice.call(list.querySelectorAll(".choice"));
+  var update = function () {
+    var q = search.value.trim().toLowerCase(), shown = 0, ticked = 0;
+    choices.forEach(function (c) {
+      var hit = !q || c.textContent.toLowerCase().indexOf(q) !== -1;
+      c.hidden = !hit;
+      if (hit) shown++;
+      if (c.querySelector("input").checked) ticked++;
+    });
+    count.textContent = ticked + " of " + choices.length + " tenants ticked" + (q ? "; " + shown + " shown" : "");
+  };
+  search.addEventListener("input", update);
+  list.addEventListener("change", update);
+  tools.addEventListener("click", function (event) {
+    var b = event.target.closest("[data-tenants]");
+    if (!b) return;
+    var all = b.getAttribute("data-tenants") === "shown";
+    choices.forEach(function (c) { if (all ? !c.hidden : true) c.querySelector("input").checked = all; });
+    update();
+  });
+  update();
+})();

@@ -17,6 +17,7 @@ mod dead_ends;
 mod deep_links;
 mod landing;
 mod links;
+mod many_tenants;
 mod menu;
 mod scenario;
 mod tenants;

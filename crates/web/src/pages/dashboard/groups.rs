@@ -9,7 +9,7 @@ use gatehouse_domain::principal::{GroupsManage, UsersView};
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page, page_with};
 use super::fields::{Fields, Params};
 use super::group_editor::group_of;
-use super::matrix::{Summary, summary};
+use super::matrix::{Summary, names_label, summary};
 use super::self_loss::{self, After};
 use super::user_actions::ConfirmPage;
 use super::users::tenants_of;
@@ -57,12 +57,13 @@ pub(crate) async fn list_groups_page(
             business: matches!(g.scope, GroupScope::Business),
             tenants: match &g.scope {
                 GroupScope::Business => "All tenants".to_owned(),
-                GroupScope::Tenants(set) => tenants
-                    .iter()
-                    .filter(|t| set.contains(&t.id))
-                    .map(|t| t.name.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                GroupScope::Tenants(set) => names_label(
+                    &tenants
+                        .iter()
+                        .filter(|t| set.contains(&t.id))
+                        .map(|t| t.name.to_string())
+                        .collect::<Vec<_>>(),
+                ),
             },
             members: g.member_count,
             s: summary(d.catalog(), &g.grants),

@@ -35,6 +35,7 @@ struct UserPage {
     actions: Vec<Action>,
     events: Option<Vec<EventRow>>,
     m: Effective,
+    tenant_filter: String,
     active: bool,
     mfa_blocks_live: bool,
 }
@@ -104,7 +105,8 @@ pub(crate) async fn user_page(
         sessions,
         actions: actions_for(&d, &u),
         events,
-        m: effective(d.catalog(), &eff, &tenants),
+        m: effective(d.catalog(), &eff, &tenants, q.get("tenants")),
+        tenant_filter: q.get("tenants").to_owned(),
         active: eff.active,
         mfa_blocks_live: eff.mfa_required_for_live,
         c,
