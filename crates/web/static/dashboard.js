@@ -189,3 +189,12 @@ document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false
   });
   update();
 })();
+
+// The Users list: one box ticks every user of the page.
+(function () {
+  var all = document.getElementById("select-all");
+  if (!all) return;
+  all.hidden = false;
+  var boxes = function () { return document.querySelectorAll("#users input[name=user]"); };
+  all.addEventListener("change", function () { boxes().forEach(function (b) { b.checked = all.checked; }); });
+})();

@@ -13,6 +13,7 @@ mod group_shortcuts;
 mod server;
 
 mod access_review;
+mod bulk;
 mod dead_ends;
 mod deep_links;
 mod landing;

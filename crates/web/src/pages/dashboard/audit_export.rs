@@ -63,7 +63,7 @@ fn download(d: &Dash, body: String, mime: &'static str, ext: &str) -> Response {
 
 /// One CSV field, quoted when it must be; a leading formula character is defused so a
 /// spreadsheet does not run it.
-fn csv_field(raw: &str) -> String {
+pub(crate) fn csv_field(raw: &str) -> String {
     let defused = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{raw}")
     } else {

@@ -27,6 +27,8 @@ mod user;
 mod user_actions;
 mod user_edit;
 mod users;
+mod users_bulk;
+mod users_export;
 mod words;
 
 pub(crate) use fields::{Fields, Params, encode};
@@ -46,6 +48,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/static/dashboard.js", get(script))
         .route(b, get(context::home))
         .route(&format!("{b}/users"), get(users::list_users_page))
+        .route(
+            &format!("{b}/users/bulk"),
+            axum::routing::post(users_bulk::bulk),
+        )
+        .route(
+            &format!("{b}/users/export.csv"),
+            get(users_export::export_csv),
+        )
         .route(
             &format!("{b}/users/new"),
             get(users::invite_page).post(users::invite_user),

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use gatehouse_domain::ids::{GroupId, TenantId};
 use gatehouse_domain::model::{Tenant, User, UserStatus};
+use gatehouse_domain::page::encode_cursor;
 use gatehouse_domain::principal::{AnyMember, UsersManage, UsersView};
 use gatehouse_domain::services::NewUser;
 use gatehouse_domain::store::{UserFilter, UserSort};
@@ -72,6 +73,25 @@ struct UsersPage {
     by_name: SortLink,
     next: Option<String>,
     first: Option<String>,
+    /// This page's query, for the bulk form to come back to.
+    back: String,
+    /// The filters' query, for the export link and the jump form.
+    export: String,
+    kept: Vec<(&'static str, String)>,
+    /// Jumping by email works in the email order.
+    jump: bool,
+    from: String,
+}
+
+/// The users filter of a page's (or an export's) parameters.
+pub(crate) fn filter_from(q: &Fields) -> UserFilter {
+    UserFilter {
+        status: UserStatus::parse(q.get("status")),
+        group: q.get("group").parse::<GroupId>().ok(),
+        tenant: q.get("tenant").parse::<TenantId>().ok(),
+        query: Some(q.get("q").to_owned()).filter(|v| !v.is_empty()),
+        sort: UserSort::parse(q.get("sort")).unwrap_or_default(),
+    }
 }
 
 /// The users table. Requires `users.view`.
@@ -85,15 +105,14 @@ pub(crate) async fn list_users_page(
     let gh = &s.gatehouse;
     let (status, search) = (q.get("status"), q.get("q"));
     let (group, tenant) = (q.get("group"), q.get("tenant"));
-    let sort = UserSort::parse(q.get("sort")).unwrap_or_default();
-    let filter = UserFilter {
-        status: UserStatus::parse(status),
-        group: group.parse::<GroupId>().ok(),
-        tenant: tenant.parse::<TenantId>().ok(),
-        query: Some(search.to_owned()).filter(|v| !v.is_empty()),
-        sort,
-    };
-    let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
+    let filter = filter_from(&q);
+    let sort = filter.sort;
+    // Jumping to emails from a prefix: in the email order the keyset position is the prefix.
+    let from = q.get("from").to_lowercase();
+    let jumped = (sort == UserSort::Email && !from.is_empty()).then(|| encode_cursor(&from));
+    let cursor = Some(q.get("cursor"))
+        .filter(|c| !c.is_empty())
+        .or(jumped.as_deref());
     let listed = gh.list_users(&access, &filter, cursor, PAGE_SIZE).await;
     let users = listed.map_err(|e| d.fail(e, "users"))?;
     let groups = gh
@@ -141,7 +160,19 @@ pub(crate) async fn list_users_page(
     let first = cursor.map(|_| format!("{here}?{}", query_string(&keep)));
     let mut c = d.chrome("Users", "users");
     c.notice = notice_text(q.get("notice")).map(str::to_owned);
+    c.error = notice_text(q.get("error")).map(str::to_owned);
+    let mut here_pairs = keep.to_vec();
+    here_pairs.extend([("cursor", q.get("cursor")), ("from", q.get("from"))]);
     Ok(page(&UsersPage {
+        back: query_string(&here_pairs),
+        export: query_string(&keep),
+        kept: keep
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (*k, (*v).to_owned()))
+            .collect(),
+        jump: sort == UserSort::Email,
+        from: q.get("from").to_owned(),
         rows: users.items.iter().map(|u| row(&d, u)).collect(),
         total: users.total.unwrap_or_default(),
         filtered: keep.iter().any(|(_, v)| !v.is_empty()),
