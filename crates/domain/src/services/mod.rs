@@ -22,6 +22,7 @@ use time::OffsetDateTime;
 
 pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, TOKEN_PREFIX, hash_secret};
 pub use auth::{AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm};
+pub use dashboard::InvitationState;
 pub use groups::{GroupPatch, NewGroup};
 pub use settings::SettingsPatch;
 pub use users::{NewUser, UserPatch};

@@ -14,8 +14,49 @@ crate::backend_tests!(
     dashboard_enforces_permissions,
     group_change_is_reviewed_first,
     unknown_addresses_answer_in_kind,
-    tenants_are_the_operators_unless_allowed
+    tenants_are_the_operators_unless_allowed,
+    pending_users_show_their_invitation
 );
+
+/// A pending user's invitation is read from the audit trail on both backends: sent with its
+/// expiry, then revoked.
+async fn pending_users_show_their_invitation(app: App) {
+    let f = app.fixture("acme").await;
+    let (_, viewers) = app
+        .post(
+            "/api/v1/groups",
+            &f.admin_key,
+            json!({ "name": "Viewers", "type": "business", "permissions": { "business": ["users.view"] } }),
+        )
+        .await;
+    let lee = app.invite(&f.admin_key, "lee@acme.example", &[]).await;
+    app.invite(
+        &f.admin_key,
+        "viewer@acme.example",
+        &[viewers["id"].as_str().unwrap()],
+    )
+    .await;
+    let (mut b, _) = app.accept("viewer@acme.example", PW, 1).await;
+    let lid = lee["id"].as_str().unwrap();
+    let page = b.get(&format!("/b/acme/admin/users/{lid}")).await;
+    assert!(
+        page.body.contains("the link works until 2026-12-06"),
+        "{}",
+        page.body
+    );
+    let (status, _) = app
+        .delete(&format!("/api/v1/users/{lid}/invitation"), &f.admin_key)
+        .await;
+    assert!(status.is_success(), "{status}");
+    let page = b.get(&format!("/b/acme/admin/users/{lid}")).await;
+    assert!(
+        page.body.contains("Invitation revoked 2026-11-29"),
+        "{}",
+        page.body
+    );
+    let list = b.get("/b/acme/admin/users?status=pending").await;
+    assert!(list.body.contains("Revoked"), "{}", list.body);
+}
 
 /// Without the operator's `business_tenants`, the Tenants page lists but offers no form,
 /// and a business administrator's post is refused with nothing created.

@@ -4,18 +4,8 @@
 //! the same business is ignored.
 
 use crate::driver::{Browser, Driver};
-use crate::flows::{PW, set_up};
+use crate::flows::{set_up, sign_in};
 use crate::server::Server;
-
-async fn sign_in(srv: &Server, b: &Browser, app: &str) {
-    assert_eq!(b.path().await, "/b/acme/sign-in");
-    b.fill("#email", "ada@acme.example").await;
-    b.fill("#password", PW).await;
-    b.go("Sign in").await;
-    assert_eq!(b.path().await, "/b/acme/mfa");
-    b.fill("#code", &srv.next_totp(app)).await;
-    b.go("Continue").await;
-}
 
 async fn where_now(b: &Browser) -> String {
     let url = b.client.current_url().await.unwrap();

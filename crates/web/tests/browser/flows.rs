@@ -161,3 +161,14 @@ pub async fn group(srv: &Server, name: &str, tenants: &[&str], live: &[&str], sa
         .await
         .unwrap();
 }
+
+/// Ada signs in on the sign-in page the browser is at: password, then the code of `app`.
+pub async fn sign_in(srv: &Server, b: &Browser, app: &str) {
+    assert_eq!(b.path().await, "/b/acme/sign-in");
+    b.fill("#email", "ada@acme.example").await;
+    b.fill("#password", PW).await;
+    b.go("Sign in").await;
+    assert_eq!(b.path().await, "/b/acme/mfa");
+    b.fill("#code", &srv.next_totp(app)).await;
+    b.go("Continue").await;
+}

@@ -20,5 +20,6 @@ mod landing;
 mod links;
 mod many_tenants;
 mod menu;
+mod pending;
 mod scenario;
 mod tenants;

@@ -35,6 +35,7 @@ struct UserPage {
     actions: Vec<Action>,
     events: Option<Vec<EventRow>>,
     m: Effective,
+    invitation: Option<super::users::Invitation>,
     tenant_filter: String,
     active: bool,
     mfa_blocks_live: bool,
@@ -86,6 +87,9 @@ pub(crate) async fn user_page(
         }
         Err(_) => None,
     };
+    let invitation = super::users::invitations(&d, &access, &[&u])
+        .await
+        .remove(&u.id.to_string());
     let mut c = d.chrome(&who(&u), "users");
     c.notice = notice_text(q.get("notice")).map(str::to_owned);
     Ok(page(&UserPage {
@@ -107,6 +111,7 @@ pub(crate) async fn user_page(
         events,
         m: effective(d.catalog(), &eff, &tenants, q.get("tenants")),
         tenant_filter: q.get("tenants").to_owned(),
+        invitation,
         active: eff.active,
         mfa_blocks_live: eff.mfa_required_for_live,
         c,

@@ -8,7 +8,7 @@ use gatehouse_domain::ids::{GroupId, TenantId};
 use gatehouse_domain::model::{Tenant, User, UserStatus};
 use gatehouse_domain::page::encode_cursor;
 use gatehouse_domain::principal::{AnyMember, UsersManage, UsersView};
-use gatehouse_domain::services::NewUser;
+use gatehouse_domain::services::{InvitationState, NewUser};
 use gatehouse_domain::store::{UserFilter, UserSort};
 use gatehouse_domain::types::{DisplayName, Email};
 
@@ -33,6 +33,57 @@ pub(crate) struct UserRow {
     pub(crate) status_label: &'static str,
     pub(crate) mfa: bool,
     pub(crate) actions: Vec<Action>,
+    /// A pending user's invitation: how it stands, in words, and a badge when it is dead.
+    pub(crate) invitation: Option<Invitation>,
+}
+
+/// A pending user's invitation as pages show it.
+#[derive(Debug, Clone)]
+pub(crate) struct Invitation {
+    pub(crate) text: String,
+    /// "Expired" or "Revoked" when the link no longer works.
+    pub(crate) dead: Option<&'static str>,
+}
+
+/// The invitation of each pending user of `users`, by user id.
+pub(crate) async fn invitations(
+    d: &Dash,
+    access: &gatehouse_domain::principal::BusinessAccess<UsersView>,
+    users: &[&User],
+) -> std::collections::HashMap<String, Invitation> {
+    let day = time::macros::format_description!("[year]-[month]-[day]");
+    let show = |t: time::OffsetDateTime| t.format(&day).unwrap_or_default();
+    let now = d.state.gatehouse.now();
+    let states = d
+        .state
+        .gatehouse
+        .invitation_states(access, users)
+        .await
+        .unwrap_or_default();
+    states
+        .into_iter()
+        .map(|(id, st)| {
+            let inv = match st {
+                InvitationState::Revoked(at) => Invitation {
+                    text: format!("Invitation revoked {}", show(at)),
+                    dead: Some("Revoked"),
+                },
+                InvitationState::Sent(at, Some(exp)) if exp <= now => Invitation {
+                    text: format!("Invited {}; the link expired {}", show(at), show(exp)),
+                    dead: Some("Expired"),
+                },
+                InvitationState::Sent(at, Some(exp)) => Invitation {
+                    text: format!("Invited {}; the link works until {}", show(at), show(exp)),
+                    dead: None,
+                },
+                InvitationState::Sent(at, None) => Invitation {
+                    text: format!("Invited {}", show(at)),
+                    dead: None,
+                },
+            };
+            (id.to_string(), inv)
+        })
+        .collect()
 }
 
 pub(crate) fn status_label(s: UserStatus) -> &'static str {
@@ -54,6 +105,7 @@ pub(crate) fn row(d: &Dash, u: &User) -> UserRow {
         status_label: status_label(u.status),
         mfa: u.mfa_enrolled,
         actions: actions_for(d, u),
+        invitation: None,
     }
 }
 
@@ -163,6 +215,16 @@ pub(crate) async fn list_users_page(
     c.error = notice_text(q.get("error")).map(str::to_owned);
     let mut here_pairs = keep.to_vec();
     here_pairs.extend([("cursor", q.get("cursor")), ("from", q.get("from"))]);
+    let refs: Vec<&User> = users.items.iter().collect();
+    let mut invited = invitations(&d, &access, &refs).await;
+    let rows = users
+        .items
+        .iter()
+        .map(|u| UserRow {
+            invitation: invited.remove(&u.id.to_string()),
+            ..row(&d, u)
+        })
+        .collect();
     Ok(page(&UsersPage {
         back: query_string(&here_pairs),
         export: query_string(&keep),
@@ -173,7 +235,7 @@ pub(crate) async fn list_users_page(
             .collect(),
         jump: sort == UserSort::Email,
         from: q.get("from").to_owned(),
-        rows: users.items.iter().map(|u| row(&d, u)).collect(),
+        rows,
         total: users.total.unwrap_or_default(),
         filtered: keep.iter().any(|(_, v)| !v.is_empty()),
         q: search.to_owned(),
