@@ -278,10 +278,11 @@ impl Browser {
 
     /// Screenshots of the whole page at desktop (1366 px) and phone (390 px) width, saved as
     /// `<name>.png` and `<name>.phone.png`; the window is desktop-sized again afterwards.
-    /// Also asserts that the page is no wider than the phone's screen.
+    /// At each size axe-core checks the page, and the page must be no wider than the screen.
     pub async fn shots(&self, name: &str) {
         for (suffix, (w, h)) in [("", DESKTOP), (".phone", PHONE)] {
             self.viewport(w, h).await;
+            crate::axe::check(self, &format!("{name}{suffix}")).await;
             let wide = self
                 .run("return document.documentElement.scrollWidth")
                 .await

@@ -61,6 +61,7 @@ async fn invitation_reset_and_account_pages_name_the_account() {
     dana.fill("#password", NEW_PW).await;
     dana.submit("button[type=submit]").await;
     assert!(dana.main_text().await.contains("Your new password is set"));
+    dana.shots("password-changed").await;
     admin.close().await;
     dana.close().await;
 }
