@@ -132,5 +132,7 @@ async fn actions_menu_opens_whole_and_works_by_keyboard() {
                 .contains("invitation link stops working")
         );
     }
+    admin.goto("/b/acme/admin/users").await;
+    admin.shots("users-page-of-50").await;
     admin.close().await;
 }

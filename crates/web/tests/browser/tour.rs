@@ -94,6 +94,7 @@ async fn every_page_is_accessible_at_both_sizes() {
     b.go("Deactivate").await;
     b.shots("confirm-deactivate").await;
     b.goto("/b/acme/admin/groups").await;
+    b.shots("groups").await;
     b.go("UK Analysts").await;
     b.shots("group-editor-existing").await;
     b.go("Members (0)").await;
@@ -110,5 +111,7 @@ async fn every_page_is_accessible_at_both_sizes() {
     b.shots("tenant-rename").await;
     b.goto("/b/acme/admin/settings").await;
     b.shots("settings").await;
+    b.goto("/b/acme/admin/audit").await;
+    b.shots("audit-log-tour").await;
     b.close().await;
 }
