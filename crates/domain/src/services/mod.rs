@@ -29,6 +29,7 @@ pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, TOKEN_PREFIX, hash_secr
 pub use auth::{
     AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm, SignInHold,
 };
+pub use dashboard::InvitationState;
 pub use decisions::{Checks, Decisions};
 pub use group_plan::{GroupPlan, GroupProposal};
 pub use groups::{GroupPatch, NewGroup};
@@ -93,6 +94,11 @@ impl Gatehouse {
     /// take the proof of a permission.
     pub(crate) fn store(&self) -> &dyn Store {
         self.store.as_ref()
+    }
+
+    /// Whether any business exists yet (a fresh install has none: it waits for its setup).
+    pub async fn has_businesses(&self) -> Result<bool> {
+        Ok(!self.store.list_businesses(None, 1).await?.is_empty())
     }
 
     /// Whether the storage answers (readiness).

@@ -108,6 +108,7 @@ async fn serve_until_signal(
         .prepare_setup()
         .await
         .context("preparing the first-start setup link")?;
+    web.business_tenants = config.operator.business_tenants;
     let state = AppState::new(gh, token, web.clone());
     show_setup(config, backend, &addr.to_string(), source);
     if let Some(link) = setup_link {

@@ -55,7 +55,7 @@ pub(crate) fn router(state: AppState) -> Router {
         async move { axum::Json(doc.as_ref().clone()) }
     }))
     .merge(crate::pages::routes())
-    .fallback(not_found)
+    .fallback(crate::pages::fallback)
     .method_not_allowed_fallback(method_not_allowed)
     .layer(DefaultBodyLimit::max(body_limit))
     .layer(axum::middleware::from_fn(move |req, next| refuse_declared_oversize(body_limit, req, next)))
@@ -89,10 +89,6 @@ async fn refuse_declared_oversize(
         return ApiError::payload_too_large().into_response();
     }
     next.run(req).await
-}
-
-async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -173,12 +173,29 @@ impl Gatehouse {
         Ok((mail, event))
     }
 
-    /// Whether a reset link can be used (for its page; changes nothing).
-    pub async fn password_reset_state(&self, slug: &str, raw: &str) -> Result<TokenState> {
-        let found = self
+    /// What a reset link leads to: its state and whose password it sets (for its page, which
+    /// names the account for the person and their password manager; changes nothing).
+    /// Like invitations, a reset link works only under its own business's address.
+    pub async fn password_reset_view(
+        &self,
+        slug: &str,
+        raw: &str,
+    ) -> Result<super::InvitationView> {
+        let (state, token) = self
             .look_up_token(Some(slug), raw, TokenKind::PasswordReset)
             .await?;
-        Ok(found.0)
+        let (business, user) = match token.and_then(|t| t.business_id.zip(t.user_id)) {
+            Some((b, u)) => (
+                self.store.get_business(b).await?,
+                self.store.get_user(b, u).await?,
+            ),
+            None => (None, None),
+        };
+        Ok(super::InvitationView {
+            state,
+            business,
+            user,
+        })
     }
 
     /// Sets a new password with a reset link. Every session of the user ends, a lock from
