@@ -100,17 +100,26 @@ impl Gatehouse {
             return Err(Error::TenantNotFound);
         }
         let granted = granted_by_change(proposal.before, &scope, proposal.grants);
-        let effect = group_change_effect(
-            &snapshot,
-            self.engine.permissions(),
-            &GroupChange {
-                group: proposal.before.map(|g| g.id),
-                scope: &scope,
-                grants: proposal.grants,
-                add: proposal.add,
-                remove: proposal.remove,
-            },
-        );
+        let unchanged = proposal.add.is_empty()
+            && proposal.remove.is_empty()
+            && proposal
+                .before
+                .is_some_and(|b| b.scope == scope && &b.grants == proposal.grants);
+        let effect = if unchanged {
+            AccessEffect::default()
+        } else {
+            group_change_effect(
+                &snapshot,
+                self.engine.permissions(),
+                &GroupChange {
+                    group: proposal.before.map(|g| g.id),
+                    scope: &scope,
+                    grants: proposal.grants,
+                    add: proposal.add,
+                    remove: proposal.remove,
+                },
+            )
+        };
         Ok(GroupPlan {
             sensitive: self.catalog.sensitive_in(&granted),
             missing: access.lacks(&granted, &scope),

@@ -8,16 +8,15 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use gatehouse_domain::Error;
-use gatehouse_domain::authz::preview::{AccessEffect, GroupChange};
 use gatehouse_domain::ids::GroupId;
 use gatehouse_domain::model::{Group, GroupScope};
 use gatehouse_domain::principal::{BusinessAccess, GroupsManage, UsersView};
-use gatehouse_domain::services::{GroupPatch, NewGroup, Precondition};
+use gatehouse_domain::services::{GroupPatch, GroupProposal, NewGroup, Precondition};
 
 use super::super::problems::{FieldMap, Problems};
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
-use super::group_form::{EditorView, GroupForm, editor_view, granted_by_change};
+use super::group_form::{EditorView, GroupForm, editor_view};
 use super::group_review::{Findings, review, vague};
 use super::self_loss::{self, After};
 use super::users::tenants_of;
@@ -78,32 +77,6 @@ async fn editor_with(
     ))
 }
 
-async fn effect_of(
-    d: &Dash,
-    access: &BusinessAccess<GroupsManage>,
-    before: Option<&Group>,
-    form: &GroupForm,
-    scope: &GroupScope,
-) -> Result<AccessEffect, Error> {
-    let Some(b) = before else {
-        return Ok(AccessEffect::default());
-    };
-    if b.scope == *scope && b.grants == form.grants {
-        return Ok(AccessEffect::default());
-    }
-    let change = GroupChange {
-        group: Some(b.id),
-        scope,
-        grants: &form.grants,
-        add: &[],
-        remove: &[],
-    };
-    d.state
-        .gatehouse
-        .preview_group_change(access, &change)
-        .await
-}
-
 /// Validates, previews or saves a submitted editor form.
 async fn submit(
     d: &Dash,
@@ -123,25 +96,30 @@ async fn submit(
     let mut problems = Problems::default();
     problems.check("name", "Name", form.name());
     problems.check("description", "Description", form.description());
-    let scope = form.scope().map_err(|e| problems.take(e, GROUP_FIELDS));
-    let scope = match scope {
-        Ok(scope) if problems.is_empty() => scope,
+    let tenants = form.tenant_ids().unwrap_or_default();
+    let proposal = GroupProposal {
+        before,
+        kind: form.kind,
+        tenants: &tenants,
+        grants: &form.grants,
+        add: &[],
+        remove: &[],
+    };
+    // The domain plans the change once: its shape, what it grants where, what is sensitive,
+    // what the admin lacks, what it does to the members.
+    let plan = d.state.gatehouse.plan_group_change(access, proposal).await;
+    let plan = match plan.map_err(|e| problems.take(e, GROUP_FIELDS)) {
+        Ok(plan) if problems.is_empty() => plan,
         Ok(_) | Err(None) => return editor_with(d, before, &form, None, None, problems).await,
         Err(Some(e)) => return editor(d, before, &form, Some(describe(d.catalog(), e))).await,
     };
-    let checked = {
-        let granted = granted_by_change(before, &scope, &form.grants);
-        access
-            .ensure_holds(&granted, &scope)
-            .map(|()| (scope, d.catalog().sensitive_in(&granted)))
-    };
-    let (scope, sensitive) = match checked {
-        Ok(found) => found,
-        Err(e) => return editor(d, before, &form, Some(describe(d.catalog(), e))).await,
-    };
-    let effect = effect_of(d, access, before, &form, &scope)
-        .await
-        .map_err(|e| d.fail(e, "groups"))?;
+    if !plan.missing.is_empty() {
+        let e = Error::WouldEscalate {
+            missing: plan.missing,
+        };
+        return editor(d, before, &form, Some(describe(d.catalog(), e))).await;
+    }
+    let (scope, sensitive, effect) = (plan.scope, plan.sensitive, plan.effect);
     let warn_self = match before {
         Some(b) if d.me.groups.iter().any(|m| m.id == b.id) => {
             self_loss::warning(d, |g| {
