@@ -10,7 +10,7 @@ use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 
 use super::sign_in::{CodesPage, CsrfForm};
-use super::{Page, PageForm, PageMeta, explain, form_session, internal, page_session, redirect};
+use super::{CheckedForm, CsrfToken, Page, PageMeta, explain, internal, page_session, redirect};
 use crate::browser::Browser;
 use crate::state::AppState;
 
@@ -108,15 +108,13 @@ pub(crate) async fn account_page(
 
 pub(crate) async fn change_password(
     State(s): State<AppState>,
-    browser: Browser,
     Path(slug): Path<String>,
-    PageForm(form): PageForm<PasswordChange>,
+    CheckedForm(browser, form): CheckedForm<PasswordChange>,
 ) -> Response {
-    let (session, _) =
-        match form_session(&s, &browser, &slug, &form.csrf, &[SessionStage::Full]).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
+    let (session, _) = match page_session(&s, &browser, &slug, &[SessionStage::Full]).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
     match s
         .gatehouse
         .change_password(&browser.ctx, &session, &form.current, &form.new)
@@ -135,15 +133,13 @@ pub(crate) async fn change_password(
 
 pub(crate) async fn revoke_session(
     State(s): State<AppState>,
-    browser: Browser,
     Path((slug, id)): Path<(String, String)>,
-    PageForm(form): PageForm<CsrfForm>,
+    CheckedForm(browser, _form): CheckedForm<CsrfForm>,
 ) -> Response {
-    let (session, _) =
-        match form_session(&s, &browser, &slug, &form.csrf, &[SessionStage::Full]).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
+    let (session, _) = match page_session(&s, &browser, &slug, &[SessionStage::Full]).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
     let Ok(id) = id.parse::<SessionId>() else {
         return super::not_found(&slug);
     };
@@ -162,15 +158,13 @@ pub(crate) async fn revoke_session(
 
 pub(crate) async fn regenerate_codes(
     State(s): State<AppState>,
-    browser: Browser,
     Path(slug): Path<String>,
-    PageForm(form): PageForm<CsrfForm>,
+    CheckedForm(browser, form): CheckedForm<CsrfForm>,
 ) -> Response {
-    let (session, business) =
-        match form_session(&s, &browser, &slug, &form.csrf, &[SessionStage::Full]).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
+    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Full]).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
     match s
         .gatehouse
         .regenerate_recovery_codes(&browser.ctx, &session)
@@ -188,5 +182,11 @@ pub(crate) async fn regenerate_codes(
             let (status, text, _) = explain(e);
             render_account(&s, &browser, &slug, Some((status, text)), None).await
         }
+    }
+}
+
+impl CsrfToken for PasswordChange {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
     }
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::problems::{FieldMap, Problems};
 use super::{
-    Page, PageForm, PageMeta, business_of, csrf_refused, explain, internal, message, redirect,
+    CheckedForm, CsrfToken, Page, PageMeta, business_of, explain, internal, message, redirect,
 };
 use crate::browser::{Browser, session_cookie};
 use crate::state::AppState;
@@ -136,13 +136,9 @@ pub(crate) async fn invitation_page(
 
 pub(crate) async fn accept_invitation(
     State(s): State<AppState>,
-    browser: Browser,
     Path((slug, token)): Path<(String, String)>,
-    PageForm(form): PageForm<PasswordForm>,
+    CheckedForm(browser, form): CheckedForm<PasswordForm>,
 ) -> Response {
-    if !browser.csrf_ok(&form.csrf) {
-        return csrf_refused(&slug);
-    }
     match s
         .gatehouse
         .accept_invitation(&browser.ctx, &slug, &token, &form.password)
@@ -203,13 +199,9 @@ pub(crate) async fn forgot_page(
 
 pub(crate) async fn forgot(
     State(s): State<AppState>,
-    browser: Browser,
     Path(slug): Path<String>,
-    PageForm(form): PageForm<EmailForm>,
+    CheckedForm(browser, form): CheckedForm<EmailForm>,
 ) -> Response {
-    if !browser.csrf_ok(&form.csrf) {
-        return csrf_refused(&slug);
-    }
     let business = business_of(&s, &slug).await.ok().flatten();
     let mut p = PageMeta::new("Forgot your password?", &slug, business.as_ref(), form.csrf);
     match s
@@ -288,13 +280,9 @@ pub(crate) async fn reset_page(
 
 pub(crate) async fn reset(
     State(s): State<AppState>,
-    browser: Browser,
     Path((slug, token)): Path<(String, String)>,
-    PageForm(form): PageForm<PasswordForm>,
+    CheckedForm(browser, form): CheckedForm<PasswordForm>,
 ) -> Response {
-    if !browser.csrf_ok(&form.csrf) {
-        return csrf_refused(&slug);
-    }
     match s
         .gatehouse
         .reset_password(&browser.ctx, &slug, &token, &form.password)
@@ -326,5 +314,17 @@ pub(crate) async fn reset(
                 Err(answer) => answer,
             }
         }
+    }
+}
+
+impl CsrfToken for PasswordForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl CsrfToken for EmailForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
     }
 }

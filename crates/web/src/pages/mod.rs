@@ -16,7 +16,7 @@ mod sign_in;
 mod step_up;
 
 use axum::Router;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -285,6 +285,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     }
 }
 
+/// A posted form whose CSRF token (and `Origin`) has been checked: the one place that
+/// check is made for forms posted before or without a session. A refused form answers the
+/// "request refused" page of the business the address names.
+#[derive(Debug)]
+pub(crate) struct CheckedForm<T>(pub(crate) Browser, pub(crate) T);
+
+/// A form that carries a CSRF token.
+pub(crate) trait CsrfToken {
+    fn csrf_token(&self) -> &str;
+}
+
+impl<T: DeserializeOwned + CsrfToken> FromRequest<AppState> for CheckedForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let browser = match Browser::from_request_parts(&mut parts, state).await {
+            Ok(b) => b,
+            Err(never) => match never {},
+        };
+        let slug = parts
+            .uri
+            .path()
+            .strip_prefix("/b/")
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_default()
+            .to_owned();
+        let PageForm(form) =
+            PageForm::<T>::from_request(Request::from_parts(parts, body), state).await?;
+        if !browser.csrf_ok(form.csrf_token()) {
+            return Err(csrf_refused(&slug));
+        }
+        Ok(CheckedForm(browser, form))
+    }
+}
+
 /// The business a page's slug names.
 pub(crate) async fn business_of(state: &AppState, slug: &str) -> Result<Option<Business>, Error> {
     match gatehouse_domain::types::Slug::parse(slug) {
@@ -296,20 +332,6 @@ pub(crate) async fn business_of(state: &AppState, slug: &str) -> Result<Option<B
 /// The session of a page that needs one at stage `need`. Without a live session of this
 /// business: back to sign-in. At another stage: a full session is sent on, a half-signed-in
 /// one gets 401 (it may only finish signing in).
-/// [`page_session`] for a posted form: its CSRF token is checked first.
-pub(crate) async fn form_session(
-    state: &AppState,
-    browser: &Browser,
-    slug: &str,
-    csrf: &str,
-    need: &[SessionStage],
-) -> Result<(Session, Business), Response> {
-    if !browser.csrf_ok(csrf) {
-        return Err(csrf_refused(slug));
-    }
-    page_session(state, browser, slug, need).await
-}
-
 pub(crate) async fn page_session(
     state: &AppState,
     browser: &Browser,

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::links::dead_link;
 use super::problems::Problems;
-use super::{Page, PageForm, PageMeta, csrf_refused, explain, internal, redirect};
+use super::{CheckedForm, CsrfToken, Page, PageMeta, explain, internal, redirect};
 use crate::browser::{Browser, session_cookie};
 use crate::state::AppState;
 use gatehouse_domain::types::{BusinessName, DisplayName, Email, Slug, TenantName};
@@ -108,13 +108,9 @@ pub(crate) async fn setup_page(
 
 pub(crate) async fn setup(
     State(s): State<AppState>,
-    browser: Browser,
     Path(token): Path<String>,
-    PageForm(mut f): PageForm<SetupFields>,
+    CheckedForm(browser, mut f): CheckedForm<SetupFields>,
 ) -> Response {
-    if !browser.csrf_ok(&f.csrf) {
-        return csrf_refused("");
-    }
     let problems = check(&s, &f);
     if !problems.is_empty() {
         let mut p = PageMeta::new("Set up Gatehouse", "", None, f.csrf.clone());
@@ -162,5 +158,11 @@ pub(crate) async fn setup(
             };
             Page::with_status(status, &page(&s, &token, p, f)).into_response()
         }
+    }
+}
+
+impl CsrfToken for SetupFields {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
     }
 }

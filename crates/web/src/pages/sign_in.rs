@@ -12,8 +12,7 @@ use serde::Deserialize;
 use super::dashboard::Params;
 use super::next::{after, safe_next};
 use super::{
-    Page, PageForm, PageMeta, business_of, csrf_refused, explain, form_session, internal,
-    page_session, redirect,
+    CheckedForm, CsrfToken, Page, PageMeta, business_of, explain, internal, page_session, redirect,
 };
 use crate::browser::{Browser, clear_session_cookie, session_cookie};
 use crate::state::AppState;
@@ -106,13 +105,9 @@ pub(crate) async fn sign_in_page(
 
 pub(crate) async fn sign_in(
     State(s): State<AppState>,
-    browser: Browser,
     Path(slug): Path<String>,
-    PageForm(form): PageForm<SignInForm>,
+    CheckedForm(browser, form): CheckedForm<SignInForm>,
 ) -> Response {
-    if !browser.csrf_ok(&form.csrf) {
-        return csrf_refused(&slug);
-    }
     match s
         .gatehouse
         .sign_in(&browser.ctx, &slug, &form.email, &form.password)
@@ -159,15 +154,13 @@ pub(crate) async fn mfa_page(
 
 pub(crate) async fn verify_mfa(
     State(s): State<AppState>,
-    browser: Browser,
     Path(slug): Path<String>,
-    PageForm(form): PageForm<CodeForm>,
+    CheckedForm(browser, form): CheckedForm<CodeForm>,
 ) -> Response {
-    let (session, business) =
-        match form_session(&s, &browser, &slug, &form.csrf, &[SessionStage::Mfa]).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
+    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
     match s
         .gatehouse
         .verify_mfa(&browser.ctx, &session, &form.code)
@@ -249,13 +242,9 @@ pub(crate) async fn enrol_page(
 
 pub(crate) async fn confirm_enrolment(
     State(s): State<AppState>,
-    browser: Browser,
     Path(slug): Path<String>,
-    PageForm(form): PageForm<CodeForm>,
+    CheckedForm(browser, form): CheckedForm<CodeForm>,
 ) -> Response {
-    if !browser.csrf_ok(&form.csrf) {
-        return csrf_refused(&slug);
-    }
     let stages = [SessionStage::Enrol, SessionStage::Full];
     let (session, business) = match page_session(&s, &browser, &slug, &stages).await {
         Ok(found) => found,
@@ -320,13 +309,9 @@ pub(crate) async fn confirm_enrolment(
 
 pub(crate) async fn sign_out(
     State(s): State<AppState>,
-    browser: Browser,
     Path(slug): Path<String>,
-    PageForm(form): PageForm<CsrfForm>,
+    CheckedForm(browser, _form): CheckedForm<CsrfForm>,
 ) -> Response {
-    if !browser.csrf_ok(&form.csrf) {
-        return csrf_refused(&slug);
-    }
     if let Some(token) = &browser.session {
         match s.gatehouse.authenticate_session(token).await {
             Ok(session) => {
@@ -339,4 +324,22 @@ pub(crate) async fn sign_out(
         }
     }
     redirect(&format!("/b/{slug}/sign-in"), &[clear_session_cookie(&s)])
+}
+
+impl CsrfToken for SignInForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl CsrfToken for CodeForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
+}
+
+impl CsrfToken for CsrfForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
 }

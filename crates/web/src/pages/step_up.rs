@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use gatehouse_domain::auth::SessionStage;
 use serde::Deserialize;
 
-use super::{Page, PageForm, PageMeta, explain, form_session, page_session, redirect};
+use super::{CheckedForm, CsrfToken, Page, PageMeta, explain, page_session, redirect};
 use crate::browser::Browser;
 use crate::state::AppState;
 
@@ -88,15 +88,13 @@ pub(crate) async fn step_up_page(
 
 pub(crate) async fn step_up(
     State(s): State<AppState>,
-    browser: Browser,
     Path(slug): Path<String>,
-    PageForm(form): PageForm<StepUpForm>,
+    CheckedForm(browser, form): CheckedForm<StepUpForm>,
 ) -> Response {
-    let (session, business) =
-        match form_session(&s, &browser, &slug, &form.csrf, &[SessionStage::Full]).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
+    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Full]).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
     let next = back_to(&slug, &form.next);
     match s
         .gatehouse
@@ -125,6 +123,12 @@ pub(crate) async fn step_up(
             .retry_after(retry)
             .into_response()
         }
+    }
+}
+
+impl CsrfToken for StepUpForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
     }
 }
 
