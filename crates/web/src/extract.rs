@@ -1,17 +1,23 @@
 //! Extractors that turn every kind of bad input into a clear 4xx in the API's error shape.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use gatehouse_domain::audit::RequestContext;
 use gatehouse_domain::services::Precondition;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::error_codes as codes;
 use crate::state::AppState;
 
-/// A JSON body; rejections become 400/413/415/422 with stable codes.
+/// A JSON object body. Anything else is refused with a stable code: no or another
+/// content type (415 `unsupported_media_type`), unreadable or malformed (400), too large
+/// (413), or valid JSON of another shape (422 `invalid_request`) — an array or `null` where
+/// an object is expected included, although serde would read a struct from an array.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -19,35 +25,90 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(rejection) => Err(json_rejection(&rejection)),
+        if !is_json(req.headers()) {
+            return Err(unsupported_media_type());
         }
+        let bytes = read_body(req, state).await?;
+        parse_object(&bytes).map(Json)
     }
 }
 
-fn json_rejection(rejection: &JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "the body must be JSON with Content-Type: application/json",
-        ),
-        JsonRejection::JsonSyntaxError(e) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("the body is not valid JSON: {}", source_message(e)),
-        ),
-        JsonRejection::JsonDataError(e) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_request",
-            format!(
-                "the body does not match the expected shape: {}",
-                source_message(e)
-            ),
-        ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
-        other => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
+/// `Content-Type: application/json` or `application/<something>+json`, parameters ignored.
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let essence = essence.to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|sub| sub.ends_with("+json"))
+}
+
+fn unsupported_media_type() -> ApiError {
+    ApiError::new(
+        codes::UNSUPPORTED_MEDIA_TYPE,
+        "the body must be JSON with Content-Type: application/json",
+    )
+}
+
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large()
+        } else {
+            ApiError::new(codes::INVALID_BODY, e.body_text())
+        }
+    })
+}
+
+/// Parses a body that must be one JSON object. Numbers with no fractional part (`3.0`,
+/// `1e2`) count as the integers they equal, as JSON Schema says they are.
+fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            codes::INVALID_JSON,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    if !value.is_object() {
+        return Err(ApiError::new(
+            codes::INVALID_REQUEST,
+            "the body must be a JSON object",
+        ));
+    }
+    integral_numbers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = if path == "." {
+            format!("the body does not match the expected shape: {inner}")
+        } else {
+            format!("the body does not match the expected shape: {path}: {inner}")
+        };
+        ApiError::new(codes::INVALID_REQUEST, message)
+    })
+}
+
+/// Turns every float that equals an integer into that integer, in place.
+fn integral_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
+                // Within ±2^53 a float is an exact integer; beyond it, leave it be.
+                const EXACT: f64 = 9_007_199_254_740_992.0;
+                if f.abs() <= EXACT {
+                    *n = (f as i64).into();
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 
@@ -60,7 +121,8 @@ fn source_message(e: &dyn std::error::Error) -> String {
     current.to_string()
 }
 
-/// Query parameters; a bad one is a 400 `invalid_query`.
+/// Query parameters; a bad one is a 400 `invalid_query`, and so is a value with a control
+/// character: no name, email, id or key has one (and PostgreSQL text cannot hold NUL).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
 
@@ -68,12 +130,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|e| ApiError::new(codes::INVALID_QUERY, source_message(&e)))?;
+        if let Some((name, _)) = pairs
+            .0
+            .iter()
+            .find(|(_, v)| v.chars().any(char::is_control))
+        {
+            return Err(ApiError::new(
+                codes::INVALID_QUERY,
+                format!("{name}: must not contain control characters"),
+            ));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
-            .map_err(|e: QueryRejection| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", source_message(&e))
-            })
+            .map_err(|e: QueryRejection| ApiError::new(codes::INVALID_QUERY, source_message(&e)))
     }
 }
 
@@ -88,9 +160,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
-            .map_err(|e: PathRejection| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", source_message(&e))
-            })
+            .map_err(|e: PathRejection| ApiError::new(codes::INVALID_PATH, source_message(&e)))
     }
 }
 
@@ -152,11 +222,39 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             .map(|v| IfMatch(Some(v)))
             .map_err(|_| {
                 ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_if_match",
+                    codes::INVALID_IF_MATCH,
                     "If-Match must be a version such as \"3\"",
                 )
             })
+    }
+}
+
+/// What [`IfMatch`] reads: optional quotes, an optional weak prefix, a whole number; or `*`.
+const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)*"*[+-]?[0-9]{1,18}"*)$"#;
+
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(utoipa::openapi::Required::False)
+                .description(Some(
+                    "The version the change is based on (`\"3\"`, `W/\"3\"` or `3`; `*` is any): \
+                     a stale one is refused with `precondition_failed` (412). Alternatively \
+                     `version` in the body.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(IF_MATCH_PATTERN)),
+                ))
+                .build(),
+        ]
     }
 }
 
@@ -180,7 +278,8 @@ impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
     }
 }
 
-/// An optional JSON body: an empty body is `None`; anything else must be valid JSON.
+/// An optional JSON object body: an empty body is `None`; anything else is checked as
+/// strictly as [`Json`] (`null` is not an object, so it is refused too).
 #[derive(Debug, Clone, Default)]
 pub struct OptionalJson<T>(pub Option<T>);
 
@@ -188,43 +287,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/json"));
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::payload_too_large()
-                } else {
-                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
-                }
-            })?;
+        let is_json = is_json(req.headers());
+        let bytes = read_body(req, state).await?;
         if bytes.is_empty() {
             return Ok(OptionalJson(None));
         }
         if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "the body must be JSON with Content-Type: application/json",
-            ));
+            return Err(unsupported_media_type());
         }
-        serde_json::from_slice(&bytes)
-            .map(|v| OptionalJson(Some(v)))
-            .map_err(|e| match e.classify() {
-                serde_json::error::Category::Data => ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_request",
-                    format!("the body does not match the expected shape: {e}"),
-                ),
-                _ => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_json",
-                    format!("the body is not valid JSON: {e}"),
-                ),
-            })
+        parse_object(&bytes).map(|v| OptionalJson(Some(v)))
     }
 }

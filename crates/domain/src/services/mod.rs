@@ -28,7 +28,7 @@ pub use auth::{
 };
 pub use decisions::{Checks, Decisions};
 pub use groups::{GroupPatch, NewGroup};
-pub use settings::SettingsPatch;
+pub use settings::{MAX_GRACE_DAYS, SettingsPatch};
 pub use users::{NewUser, UserPatch};
 
 use crate::audit::{AuditEvent, AuditTarget, RequestContext};
