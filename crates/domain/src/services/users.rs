@@ -396,6 +396,9 @@ impl Gatehouse {
         limit: u32,
     ) -> Result<Page<User>> {
         let after = cursor.map(decode_cursor).transpose()?;
+        if let Some(key) = &after {
+            filter.sort.check_cursor(key)?;
+        }
         let mut resolved = filter.clone();
         if let Some(tenant) = filter.tenant {
             // "Access in a tenant" is the engine's rule: a group that covers it.

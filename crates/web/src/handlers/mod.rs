@@ -57,7 +57,7 @@ pub(crate) fn router(state: AppState) -> Router {
         state.config.cookie_secure,
     );
     let doc = std::sync::Arc::new(doc);
-    api.route("/api/v1/openapi.json", axum::routing::get(move || {
+    let router = api.route("/api/v1/openapi.json", axum::routing::get(move || {
         let doc = doc.clone();
         async move { axum::Json(doc.as_ref().clone()) }
     }))
@@ -76,9 +76,8 @@ pub(crate) fn router(state: AppState) -> Router {
         tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
     }))
     .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-    .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
-    .layer(axum::middleware::map_response(explain_timeout))
-    .with_state(state)
+    .with_state(state);
+    with_timeout(router, request_timeout)
 }
 
 /// Refuses a body whose declared length is over the limit before reading any of it (bodies
@@ -97,6 +96,16 @@ async fn refuse_declared_oversize(
         return ApiError::payload_too_large().into_response();
     }
     next.run(req).await
+}
+
+/// Answers a request whose handler takes longer than `after` with 408 `request_timeout`.
+fn with_timeout(router: Router, after: std::time::Duration) -> Router {
+    router
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            after,
+        ))
+        .layer(axum::middleware::map_response(explain_timeout))
 }
 
 /// The timeout layer answers 408 with an empty body; give it the API's error shape.
@@ -124,4 +133,29 @@ async fn method_not_allowed() -> ApiError {
         codes::METHOD_NOT_ALLOWED,
         "this route does not take that method",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_request_that_takes_too_long_gets_the_json_error() {
+        let slow = Router::new().route(
+            "/",
+            axum::routing::get(std::future::pending::<&'static str>),
+        );
+        let app = with_timeout(slow, std::time::Duration::from_millis(1));
+        let request = axum::http::Request::get("/").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "request_timeout");
+    }
 }
