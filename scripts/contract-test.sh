@@ -9,8 +9,8 @@
 # scripts/contract/hooks.py. Deterministic (fixed seed, derandomized) and bounded by
 # MAX_EXAMPLES per operation. Fails on any failure or error.
 #
-#   scripts/contract-test.sh                 # MAX_EXAMPLES=40
-#   MAX_EXAMPLES=200 scripts/contract-test.sh
+#   scripts/contract-test.sh                 # MAX_EXAMPLES=100, about a minute once built
+#   MAX_EXAMPLES=300 scripts/contract-test.sh  # deeper, about three minutes
 #
 # Needs python3 (with venv) and network access to PyPI the first time: Schemathesis is
 # installed, pinned, into a virtual environment under ~/.cache/gatehouse.
@@ -19,7 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 
 SCHEMATHESIS_VERSION=4.32.5
-MAX_EXAMPLES=${MAX_EXAMPLES:-40}
+MAX_EXAMPLES=${MAX_EXAMPLES:-100}
 SEED=20261201
 
 VENV="${XDG_CACHE_HOME:-$HOME/.cache}/gatehouse/schemathesis-$SCHEMATHESIS_VERSION"
