@@ -1,116 +1,19 @@
 //! Extractors that turn every kind of bad input into a clear 4xx in the API's error shape.
 
-use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use gatehouse_domain::audit::RequestContext;
 use gatehouse_domain::services::Precondition;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::error_codes as codes;
 use crate::state::AppState;
 
-/// A JSON object body. Anything else is refused with a stable code: no or another
-/// content type (415 `unsupported_media_type`), unreadable or malformed (400), too large
-/// (413), or valid JSON of another shape (422 `invalid_request`) — an array or `null` where
-/// an object is expected included, although serde would read a struct from an array.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Json<T>(pub T);
+mod json_body;
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !is_json(req.headers()) {
-            return Err(unsupported_media_type());
-        }
-        let bytes = read_body(req, state).await?;
-        parse_object(&bytes).map(Json)
-    }
-}
-
-/// `Content-Type: application/json` or `application/<something>+json`, parameters ignored.
-fn is_json(headers: &axum::http::HeaderMap) -> bool {
-    let Some(value) = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let essence = value.split(';').next().unwrap_or_default().trim();
-    let essence = essence.to_ascii_lowercase();
-    essence == "application/json"
-        || essence
-            .strip_prefix("application/")
-            .is_some_and(|sub| sub.ends_with("+json"))
-}
-
-fn unsupported_media_type() -> ApiError {
-    ApiError::new(
-        codes::UNSUPPORTED_MEDIA_TYPE,
-        "the body must be JSON with Content-Type: application/json",
-    )
-}
-
-async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(req, state).await.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::payload_too_large()
-        } else {
-            ApiError::new(codes::INVALID_BODY, e.body_text())
-        }
-    })
-}
-
-/// Parses a body that must be one JSON object. Numbers with no fractional part (`3.0`,
-/// `1e2`) count as the integers they equal, as JSON Schema says they are.
-fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::new(
-            codes::INVALID_JSON,
-            format!("the body is not valid JSON: {e}"),
-        )
-    })?;
-    if !value.is_object() {
-        return Err(ApiError::new(
-            codes::INVALID_REQUEST,
-            "the body must be a JSON object",
-        ));
-    }
-    integral_numbers(&mut value);
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let message = if path == "." {
-            format!("the body does not match the expected shape: {inner}")
-        } else {
-            format!("the body does not match the expected shape: {path}: {inner}")
-        };
-        ApiError::new(codes::INVALID_REQUEST, message)
-    })
-}
-
-/// Turns every float that equals an integer into that integer, in place.
-fn integral_numbers(value: &mut Value) {
-    match value {
-        Value::Number(n) if n.is_f64() => {
-            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
-                // Within ±2^53 a float is an exact integer; beyond it, leave it be.
-                const EXACT: f64 = 9_007_199_254_740_992.0;
-                if f.abs() <= EXACT {
-                    *n = (f as i64).into();
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
-        Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
-        _ => {}
-    }
-}
+pub use json_body::{Json, OptionalJson};
 
 /// The innermost error message (serde's, without axum's wrapper text).
 fn source_message(e: &dyn std::error::Error) -> String {
@@ -270,31 +173,4 @@ impl IfMatch {
 /// An `ETag` header for a versioned object.
 pub fn etag(version: i64) -> [(axum::http::HeaderName, String); 1] {
     [(axum::http::header::ETAG, format!("\"{version}\""))]
-}
-
-impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
-    fn into_response(self) -> axum::response::Response {
-        axum::Json(self.0).into_response()
-    }
-}
-
-/// An optional JSON object body: an empty body is `None`; anything else is checked as
-/// strictly as [`Json`] (`null` is not an object, so it is refused too).
-#[derive(Debug, Clone, Default)]
-pub struct OptionalJson<T>(pub Option<T>);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = is_json(req.headers());
-        let bytes = read_body(req, state).await?;
-        if bytes.is_empty() {
-            return Ok(OptionalJson(None));
-        }
-        if !is_json {
-            return Err(unsupported_media_type());
-        }
-        parse_object(&bytes).map(|v| OptionalJson(Some(v)))
-    }
 }

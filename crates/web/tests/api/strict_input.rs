@@ -36,7 +36,13 @@ async fn bodies_are_objects(app: App) {
     let k = &f.admin_key;
     let (_, before) = app.get("/api/v1/settings/security", k).await;
     // serde reads a struct from an array by position: ["off", 7] would turn MFA off.
-    for body in [r#"["off",7]"#, "null", "7", r#""off""#] {
+    for body in [
+        r#"["off",7]"#,
+        "null",
+        "7",
+        r#""off""#,
+        r#"{"mfa_policy":"all","mfa_policy":"off"}"#,
+    ] {
         assert_error(
             &raw_body(&app, Method::PATCH, "/api/v1/settings/security", k, body).await,
             StatusCode::UNPROCESSABLE_ENTITY,
