@@ -67,7 +67,9 @@ super::string_newtype!(
     Email,
     super::text_schema(
         PATTERN,
-        "An email address, at most 254 characters; compared and stored lower-cased."
+        "An email address, at most 254 characters, stored lower-cased. The pattern is the \
+         portable form; surrounding whitespace is trimmed, and letters beyond ASCII are \
+         accepted too."
     )
     .max_length(Some(MAX_LEN))
 );

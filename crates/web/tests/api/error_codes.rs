@@ -48,12 +48,17 @@ fn every_emitted_code_is_registered_and_every_registered_code_is_emitted() {
             );
         }
         for call in text.split("name_type!(").skip(1) {
-            let call = &call[..call.find(");").unwrap()];
+            let call = &call[..call.find(");").expect("name_type!(…);")];
             note(first_literal(call).unwrap(), &rel);
         }
         if rel == "crates/core/src/error.rs" {
-            let start = text.find("pub fn code(&self)").unwrap();
-            let end = start + text[start..].find("pub fn details").unwrap();
+            let start = text
+                .find("pub fn code(&self)")
+                .expect("Error::code in crates/core/src/error.rs");
+            let end = start
+                + text[start..]
+                    .find("pub fn details")
+                    .expect("Error::details after Error::code");
             for code in literals_after(&text[start..end], "=> ") {
                 note(code, &rel);
             }
