@@ -5,6 +5,8 @@
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 
+use crate::grants::GrantScope;
+
 use super::index::{Masks, PermissionIndex};
 use super::snapshot::Snapshot;
 use crate::catalog::PermissionKey;
@@ -27,21 +29,11 @@ pub struct GroupChange<'a> {
     pub remove: &'a [UserId],
 }
 
-/// Where a right applies: administration of the business, or an environment (in at least
-/// one tenant).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RightScope {
-    Business,
-    Live,
-    Sandbox,
-}
-
 /// How many users gain (or lose) one right.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RightChange {
     pub permission: PermissionKey,
-    pub scope: RightScope,
+    pub scope: GrantScope,
     pub users: usize,
 }
 
@@ -128,13 +120,13 @@ impl Tally {
     fn changes(&self, perms: &PermissionIndex) -> Vec<RightChange> {
         let mut out = Vec::new();
         let scopes = [
-            (RightScope::Business, &self.business),
-            (RightScope::Live, &self.live),
-            (RightScope::Sandbox, &self.sandbox),
+            (GrantScope::Business, &self.business),
+            (GrantScope::Live, &self.live),
+            (GrantScope::Sandbox, &self.sandbox),
         ];
         for (scope, counts) in scopes {
             let keys: Vec<&PermissionKey> = match scope {
-                RightScope::Business => perms.business_keys(u64::MAX).collect(),
+                GrantScope::Business => perms.business_keys(u64::MAX).collect(),
                 _ => perms.environment_keys(u64::MAX).collect(),
             };
             for (key, n) in keys.into_iter().zip(counts) {
@@ -314,9 +306,9 @@ mod tests {
         );
         assert_eq!(effect.users_affected, 2);
         assert_eq!(effect.gained.len(), 1);
-        assert_eq!(effect.gained[0].scope, RightScope::Live);
+        assert_eq!(effect.gained[0].scope, GrantScope::Live);
         assert_eq!(effect.gained[0].users, 2);
-        assert_eq!(effect.lost[0].scope, RightScope::Sandbox);
+        assert_eq!(effect.lost[0].scope, GrantScope::Sandbox);
         assert_eq!(effect.lost[0].permission, key("analytics"));
     }
 

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::grants::Grants;
+use crate::grants::{Grants, ScopedPermission};
 
 /// A permission's key, e.g. `verification.view`: dotted segments of `a-z`, `0-9` and `_`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -315,95 +315,15 @@ impl Catalog {
         check(&grants.sandbox, PermissionScope::Environment, "sandbox")
     }
 
-    /// The sensitive permissions `grants` contains, as `scope:key` strings.
-    pub fn sensitive_in(&self, grants: &Grants) -> Vec<String> {
+    /// The sensitive permissions `grants` contains.
+    pub fn sensitive_in(&self, grants: &Grants) -> Vec<ScopedPermission> {
         grants
             .entries()
             .filter(|(_, k)| self.entries.get(*k).is_some_and(|d| d.sensitive))
-            .map(|(scope, k)| format!("{scope}:{k}"))
+            .map(|(scope, k)| ScopedPermission::new(scope, k))
             .collect()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(s: &str) -> PermissionKey {
-        PermissionKey::parse(s).unwrap()
-    }
-
-    #[test]
-    fn default_catalog_matches_the_design() {
-        let c = Catalog::default();
-        assert_eq!(c.iter().count(), 17);
-        assert!(c.get("verification.delete").unwrap().sensitive);
-        assert_eq!(
-            c.get("users.view").unwrap().scope,
-            PermissionScope::Business
-        );
-        assert!(c.get("nope").is_none());
-    }
-
-    #[test]
-    fn config_adds_and_relabels() {
-        let c = Catalog::with_config(&[
-            PermissionConfig {
-                key: "cases.review".into(),
-                label: Some("Review cases".into()),
-                description: None,
-                scope: Some(PermissionScope::Environment),
-                sensitive: Some(true),
-            },
-            PermissionConfig {
-                key: "analytics".into(),
-                label: None,
-                description: None,
-                scope: None,
-                sensitive: Some(true),
-            },
-        ])
-        .unwrap();
-        assert!(c.get("cases.review").unwrap().sensitive);
-        assert!(c.get("analytics").unwrap().sensitive);
-        let bad = PermissionConfig {
-            key: "analytics".into(),
-            label: None,
-            description: None,
-            scope: Some(PermissionScope::Business),
-            sensitive: None,
-        };
-        assert!(matches!(
-            Catalog::with_config(&[bad]),
-            Err(CatalogError::ScopeChange(_))
-        ));
-        let incomplete = PermissionConfig {
-            key: "x.y".into(),
-            label: None,
-            description: None,
-            scope: None,
-            sensitive: None,
-        };
-        assert!(matches!(
-            Catalog::with_config(&[incomplete]),
-            Err(CatalogError::Incomplete(_))
-        ));
-    }
-
-    #[test]
-    fn validate_checks_scope_and_existence() {
-        let c = Catalog::default();
-        let mut g = Grants::default();
-        g.live.insert(key("verification.view"));
-        g.business.insert(key("users.view"));
-        c.validate(&g).unwrap();
-        g.live.insert(key("users.manage"));
-        assert_eq!(
-            c.validate(&g).unwrap_err().code(),
-            "permission_scope_mismatch"
-        );
-        let mut g = Grants::default();
-        g.sandbox.insert(key("made.up"));
-        assert_eq!(c.validate(&g).unwrap_err().code(), "unknown_permission");
-    }
-}
+mod tests;

@@ -29,7 +29,9 @@ pub enum Error {
     #[error("invalid pagination cursor")]
     InvalidCursor,
     #[error("granting sensitive permissions {permissions:?} needs acknowledge_sensitive: true")]
-    SensitiveGrantUnacknowledged { permissions: Vec<String> },
+    SensitiveGrantUnacknowledged {
+        permissions: Vec<crate::grants::ScopedPermission>,
+    },
 
     // --- authentication and authorization ---
     #[error("missing, invalid, expired or revoked credentials")]
@@ -39,7 +41,9 @@ pub enum Error {
     #[error("only the operator may do this")]
     OperatorOnly,
     #[error("granting rights the caller does not hold: {missing:?}")]
-    WouldEscalate { missing: Vec<String> },
+    WouldEscalate {
+        missing: Vec<crate::grants::ScopedPermission>,
+    },
 
     #[error("sign-in failed: check the email and password, or wait a moment and try again")]
     SignInFailed,
@@ -113,6 +117,14 @@ pub enum Error {
     // --- the machinery failed (500, body generic, cause logged once) ---
     #[error("storage error: {0}")]
     Storage(String),
+    #[error("no randomness available: {0}")]
+    Randomness(String),
+    #[error("password hashing failed: {0}")]
+    PasswordHashing(String),
+    #[error("an encrypted secret does not open: {0}")]
+    SecretDecryption(String),
+    #[error("mail could not be handed over: {0}")]
+    MailDelivery(String),
 }
 
 impl Error {
@@ -160,7 +172,11 @@ impl Error {
             Error::UserNotPending => "user_not_pending",
             Error::MfaNotEnrolled => "mfa_not_enrolled",
             Error::AlreadySetUp => "already_set_up",
-            Error::Storage(_) => "internal",
+            Error::Storage(_)
+            | Error::Randomness(_)
+            | Error::PasswordHashing(_)
+            | Error::SecretDecryption(_)
+            | Error::MailDelivery(_) => "internal",
         }
     }
 

@@ -25,6 +25,81 @@ pub struct Grants {
     pub sandbox: BTreeSet<PermissionKey>,
 }
 
+/// Where a grant applies: business-scope (administration), or one environment.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantScope {
+    Business,
+    Live,
+    Sandbox,
+}
+
+impl GrantScope {
+    pub const ALL: [GrantScope; 3] = [GrantScope::Business, GrantScope::Live, GrantScope::Sandbox];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantScope::Business => "business",
+            GrantScope::Live => "live",
+            GrantScope::Sandbox => "sandbox",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        GrantScope::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// The environment of an environment scope; `None` for business scope.
+    pub fn environment(self) -> Option<Environment> {
+        match self {
+            GrantScope::Business => None,
+            GrantScope::Live => Some(Environment::Live),
+            GrantScope::Sandbox => Some(Environment::Sandbox),
+        }
+    }
+}
+
+/// A permission in a scope, written `scope:key` (`live:verification.delete`) where it
+/// must be text (error details).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ScopedPermission {
+    pub scope: GrantScope,
+    pub permission: PermissionKey,
+}
+
+impl ScopedPermission {
+    pub fn new(scope: GrantScope, permission: &PermissionKey) -> Self {
+        Self {
+            scope,
+            permission: permission.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ScopedPermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.scope.as_str(), self.permission)
+    }
+}
+
+impl Serialize for ScopedPermission {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl Grants {
     pub fn environment(&self, env: Environment) -> &BTreeSet<PermissionKey> {
         match env {
@@ -37,14 +112,20 @@ impl Grants {
         self.business.is_empty() && self.live.is_empty() && self.sandbox.is_empty()
     }
 
-    /// Every `(scope, permission)` pair, scope being `business`, `live` or `sandbox`.
-    pub fn entries(&self) -> impl Iterator<Item = (&'static str, &PermissionKey)> {
-        let tag = |scope: &'static str| move |k| (scope, k);
-        self.business
-            .iter()
-            .map(tag("business"))
-            .chain(self.live.iter().map(tag("live")))
-            .chain(self.sandbox.iter().map(tag("sandbox")))
+    /// The permissions granted in `scope`.
+    pub fn in_scope(&self, scope: GrantScope) -> &BTreeSet<PermissionKey> {
+        match scope {
+            GrantScope::Business => &self.business,
+            GrantScope::Live => &self.live,
+            GrantScope::Sandbox => &self.sandbox,
+        }
+    }
+
+    /// Every `(scope, permission)` pair.
+    pub fn entries(&self) -> impl Iterator<Item = (GrantScope, &PermissionKey)> {
+        GrantScope::ALL
+            .into_iter()
+            .flat_map(move |scope| self.in_scope(scope).iter().map(move |k| (scope, k)))
     }
 
     /// What `self` has that `before` had not.
@@ -60,17 +141,12 @@ impl Grants {
         }
     }
 
-    /// What `self` grants that `holder` does not hold, as `scope:key` strings (empty when
-    /// `self` is a subset of `holder`).
-    pub fn missing_from(&self, holder: &Grants) -> Vec<String> {
-        let held = |scope: &str, k: &PermissionKey| match scope {
-            "business" => holder.business.contains(k),
-            "live" => holder.live.contains(k),
-            _ => holder.sandbox.contains(k),
-        };
+    /// What `self` grants that `holder` does not hold (empty when `self` is a subset of
+    /// `holder`).
+    pub fn missing_from(&self, holder: &Grants) -> Vec<ScopedPermission> {
         self.entries()
-            .filter(|(s, k)| !held(s, k))
-            .map(|(s, k)| format!("{s}:{k}"))
+            .filter(|(scope, k)| !holder.in_scope(*scope).contains(*k))
+            .map(|(scope, k)| ScopedPermission::new(scope, k))
             .collect()
     }
 }
@@ -97,10 +173,12 @@ mod tests {
             live: set(&["analytics"]),
             sandbox: set(&["analytics"]),
         };
+        let missing = want.missing_from(&holder);
         assert_eq!(
-            want.missing_from(&holder),
+            missing.iter().map(ToString::to_string).collect::<Vec<_>>(),
             vec!["live:analytics".to_owned()]
         );
+        assert_eq!(missing[0].scope, GrantScope::Live);
         let ok = Grants {
             business: BTreeSet::new(),
             live: BTreeSet::new(),

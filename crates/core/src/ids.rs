@@ -38,6 +38,7 @@ id_kinds! {
     ApiKeyKind => ApiKeyId, "api_key";
     AuditEventKind => AuditEventId, "audit_event";
     SessionKind => SessionId, "session";
+    MailKind => MailId, "mail";
 }
 
 impl<K> Id<K> {

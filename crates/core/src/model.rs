@@ -99,6 +99,49 @@ pub struct User {
     pub updated_at: OffsetDateTime,
 }
 
+/// What an administrator can do to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserAction {
+    Deactivate,
+    Reactivate,
+    ResetPassword,
+    ResetMfa,
+    ResendInvitation,
+    RevokeInvitation,
+    Unlock,
+}
+
+impl UserAction {
+    pub const ALL: [UserAction; 7] = [
+        UserAction::ResendInvitation,
+        UserAction::RevokeInvitation,
+        UserAction::ResetPassword,
+        UserAction::ResetMfa,
+        UserAction::Unlock,
+        UserAction::Reactivate,
+        UserAction::Deactivate,
+    ];
+}
+
+impl User {
+    /// The account's state machine: whether `action` applies to the user as they are now.
+    /// The services refuse what does not apply; the dashboard offers only what does.
+    pub fn allows(&self, action: UserAction) -> bool {
+        match action {
+            UserAction::Deactivate => self.status != UserStatus::Deactivated,
+            UserAction::Reactivate => self.status == UserStatus::Deactivated,
+            UserAction::ResetPassword => {
+                matches!(self.status, UserStatus::Active | UserStatus::Locked)
+            }
+            UserAction::ResetMfa => self.mfa_enrolled && self.status != UserStatus::Deactivated,
+            UserAction::ResendInvitation | UserAction::RevokeInvitation => {
+                self.status == UserStatus::Pending
+            }
+            UserAction::Unlock => self.status == UserStatus::Locked,
+        }
+    }
+}
+
 /// Which tenants a group covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GroupScope {

@@ -1,7 +1,12 @@
 //! The mail port: what Gatehouse tells users by email. The `gatehouse-mail` crate renders
-//! and delivers (SMTP, or an outbox folder); tests receive over real SMTP.
+//! and delivers (SMTP, or an outbox folder); tests receive over real SMTP. Mail is not sent
+//! by the change that causes it but written to the [`outbox`] in its transaction, and
+//! delivered from there.
+
+pub mod outbox;
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::Result;
@@ -17,15 +22,19 @@ pub struct Mail {
 }
 
 /// What the mail says. Links carry single-use secrets: never log them except where the
-/// operator asked for it (the outbox of a deployment without SMTP).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// operator asked for it (the outbox of a deployment without SMTP). Serialised (JSON) into
+/// the mail outbox until delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MailMessage {
     Invitation {
         link: String,
+        #[serde(with = "time::serde::rfc3339")]
         expires_at: OffsetDateTime,
     },
     PasswordReset {
         link: String,
+        #[serde(with = "time::serde::rfc3339")]
         expires_at: OffsetDateTime,
         by_admin: bool,
     },
@@ -39,10 +48,13 @@ pub enum MailMessage {
 }
 
 impl MailMessage {
+    /// The kind of an invitation (the dashboard shows its delivery).
+    pub const INVITATION_KIND: &'static str = "invitation";
+
     /// A stable name for logs and templates.
     pub fn kind(&self) -> &'static str {
         match self {
-            MailMessage::Invitation { .. } => "invitation",
+            MailMessage::Invitation { .. } => Self::INVITATION_KIND,
             MailMessage::PasswordReset { .. } => "password_reset",
             MailMessage::PasswordChanged => "password_changed",
             MailMessage::MfaEnrolled => "mfa_enrolled",

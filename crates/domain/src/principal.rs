@@ -10,11 +10,12 @@ use time::OffsetDateTime;
 pub use gatehouse_core::actor::{Actor, ActorKind};
 
 use crate::authz::{CheckQuery, PermissionIndex, Snapshot};
+use crate::catalog::PermissionKey;
 use crate::error::{Error, Result};
-use crate::grants::Grants;
+use crate::grants::{GrantScope, Grants, ScopedPermission};
 use crate::ids::{ApiKeyId, BusinessId, UserId};
 use crate::model::GroupScope;
-use crate::types::{ApiKeyName, Email, Environment};
+use crate::types::{ApiKeyName, Email};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -131,7 +132,35 @@ impl<P> BusinessAccess<P> {
     /// tenant of a tenants scope, or business-wide (tenants created later included) for a
     /// business scope. The operator is exempt.
     pub fn ensure_holds(&self, wanted: &Grants, scope: &GroupScope) -> Result<()> {
-        let missing: Vec<String> = match &self.holds {
+        let missing = self.lacks(wanted, scope);
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::WouldEscalate { missing })
+        }
+    }
+
+    /// Whether the caller may grant `key` in `grant_scope` to a group of `scope` (the rule of
+    /// [`BusinessAccess::ensure_holds`], one right at a time: for forms that offer rights).
+    pub fn may_grant(
+        &self,
+        grant_scope: GrantScope,
+        key: &PermissionKey,
+        scope: &GroupScope,
+    ) -> bool {
+        let mut one = Grants::default();
+        match grant_scope {
+            GrantScope::Business => one.business.insert(key.clone()),
+            GrantScope::Live => one.live.insert(key.clone()),
+            GrantScope::Sandbox => one.sandbox.insert(key.clone()),
+        };
+        self.lacks(&one, scope).is_empty()
+    }
+
+    /// What of `wanted` the caller does not hold where it would apply: in every tenant of a
+    /// tenants scope, or business-wide for a business scope. Empty for the operator.
+    pub fn lacks(&self, wanted: &Grants, scope: &GroupScope) -> Vec<ScopedPermission> {
+        match &self.holds {
             Holdings::Everything => Vec::new(),
             Holdings::Grants(held) => wanted.missing_from(held),
             Holdings::User {
@@ -141,7 +170,7 @@ impl<P> BusinessAccess<P> {
                 now,
             } => wanted
                 .entries()
-                .filter(|(where_, key)| {
+                .filter(|(grant_scope, key)| {
                     let check = |tenant, environment| {
                         let q = CheckQuery {
                             user: *id,
@@ -151,7 +180,7 @@ impl<P> BusinessAccess<P> {
                         };
                         snapshot.check(perms, &q, *now).is_ok_and(|d| d.allowed)
                     };
-                    let held = match (Environment::parse(where_), scope) {
+                    let held = match (grant_scope.environment(), scope) {
                         (None, _) => check(None, None),
                         (Some(env), GroupScope::Business) => {
                             snapshot.holds_business_wide(perms, *id, key.as_str(), env, *now)
@@ -162,13 +191,8 @@ impl<P> BusinessAccess<P> {
                     };
                     !held
                 })
-                .map(|(where_, key)| format!("{where_}:{key}"))
+                .map(|(grant_scope, key)| ScopedPermission::new(grant_scope, key))
                 .collect(),
-        };
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::WouldEscalate { missing })
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::auth::store::{AuthReads, AuthWrites};
 use crate::authz::AccessSource;
 use crate::error::Result;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use crate::mail::outbox::{MailOutbox, MailOutboxTx};
 use crate::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
 };
@@ -130,7 +131,7 @@ impl UserSort {
 
 /// Read access. Every method that takes a `BusinessId` only ever sees that business.
 #[async_trait]
-pub trait Store: AccessSource + AuthReads + Send + Sync + std::fmt::Debug {
+pub trait Store: AccessSource + AuthReads + MailOutbox + Send + Sync + std::fmt::Debug {
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
 
@@ -187,21 +188,17 @@ pub trait Store: AccessSource + AuthReads + Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<AuditEvent>>;
 }
 
-/// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
+/// Writes to a business, its settings and its tenants, inside a [`StoreTx`].
 #[async_trait]
-pub trait StoreTx: AuthWrites + Send {
+pub trait BusinessWrites: Send {
     async fn get_business(&mut self, id: BusinessId) -> Result<Option<Business>>;
     async fn get_tenant(&mut self, business: BusinessId, id: TenantId) -> Result<Option<Tenant>>;
-    async fn get_user(&mut self, business: BusinessId, id: UserId) -> Result<Option<User>>;
-    async fn get_group(&mut self, business: BusinessId, id: GroupId) -> Result<Option<Group>>;
-    async fn get_api_key(&mut self, business: BusinessId, id: ApiKeyId) -> Result<Option<ApiKey>>;
     /// How many groups name this tenant in their tenant set.
     async fn count_groups_using_tenant(
         &mut self,
         business: BusinessId,
         id: TenantId,
     ) -> Result<i64>;
-
     /// A new business with its first security settings (the domain's defaults).
     async fn insert_business(
         &mut self,
@@ -218,11 +215,15 @@ pub trait StoreTx: AuthWrites + Send {
         business: BusinessId,
         settings: &SecuritySettings,
     ) -> Result<()>;
-
     async fn insert_tenant(&mut self, tenant: &Tenant) -> Result<()>;
     async fn update_tenant(&mut self, tenant: &Tenant) -> Result<()>;
     async fn delete_tenant(&mut self, business: BusinessId, id: TenantId) -> Result<()>;
+}
 
+/// Writes to users and their memberships, inside a [`StoreTx`].
+#[async_trait]
+pub trait UserWrites: Send {
+    async fn get_user(&mut self, business: BusinessId, id: UserId) -> Result<Option<User>>;
     async fn insert_user(&mut self, user: &User) -> Result<()>;
     /// Writes `user` (whose `version` is the new one) if the stored version is
     /// `expected_version`; otherwise fails with `VersionConflict`.
@@ -235,9 +236,14 @@ pub trait StoreTx: AuthWrites + Send {
         groups: &[GroupId],
         at: OffsetDateTime,
     ) -> Result<()>;
+}
 
+/// Writes to groups and their members, inside a [`StoreTx`].
+#[async_trait]
+pub trait GroupWrites: Send {
+    async fn get_group(&mut self, business: BusinessId, id: GroupId) -> Result<Option<Group>>;
     async fn insert_group(&mut self, group: &Group) -> Result<()>;
-    /// Like [`StoreTx::update_user`], for groups (name, description, scope, grants).
+    /// Like [`UserWrites::update_user`], for groups (name, description, scope, grants).
     async fn update_group(&mut self, group: &Group, expected_version: i64) -> Result<()>;
     /// Deletes the group and its memberships.
     async fn delete_group(&mut self, business: BusinessId, id: GroupId) -> Result<()>;
@@ -256,7 +262,12 @@ pub trait StoreTx: AuthWrites + Send {
         group: GroupId,
         user: UserId,
     ) -> Result<bool>;
+}
 
+/// Writes to API keys, inside a [`StoreTx`].
+#[async_trait]
+pub trait KeyWrites: Send {
+    async fn get_api_key(&mut self, business: BusinessId, id: ApiKeyId) -> Result<Option<ApiKey>>;
     async fn insert_api_key(&mut self, key: &StoredApiKey) -> Result<()>;
     async fn revoke_api_key(
         &mut self,
@@ -264,7 +275,14 @@ pub trait StoreTx: AuthWrites + Send {
         id: ApiKeyId,
         at: OffsetDateTime,
     ) -> Result<()>;
+}
 
+/// One write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
+/// Its writes are grouped by resource in the supertraits.
+#[async_trait]
+pub trait StoreTx:
+    AuthWrites + BusinessWrites + UserWrites + GroupWrites + KeyWrites + MailOutboxTx + Send
+{
     /// Writes the audit events, bumps the change sequence of every business touched and
     /// records what changed for the change feed, then commits, all or nothing. At least one event is required: there is no silent
     /// change.

@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use data_encoding::BASE64;
 use gatehouse_domain::auth::{AuthConfig, OsEntropy, PasswordPolicy, SecretCipher};
 use gatehouse_domain::mail::Mailer;
+use gatehouse_domain::mail::outbox::DeliveryPolicy;
 use gatehouse_domain::services::AuthSetup;
 use gatehouse_mail::{MailConfig, SmtpConfig, TlsMode};
 use serde::Deserialize;
@@ -93,6 +94,52 @@ pub struct MailSettings {
     pub smtp_password: Option<Secret>,
     /// The From address, e.g. `Gatehouse <gatehouse@example.com>`.
     pub from: Option<String>,
+    /// Delivery attempts per mail before it is marked failed.
+    pub max_attempts: Option<u32>,
+    /// The wait after a first failed attempt; it doubles with each further one…
+    pub retry_initial_seconds: Option<i64>,
+    /// … up to this.
+    pub retry_max_seconds: Option<i64>,
+    /// How long a sender holds a mail it is delivering before another node may take it.
+    pub lease_seconds: Option<i64>,
+    /// How often the sender looks for due mail when nothing wakes it.
+    pub poll_interval_ms: Option<u64>,
+}
+
+impl MailSettings {
+    /// Retries, back-off and the lease of the mail sender.
+    pub fn delivery(&self) -> anyhow::Result<DeliveryPolicy> {
+        let d = DeliveryPolicy::default();
+        let seconds = |name: &str, v: Option<i64>, default: time::Duration| match v {
+            None => Ok(default),
+            Some(s) if s > 0 => Ok(time::Duration::seconds(s)),
+            Some(s) => bail!("mail.{name} must be positive, not {s}"),
+        };
+        let policy = DeliveryPolicy {
+            max_attempts: match self.max_attempts {
+                Some(0) => bail!("mail.max_attempts must be at least 1"),
+                Some(n) => n,
+                None => d.max_attempts,
+            },
+            retry_initial: seconds(
+                "retry_initial_seconds",
+                self.retry_initial_seconds,
+                d.retry_initial,
+            )?,
+            retry_max: seconds("retry_max_seconds", self.retry_max_seconds, d.retry_max)?,
+            lease: seconds("lease_seconds", self.lease_seconds, d.lease)?,
+            poll_interval: match self.poll_interval_ms {
+                Some(0) => bail!("mail.poll_interval_ms must be at least 1"),
+                Some(ms) => std::time::Duration::from_millis(ms),
+                None => d.poll_interval,
+            },
+            ..d
+        };
+        if policy.retry_max < policy.retry_initial {
+            bail!("mail.retry_max_seconds must not be below mail.retry_initial_seconds");
+        }
+        Ok(policy)
+    }
 }
 
 fn positive(name: &str, value: i64) -> anyhow::Result<()> {
@@ -227,8 +274,10 @@ fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
 
 /// Everything authentication needs, for a process whose users reach it at `listen`.
 pub fn auth_setup(config: &Config, listen: &str) -> anyhow::Result<AuthSetup> {
+    let mut auth = config.auth.to_domain(listen)?;
+    auth.mail_delivery = config.mail.delivery()?;
     Ok(AuthSetup {
-        config: config.auth.to_domain(listen)?,
+        config: auth,
         cipher: cipher(config)?,
         entropy: Arc::new(OsEntropy),
         mailer: mailer(config)?,

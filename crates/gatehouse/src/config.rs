@@ -72,6 +72,9 @@ impl Default for DatabaseConfig {
 pub struct OperatorConfig {
     /// A fixed operator token (`gho_…`). Without it one is generated into the data directory.
     pub token: Option<Secret>,
+    /// Let business administrators (`settings.manage`) create and rename their own tenants
+    /// in the dashboard. Off: only the operator does (API, CLI, operator console).
+    pub business_tenants: bool,
 }
 
 /// How log lines are written (to standard error).

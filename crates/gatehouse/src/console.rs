@@ -83,8 +83,11 @@ impl Console {
     }
 
     pub async fn close(self) {
-        // Mail (an invitation, say) finishes going out before the process ends.
-        self.gatehouse.flush_mail().await;
+        // Mail the command queued (an invitation, say) gets its attempt before the process
+        // ends; what fails stays queued for the server's sender to retry.
+        if let Err(e) = self.gatehouse.deliver_due_mail().await {
+            tracing::warn!(error = %e, "queued mail not delivered now; a running server will retry it");
+        }
         self.store.close().await;
     }
 

@@ -86,6 +86,8 @@ impl ServerConfig {
                 max_connections: self.max_connections,
                 max_connections_per_address: self.max_connections_per_address,
             },
+            // Set from `operator.business_tenants` by `serve`.
+            business_tenants: false,
         })
     }
 }

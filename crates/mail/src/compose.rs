@@ -58,14 +58,18 @@ fn view(mail: &Mail) -> View {
                 format!("Reset your {b} password"),
                 vec![
                     if *by_admin {
-                        "An administrator reset your password; your sessions have ended.".to_owned()
+                        "An administrator reset your password: the old one no longer works, and your sessions have ended.".to_owned()
                     } else {
                         "Someone (hopefully you) asked to reset your password.".to_owned()
                     },
                     format!("Open the link below to choose a new one. It works once, until {}.", when(*expires_at)),
                 ],
                 Some((link.clone(), "Choose a new password")),
-                "If you did not ask for this, ignore this mail: your password stays as it is.",
+                if *by_admin {
+                    "You cannot sign in until you choose a new password. If you did not expect this, ask your administrator why."
+                } else {
+                    "If you did not ask for this, ignore this mail: your password stays as it is."
+                },
             ),
             MailMessage::PasswordChanged => (
                 format!("Your {b} password was changed"),
@@ -148,5 +152,27 @@ mod tests {
                 .contains("href=\"https://gh.example/b/acme/invitation/abc\"")
         );
         assert!(c.html.contains("Acme &#60;Corp&#62;") || c.html.contains("Acme &lt;Corp&gt;"));
+    }
+
+    #[test]
+    fn an_administrators_reset_does_not_say_the_password_stays() {
+        let reset = |by_admin| Mail {
+            to: Email::parse("dana@example.com").unwrap(),
+            business: "Acme".to_owned(),
+            message: MailMessage::PasswordReset {
+                link: "https://gh.example/b/acme/reset-password/abc".to_owned(),
+                expires_at: OffsetDateTime::UNIX_EPOCH,
+                by_admin,
+            },
+        };
+        let by_admin = compose(&reset(true)).unwrap();
+        assert!(
+            !by_admin.text.contains("stays as it is"),
+            "{}",
+            by_admin.text
+        );
+        assert!(by_admin.text.contains("the old one no longer works"));
+        let asked = compose(&reset(false)).unwrap();
+        assert!(asked.text.contains("your password stays as it is"));
     }
 }

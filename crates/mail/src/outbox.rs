@@ -30,7 +30,8 @@ impl OutboxMailer {
 #[async_trait]
 impl Mailer for OutboxMailer {
     async fn send(&self, mail: &Mail) -> Result<()> {
-        let io = |e: std::io::Error| Error::Storage(format!("outbox {}: {e}", self.dir.display()));
+        let io =
+            |e: std::io::Error| Error::MailDelivery(format!("outbox {}: {e}", self.dir.display()));
         tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
         let name = format!(
             "{}-{}.eml",

@@ -55,7 +55,7 @@ pub struct SmtpMailer {
 }
 
 fn failed(e: impl std::fmt::Display) -> Error {
-    Error::Storage(format!("mail: {e}"))
+    Error::MailDelivery(e.to_string())
 }
 
 impl SmtpMailer {

@@ -2,6 +2,7 @@
 //! NOOP, QUIT) for lettre to deliver to it, and keeps what it receives so a test can wait
 //! for a mail and read it (say, to follow the invitation link in it).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -46,6 +47,8 @@ pub struct SmtpReceiver {
     pub port: u16,
     mails: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
+    /// While set, every connection is turned away (`421`), as by a server that is down.
+    down: Arc<AtomicBool>,
 }
 
 impl SmtpReceiver {
@@ -56,6 +59,7 @@ impl SmtpReceiver {
             port: listener.local_addr()?.port(),
             mails: Arc::default(),
             arrived: Arc::default(),
+            down: Arc::default(),
         };
         let r = receiver.clone();
         tokio::spawn(async move {
@@ -73,6 +77,12 @@ impl SmtpReceiver {
 
     async fn session(&self, stream: TcpStream) -> std::io::Result<()> {
         let (read, mut write) = stream.into_split();
+        if self.down.load(Ordering::SeqCst) {
+            write
+                .write_all(b"421 gatehouse-test unavailable, try again later\r\n")
+                .await?;
+            return Ok(());
+        }
         let mut lines = BufReader::new(read);
         write.write_all(b"220 gatehouse-test ESMTP\r\n").await?;
         let (mut from, mut to) = (String::new(), Vec::new());
@@ -134,6 +144,11 @@ impl SmtpReceiver {
             .unwrap_or_else(|e| e.into_inner())
             .push(mail);
         self.arrived.notify_waiters();
+    }
+
+    /// Turns connections away (`true`) or serves them again (`false`).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
     }
 
     /// Every mail received so far.

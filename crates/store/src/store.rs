@@ -31,6 +31,8 @@ pub struct SqlStore {
     writer: AnyPool,
     /// PostgreSQL: woken by other nodes' commits; see [`crate::notify`].
     changes: Option<(Arc<Notify>, AbortHandle)>,
+    /// Woken when a transaction of this process that wrote mail commits.
+    pub(crate) mail_signal: Arc<Notify>,
 }
 
 impl SqlStore {
@@ -40,6 +42,7 @@ impl SqlStore {
             reader,
             writer,
             changes: None,
+            mail_signal: Arc::new(Notify::new()),
         }
     }
 
@@ -94,7 +97,10 @@ impl Store for SqlStore {
             Backend::Postgres => self.writer.begin().await,
         }
         .map_err(db)?;
-        Ok(Box::new(SqlTx::new(tx, self.backend == Backend::Postgres)))
+        Ok(Box::new(
+            SqlTx::new(tx, self.backend == Backend::Postgres)
+                .with_mail_signal(self.mail_signal.clone()),
+        ))
     }
 
     async fn get_business(&self, id: BusinessId) -> Result<Option<Business>> {

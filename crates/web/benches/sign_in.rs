@@ -120,7 +120,7 @@ async fn world(db: &TestDatabase) -> World {
         )
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    gh.deliver_due_mail().await.unwrap();
     let link = mailer.0.lock().unwrap()[0]
         .message
         .link()

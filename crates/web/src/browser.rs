@@ -30,7 +30,7 @@ fn csrf_cookie_name(secure: bool) -> &'static str {
 }
 
 /// A `Set-Cookie` value with the attributes every Gatehouse cookie has.
-fn cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
+pub(crate) fn cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if secure {
         c.push_str("; Secure");
@@ -108,6 +108,8 @@ pub(crate) struct Browser {
     same_origin: bool,
     pub(crate) ctx: RequestContext,
     secure: bool,
+    /// The path and query of a GET: the page to return to after signing in.
+    pub(crate) asked_for: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Browser {
@@ -125,6 +127,9 @@ impl FromRequestParts<AppState> for Browser {
             same_origin: same_origin(&parts.headers, &state.gatehouse.auth_config().public_url),
             ctx,
             secure,
+            asked_for: (parts.method == axum::http::Method::GET)
+                .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
+                .flatten(),
         })
     }
 }
@@ -147,6 +152,11 @@ impl Browser {
             state.config.cookie_secure,
         );
         (fresh.clone(), Some(set))
+    }
+
+    /// Whether the request came from Gatehouse's own pages (or sent no `Origin`).
+    pub(crate) fn same_origin_ok(&self) -> bool {
+        self.same_origin
     }
 
     /// Whether a submitted form may change anything: same origin, and its CSRF token is the

@@ -25,6 +25,9 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Connection caps and timeouts, applied by [`crate::serve_with`].
     pub connections: ConnectionLimits,
+    /// Business administrators (`settings.manage`) may create and rename their business's
+    /// tenants in the dashboard; otherwise only the operator does.
+    pub business_tenants: bool,
 }
 
 impl Default for WebConfig {
@@ -36,6 +39,7 @@ impl Default for WebConfig {
             forwarded_header: ForwardedHeader::default(),
             request_timeout: Duration::from_secs(30),
             connections: ConnectionLimits::default(),
+            business_tenants: false,
         }
     }
 }

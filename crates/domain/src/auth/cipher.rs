@@ -29,7 +29,7 @@ impl std::fmt::Debug for SecretCipher {
 }
 
 fn corrupt() -> Error {
-    Error::Storage("an encrypted secret does not open with the configured keys".to_owned())
+    Error::SecretDecryption("not with the configured keys".to_owned())
 }
 
 impl SecretCipher {

@@ -3,6 +3,7 @@
 use time::Duration;
 
 use super::password::PasswordPolicy;
+use crate::mail::outbox::DeliveryPolicy;
 
 /// argon2id cost parameters (OWASP's recommendation by default: 19 MiB, 2 passes, 1 lane).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +101,8 @@ pub struct AuthConfig {
     /// How recent a proof of identity (the sign-in, or a step-up) must be for changes to
     /// one's own second factor.
     pub step_up_window: Duration,
+    /// How queued mail is delivered: retries, back-off, leases.
+    pub mail_delivery: DeliveryPolicy,
 }
 
 impl Default for AuthConfig {
@@ -117,6 +120,7 @@ impl Default for AuthConfig {
             lockout: LockoutPolicy::default(),
             rate_limit: RateLimitPolicy::default(),
             step_up_window: Duration::minutes(5),
+            mail_delivery: DeliveryPolicy::default(),
         }
     }
 }

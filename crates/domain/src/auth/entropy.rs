@@ -16,7 +16,7 @@ impl Entropy for OsEntropy {
     // The one place that reads the operating system's randomness (clippy bans it elsewhere).
     #[allow(clippy::disallowed_methods)]
     fn fill(&self, buf: &mut [u8]) -> Result<()> {
-        getrandom::fill(buf).map_err(|e| Error::Storage(format!("no randomness available: {e}")))
+        getrandom::fill(buf).map_err(|e| Error::Randomness(e.to_string()))
     }
 }
 

@@ -35,7 +35,7 @@ impl std::fmt::Debug for PasswordHasher {
 }
 
 fn internal(e: impl std::fmt::Display) -> Error {
-    Error::Storage(format!("password hashing failed: {e}"))
+    Error::PasswordHashing(e.to_string())
 }
 
 impl PasswordHasher {

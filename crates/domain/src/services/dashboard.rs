@@ -69,3 +69,64 @@ impl Gatehouse {
         Ok(snap.mfa_exposure())
     }
 }
+
+/// Where a pending user's invitation stands, as the audit trail records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvitationState {
+    /// Sent at the first time, usable until the second (which may have passed).
+    Sent(time::OffsetDateTime, Option<time::OffsetDateTime>),
+    /// Withdrawn at this time: the link no longer works.
+    Revoked(time::OffsetDateTime),
+}
+
+impl Gatehouse {
+    /// The invitation state of each pending user among `users` (others are left out): the
+    /// newest of its invitation events — a mail sent (with its expiry) or a revocation —
+    /// read from the audit trail: one small indexed read per pending user.
+    pub async fn invitation_states(
+        &self,
+        access: &BusinessAccess<UsersView>,
+        users: &[&crate::model::User],
+    ) -> Result<Vec<(UserId, InvitationState)>> {
+        let mut out = Vec::new();
+        for u in users
+            .iter()
+            .filter(|u| u.status == crate::model::UserStatus::Pending)
+        {
+            // Events about one pending user are few (created, invitations, edits): the newest
+            // fifty hold the newest invitation event.
+            let about = crate::audit::AuditFilter {
+                target_id: Some(u.id.to_string()),
+                action_prefix: Some("user".to_owned()),
+                ..crate::audit::AuditFilter::default()
+            };
+            let events = self
+                .store
+                .list_audit_events(access.business_id(), &about, 50)
+                .await?;
+            let Some(e) = events.iter().find(|e| {
+                matches!(
+                    e.action.as_str(),
+                    "user.created" | "user.invitation_sent" | "user.invitation_revoked"
+                )
+            }) else {
+                continue;
+            };
+            let expiry = |v: Option<&serde_json::Value>| {
+                v.and_then(|v| v.get("expires_at"))
+                    .and_then(serde_json::Value::as_i64)
+                    .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+            };
+            let state = match e.action.as_str() {
+                "user.invitation_revoked" => InvitationState::Revoked(e.occurred_at),
+                "user.created" => InvitationState::Sent(
+                    e.occurred_at,
+                    expiry(e.after.as_ref().and_then(|a| a.get("invitation"))),
+                ),
+                _ => InvitationState::Sent(e.occurred_at, expiry(e.after.as_ref())),
+            };
+            out.push((u.id, state));
+        }
+        Ok(out)
+    }
+}

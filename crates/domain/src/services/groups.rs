@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
+use super::group_plan::{granted_by_change, group_scope};
 use super::{Audit, Gatehouse, Precondition};
 use crate::audit::RequestContext;
 use crate::error::{Error, Result};
@@ -54,18 +55,9 @@ fn audit_view(g: &Group) -> Value {
     })
 }
 
-/// Whether `new` covers a tenant `old` did not.
-fn widens(old: &GroupScope, new: &GroupScope) -> bool {
-    match (old, new) {
-        (GroupScope::Business, _) => false,
-        (GroupScope::Tenants(_), GroupScope::Business) => true,
-        (GroupScope::Tenants(old), GroupScope::Tenants(new)) => !new.is_subset(old),
-    }
-}
-
 impl Gatehouse {
-    /// Checks a group's shape: tenant set against its type, tenants of the business,
-    /// permissions known and in their scope.
+    /// Checks a group's shape (see [`group_scope`]) against the catalog and, in `tx`, that
+    /// its tenants are the business's.
     async fn build_scope(
         &self,
         tx: &mut dyn StoreTx,
@@ -75,25 +67,13 @@ impl Gatehouse {
         grants: &Grants,
     ) -> Result<GroupScope> {
         self.catalog.validate(grants)?;
-        match kind {
-            GroupKind::Business if !tenants.is_empty() => Err(Error::TenantSetOnBusinessGroup),
-            GroupKind::Business => Ok(GroupScope::Business),
-            GroupKind::Tenants => {
-                if tenants.is_empty() {
-                    return Err(Error::EmptyTenantSet);
-                }
-                if !grants.business.is_empty() {
-                    return Err(Error::BusinessPermissionOnTenantGroup);
-                }
-                let set: BTreeSet<TenantId> = tenants.iter().copied().collect();
-                for id in &set {
-                    tx.get_tenant(business, *id)
-                        .await?
-                        .ok_or(Error::TenantNotFound)?;
-                }
-                Ok(GroupScope::Tenants(set))
-            }
+        let scope = group_scope(kind, tenants, grants)?;
+        for id in scope.tenant_ids() {
+            tx.get_tenant(business, id)
+                .await?
+                .ok_or(Error::TenantNotFound)?;
         }
+        Ok(scope)
     }
 
     pub async fn create_group(
@@ -166,13 +146,7 @@ impl Gatehouse {
         let scope = self
             .build_scope(tx.as_mut(), business, kind, &tenants, &grants)
             .await?;
-        // Removing rights is always allowed; what the change adds must be held. Widening the
-        // tenant set grants every remaining right in the new tenants.
-        let granted = if widens(&before.scope, &scope) {
-            grants.clone()
-        } else {
-            grants.added_to(&before.grants)
-        };
+        let granted = granted_by_change(Some(&before), &scope, &grants);
         access.ensure_holds(&granted, &scope)?;
         let sensitive = self.check_sensitive(&granted, patch.acknowledge_sensitive)?;
         let mut after = Group {

@@ -10,9 +10,12 @@ mod businesses;
 mod dashboard;
 mod decisions;
 mod feed;
+mod group_plan;
 mod groups;
+mod mail;
 mod settings;
 mod tenants;
+mod user_listing;
 mod users;
 
 use std::sync::{Arc, Mutex};
@@ -26,7 +29,9 @@ pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, TOKEN_PREFIX, hash_secr
 pub use auth::{
     AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm, SignInHold,
 };
+pub use dashboard::InvitationState;
 pub use decisions::{Checks, Decisions};
+pub use group_plan::{GroupPlan, GroupProposal};
 pub use groups::{GroupPatch, NewGroup};
 pub use settings::{MAX_GRACE_DAYS, SettingsPatch};
 pub use users::{NewUser, UserPatch};
@@ -91,6 +96,11 @@ impl Gatehouse {
         self.store.as_ref()
     }
 
+    /// Whether any business exists yet (a fresh install has none: it waits for its setup).
+    pub async fn has_businesses(&self) -> Result<bool> {
+        Ok(!self.store.list_businesses(None, 1).await?.is_empty())
+    }
+
     /// Whether the storage answers (readiness).
     pub async fn ping(&self) -> Result<()> {
         self.store.ping().await
@@ -130,7 +140,7 @@ impl Gatehouse {
         &self,
         granted: &Grants,
         acknowledged: bool,
-    ) -> Result<Vec<String>> {
+    ) -> Result<Vec<crate::grants::ScopedPermission>> {
         let sensitive = self.catalog.sensitive_in(granted);
         if !sensitive.is_empty() && !acknowledged {
             return Err(Error::SensitiveGrantUnacknowledged {
@@ -194,7 +204,7 @@ impl<'a> Audit<'a> {
         &self,
         action: &str,
         target: (&str, String, String),
-        permissions: &[String],
+        permissions: &[crate::grants::ScopedPermission],
     ) -> Option<AuditEvent> {
         (!permissions.is_empty()).then(|| {
             self.event(

@@ -1,4 +1,5 @@
-//! Tenants: parts of a business, created, renamed and deleted by the operator.
+//! Tenants: parts of a business, created, renamed and deleted by the operator; created and
+//! renamed by the business's administrators where the operator allows it.
 
 use serde_json::json;
 
@@ -7,7 +8,7 @@ use crate::audit::RequestContext;
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, TenantId};
 use crate::model::Tenant;
-use crate::principal::{AnyMember, BusinessAccess, OperatorAccess};
+use crate::principal::{Actor, AnyMember, BusinessAccess, OperatorAccess, SettingsManage};
 use crate::types::{Slug, TenantName};
 
 fn target(t: &Tenant) -> (&'static str, String, String) {
@@ -18,6 +19,31 @@ impl Gatehouse {
     pub async fn create_tenant(
         &self,
         op: &OperatorAccess,
+        ctx: &RequestContext,
+        business: BusinessId,
+        name: TenantName,
+        slug: Slug,
+    ) -> Result<Tenant> {
+        self.insert_tenant(&op.actor(), ctx, business, name, slug)
+            .await
+    }
+
+    /// A business administrator adds a tenant to their own business. Only where the operator
+    /// lets business administrators manage tenants: the caller checks that setting.
+    pub async fn create_own_tenant(
+        &self,
+        access: &BusinessAccess<SettingsManage>,
+        ctx: &RequestContext,
+        name: TenantName,
+        slug: Slug,
+    ) -> Result<Tenant> {
+        self.insert_tenant(access.actor(), ctx, access.business_id(), name, slug)
+            .await
+    }
+
+    async fn insert_tenant(
+        &self,
+        actor: &Actor,
         ctx: &RequestContext,
         business: BusinessId,
         name: TenantName,
@@ -37,8 +63,7 @@ impl Gatehouse {
             updated_at: now,
         };
         tx.insert_tenant(&tenant).await?;
-        let actor = op.actor();
-        let audit = Audit::new(now, Some(business), &actor, ctx);
+        let audit = Audit::new(now, Some(business), actor, ctx);
         let after = json!({ "slug": tenant.slug, "name": tenant.name });
         self.commit(
             tx,
@@ -56,6 +81,31 @@ impl Gatehouse {
         id: TenantId,
         name: TenantName,
     ) -> Result<Tenant> {
+        self.update_tenant_name(&op.actor(), ctx, business, id, name)
+            .await
+    }
+
+    /// A business administrator renames a tenant of their own business (where the operator
+    /// allows it; the caller checks).
+    pub async fn rename_own_tenant(
+        &self,
+        access: &BusinessAccess<SettingsManage>,
+        ctx: &RequestContext,
+        id: TenantId,
+        name: TenantName,
+    ) -> Result<Tenant> {
+        self.update_tenant_name(access.actor(), ctx, access.business_id(), id, name)
+            .await
+    }
+
+    async fn update_tenant_name(
+        &self,
+        actor: &Actor,
+        ctx: &RequestContext,
+        business: BusinessId,
+        id: TenantId,
+        name: TenantName,
+    ) -> Result<Tenant> {
         let now = self.now();
         let mut tx = self.store.begin().await?;
         let before = tx
@@ -68,8 +118,7 @@ impl Gatehouse {
             ..before.clone()
         };
         tx.update_tenant(&after).await?;
-        let actor = op.actor();
-        let audit = Audit::new(now, Some(business), &actor, ctx);
+        let audit = Audit::new(now, Some(business), actor, ctx);
         let event = audit.event(
             "tenant.renamed",
             target(&after),

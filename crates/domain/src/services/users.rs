@@ -10,9 +10,8 @@ use crate::auth::TokenKind;
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, GroupId, UserId};
 use crate::model::{GroupRef, User, UserStatus};
-use crate::page::{Page, decode_cursor, paginate};
-use crate::principal::{Actor, BusinessAccess, UsersManage, UsersView};
-use crate::store::{StoreTx, UserFilter};
+use crate::principal::{BusinessAccess, UsersManage, UsersView};
+use crate::store::StoreTx;
 use crate::types::{DisplayName, Email};
 
 /// A user to invite.
@@ -105,8 +104,8 @@ impl Gatehouse {
         let mut after = audit_view(&user);
         after["invitation"] = sent.after.unwrap_or_default();
         let created = audit.event("user.created", target(&user), None, Some(after));
+        self.enqueue_mail(tx.as_mut(), &user, mail).await?;
         self.commit(tx, vec![created]).await?;
-        self.send_mail(mail);
         Ok(user)
     }
 
@@ -265,7 +264,7 @@ impl Gatehouse {
 
     /// Makes a pending user active, as accepting the invitation does, without the password:
     /// for tests and benchmarks only (feature `testing`), as it needs no proof.
-    #[cfg(feature = "testing")]
+    #[cfg(any(test, feature = "testing"))]
     pub async fn activate_user(
         &self,
         ctx: &RequestContext,
@@ -273,7 +272,7 @@ impl Gatehouse {
         id: UserId,
     ) -> Result<User> {
         let mut tx = self.store.begin().await?;
-        let actor = Actor::system();
+        let actor = crate::principal::Actor::system();
         let audit = Audit::new(self.now(), Some(business), &actor, ctx);
         let (after, event) = self.activate_in(tx.as_mut(), business, id, &audit).await?;
         self.commit(tx, vec![event]).await?;
@@ -315,7 +314,7 @@ impl Gatehouse {
 
     /// Records whether the user has a confirmed second factor without an enrolment: for
     /// tests and benchmarks only (feature `testing`), as it needs no proof.
-    #[cfg(feature = "testing")]
+    #[cfg(any(test, feature = "testing"))]
     pub async fn set_mfa_enrolled(
         &self,
         ctx: &RequestContext,
@@ -324,7 +323,7 @@ impl Gatehouse {
         enrolled: bool,
     ) -> Result<User> {
         let mut tx = self.store.begin().await?;
-        let actor = Actor::system();
+        let actor = crate::principal::Actor::system();
         let audit = Audit::new(self.now(), Some(business), &actor, ctx);
         let (after, event) = self
             .set_mfa_enrolled_in(tx.as_mut(), business, id, enrolled, &audit)
@@ -366,54 +365,5 @@ impl Gatehouse {
             Some(json!({ "mfa_enrolled": enrolled })),
         );
         Ok((after, event))
-    }
-
-    /// Several users by id, in that order; ids of other businesses are left out.
-    pub async fn get_users(
-        &self,
-        access: &BusinessAccess<UsersView>,
-        ids: &[UserId],
-    ) -> Result<Vec<User>> {
-        self.store.get_users(access.business_id(), ids).await
-    }
-
-    pub async fn list_users(
-        &self,
-        access: &BusinessAccess<UsersView>,
-        filter: &UserFilter,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<Page<User>> {
-        self.list_users_in(access.business_id(), filter, cursor, limit)
-            .await
-    }
-
-    pub(crate) async fn list_users_in(
-        &self,
-        business: BusinessId,
-        filter: &UserFilter,
-        cursor: Option<&str>,
-        limit: u32,
-    ) -> Result<Page<User>> {
-        let after = cursor.map(decode_cursor).transpose()?;
-        if let Some(key) = &after {
-            filter.sort.check_cursor(key)?;
-        }
-        let mut resolved = filter.clone();
-        if let Some(tenant) = filter.tenant {
-            // "Access in a tenant" is the engine's rule: a group that covers it.
-            let snapshot = self
-                .engine
-                .snapshot_or_load(self.store.as_ref(), business)
-                .await?;
-            resolved.member_of_any = Some(snapshot.groups_covering(tenant));
-        }
-        let (items, total) = self
-            .store
-            .list_users(business, &resolved, after.as_deref(), limit + 1)
-            .await?;
-        Ok(paginate(items, limit, Some(total), |u| {
-            filter.sort.cursor_of(u)
-        }))
     }
 }

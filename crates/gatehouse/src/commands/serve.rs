@@ -12,6 +12,9 @@ use crate::console::{gatehouse_at, open_store};
 use crate::fd_limit;
 use crate::operator::{self, TokenSource};
 
+/// How long a stopping server waits for a mail delivery under way.
+const MAIL_STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub async fn run(config: &Config) -> anyhow::Result<()> {
     let (token, source) = operator::load_or_create(config)?;
     if let TokenSource::Generated { path, token } = &source {
@@ -89,10 +92,23 @@ async fn serve_until_signal(
             }
         })
     };
+    // Queued mail goes out in the background: at once after a commit that wrote some, with
+    // retries and back-off, and again after a restart (it is in the database).
+    let (stop_mail, mail_stopped) = tokio::sync::oneshot::channel::<()>();
+    let sender = {
+        let gh = gh.clone();
+        tokio::spawn(async move {
+            gh.run_mail_sender(async {
+                let _ = mail_stopped.await;
+            })
+            .await;
+        })
+    };
     let setup_link = gh
         .prepare_setup()
         .await
         .context("preparing the first-start setup link")?;
+    web.business_tenants = config.operator.business_tenants;
     let state = AppState::new(gh, token, web.clone());
     show_setup(config, backend, &addr.to_string(), source);
     if let Some(link) = setup_link {
@@ -111,6 +127,12 @@ async fn serve_until_signal(
         .context("serving HTTP");
     feed.abort();
     sweeper.abort();
+    // A delivery under way may finish; one cut short is taken up again when its lease ends.
+    let _ = stop_mail.send(());
+    let abort = sender.abort_handle();
+    if tokio::time::timeout(MAIL_STOP_WAIT, sender).await.is_err() {
+        abort.abort();
+    }
     served
 }
 

@@ -89,7 +89,14 @@ pub struct Server {
 
 impl Server {
     pub fn start(args: &[&str]) -> Self {
-        Self::spawn(gatehouse(args))
+        Self::start_with_env(args, &[])
+    }
+
+    /// [`Server::start`] with configuration in environment variables.
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut cmd = gatehouse(args);
+        cmd.envs(env.iter().copied());
+        Self::spawn(cmd)
     }
 
     /// Started by `sh` after `ulimit <limit>` (e.g. `-Sn 256`): with other resource limits.
@@ -171,6 +178,14 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Kills the process outright (SIGKILL: no shutdown, nothing flushed) and reaps it.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -180,6 +195,18 @@ impl Drop for Server {
 
 /// A plain HTTP/1.1 GET; returns the status code and the body.
 pub fn get(addr: &str, path: &str, bearer: Option<&str>) -> (u16, String) {
+    request(addr, "GET", path, bearer, None)
+}
+
+/// A plain HTTP/1.1 request, with a JSON body if given; returns the status code and the
+/// body, read to the end.
+pub fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    json: Option<&str>,
+) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -187,9 +214,16 @@ pub fn get(addr: &str, path: &str, bearer: Option<&str>) -> (u16, String) {
     let auth = bearer
         .map(|t| format!("Authorization: Bearer {t}\r\n"))
         .unwrap_or_default();
+    let body = json.map_or_else(String::new, |j| {
+        format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{j}",
+            j.len()
+        )
+    });
+    let end = if json.is_some() { "" } else { "\r\n" };
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n{body}{end}"
     )
     .unwrap();
     let mut response = String::new();

@@ -7,4 +7,5 @@
 mod commands;
 mod errors;
 mod helpers;
+mod mail;
 mod serve;

@@ -157,7 +157,7 @@ pub(crate) async fn write_group_details(c: &mut AnyConnection, group: &Group) ->
             "INSERT INTO group_permissions (group_id, scope, permission) VALUES ($1, $2, $3)",
         )
         .bind(&gid)
-        .bind(scope)
+        .bind(scope.as_str())
         .bind(permission.as_str())
         .execute(&mut *c)
         .await

@@ -9,5 +9,7 @@ mod audit;
 mod concurrency;
 mod escalation;
 mod groups;
+mod mail;
 mod sorting;
+mod user_status;
 mod users;

@@ -9,7 +9,7 @@ use gatehouse_domain::types::{Description, DisplayName, Email, GroupName};
 
 use crate::harness::Env;
 
-fn new_user(email: &str, name: &str) -> NewUser {
+pub(crate) fn new_user(email: &str, name: &str) -> NewUser {
     NewUser {
         email: Email::parse(email).unwrap(),
         display_name: DisplayName::parse(name).unwrap(),
@@ -23,7 +23,6 @@ crate::backend_tests!(
     filters_and_pagination,
     stale_version_changes_nothing,
     other_business_sees_nothing,
-    deactivate_and_reactivate
 );
 
 async fn create_and_read_back(env: Env) {
@@ -357,45 +356,4 @@ async fn other_business_sees_nothing(env: Env) {
         .await
         .unwrap();
     assert_eq!(page.total, Some(0));
-}
-
-async fn deactivate_and_reactivate(env: Env) {
-    let b = env.business("acme").await;
-    let manage = env.access::<UsersManage>(b.id);
-    let u = env
-        .gh
-        .create_user(&manage, &env.ctx, new_user("dana@example.com", ""))
-        .await
-        .unwrap();
-    let seq = env.db.store.as_ref();
-    let before = gatehouse_domain::store::Store::get_change_seq(seq, b.id)
-        .await
-        .unwrap();
-    let d = env
-        .gh
-        .deactivate_user(&manage, &env.ctx, u.id, Precondition::default())
-        .await
-        .unwrap();
-    assert_eq!(d.status, UserStatus::Deactivated);
-    assert_eq!(
-        gatehouse_domain::store::Store::get_change_seq(seq, b.id)
-            .await
-            .unwrap(),
-        before + 1
-    );
-    assert_eq!(
-        env.gh
-            .deactivate_user(&manage, &env.ctx, u.id, Precondition::default())
-            .await
-            .unwrap_err()
-            .code(),
-        "user_status_unchanged"
-    );
-    // Never accepted the invitation: back to pending, not active.
-    let r = env
-        .gh
-        .reactivate_user(&manage, &env.ctx, u.id, Precondition::default())
-        .await
-        .unwrap();
-    assert_eq!(r.status, UserStatus::Pending);
 }

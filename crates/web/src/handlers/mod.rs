@@ -62,7 +62,7 @@ pub(crate) fn router(state: AppState) -> Router {
         async move { axum::Json(doc.as_ref().clone()) }
     }))
     .merge(crate::pages::routes())
-    .fallback(not_found)
+    .fallback(crate::pages::fallback)
     .method_not_allowed_fallback(method_not_allowed)
     .layer(DefaultBodyLimit::max(body_limit))
     .layer(axum::middleware::from_fn(move |req, next| refuse_declared_oversize(body_limit, req, next)))
@@ -122,10 +122,6 @@ async fn explain_timeout(response: axum::response::Response) -> axum::response::
         .into_response();
     }
     response
-}
-
-async fn not_found() -> ApiError {
-    ApiError::new(codes::NOT_FOUND, "no such route")
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -4,13 +4,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use gatehouse_domain::ids::{GroupId, TenantId, UserId};
+use gatehouse_domain::mail::outbox::MailDelivery;
 use gatehouse_domain::model::{User, UserStatus};
 use gatehouse_domain::page::{Page, page_size};
 use gatehouse_domain::principal::{Principal, UsersManage, UsersView};
 use gatehouse_domain::services::{NewUser, UserPatch};
 use gatehouse_domain::store::{UserFilter, UserSort};
 use gatehouse_domain::types::{DisplayName, Email};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -124,9 +125,20 @@ async fn create_user(
     Ok((StatusCode::CREATED, etag(user.version), Json(user)))
 }
 
-/// Get a user. Requires `users.view`.
+/// A user with the delivery of their latest invitation mail.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct UserDetail {
+    #[serde(flatten)]
+    user: User,
+    /// The latest invitation mail to the user and where its delivery stands (`queued`,
+    /// `sending`, `retrying`, `sent`, `failed` with `last_error`); `null` when none was
+    /// written (the first administrator, or an old invitation already pruned).
+    invitation_mail: Option<MailDelivery>,
+}
+
+/// Get a user, with the delivery state of their invitation mail. Requires `users.view`.
 #[utoipa::path(get, path = "/api/v1/users/{user_id}", tag = "users", params(("user_id" = UserId, Path)),
-    responses((status = 200, body = User, headers(("ETag" = String)))))]
+    responses((status = 200, body = UserDetail, headers(("ETag" = String)))))]
 async fn get_user(
     State(s): State<AppState>,
     principal: Principal,
@@ -134,7 +146,14 @@ async fn get_user(
 ) -> Result<impl IntoResponse, ApiError> {
     let access = principal.authorize::<UsersView>()?;
     let user = s.gatehouse.get_user(&access, id).await?;
-    Ok((etag(user.version), Json(user)))
+    let invitation_mail = s.gatehouse.invitation_delivery(&access, id).await?;
+    Ok((
+        etag(user.version),
+        Json(UserDetail {
+            user,
+            invitation_mail,
+        }),
+    ))
 }
 
 /// Change a user's display name and/or groups. Requires `users.manage`.

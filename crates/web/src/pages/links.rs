@@ -10,9 +10,9 @@ use gatehouse_domain::Error;
 use gatehouse_domain::auth::model::TokenState;
 use serde::Deserialize;
 
+use super::problems::{FieldMap, Problems};
 use super::{
-    Page, PageForm, PageMeta, business_of, csrf_refused, explain, internal, message, next_for,
-    redirect,
+    Page, PageForm, PageMeta, business_of, csrf_refused, explain, internal, message, redirect,
 };
 use crate::browser::{Browser, session_cookie};
 use crate::state::AppState;
@@ -43,6 +43,16 @@ fn password_page(
     }
 }
 
+/// The page of a usable reset link.
+#[derive(Template)]
+#[template(path = "reset.html")]
+struct ResetPage {
+    p: PageMeta,
+    email: String,
+    min_chars: usize,
+    action: String,
+}
+
 #[derive(Template)]
 #[template(path = "forgot.html")]
 struct ForgotPage {
@@ -62,6 +72,9 @@ pub(crate) struct EmailForm {
     csrf: String,
     email: String,
 }
+
+/// The password field of the invitation and reset pages, by the domain's name.
+const PASSWORD_FIELD: FieldMap<'static> = &[("password", "password", "Password")];
 
 /// The page of a link that cannot be used.
 pub(super) fn dead_link(slug: &str, state: TokenState, what: &str) -> Response {
@@ -136,7 +149,7 @@ pub(crate) async fn accept_invitation(
         .await
     {
         Ok(opened) => redirect(
-            &next_for(&slug, opened.session.stage),
+            &super::next::after(&s, &slug, &opened.session, None).await,
             &[session_cookie(&s, &opened.token)],
         ),
         Err(e @ Error::LinkUnusable(_)) => dead_link(&slug, state_of(&e), "invitation"),
@@ -148,14 +161,20 @@ pub(crate) async fn accept_invitation(
                 .map(|u| u.email.to_string())
                 .unwrap_or_default();
             let business = view.and_then(|v| v.business);
-            let (status, text, _) = explain(e);
             let mut p = PageMeta::new(
                 "Accept your invitation",
                 &slug,
                 business.as_ref(),
                 form.csrf,
             );
-            p.error = Some(text);
+            let status = match p.problems.take(e, PASSWORD_FIELD) {
+                None => StatusCode::UNPROCESSABLE_ENTITY,
+                Some(e) => {
+                    let (status, text, _) = explain(e);
+                    p.error = Some(text);
+                    status
+                }
+            };
             Page::with_status(
                 status,
                 &PasswordPage {
@@ -215,28 +234,56 @@ pub(crate) async fn forgot(
     }
 }
 
+/// The reset page of `token`, or the page saying why the link cannot be used.
+async fn reset_form(
+    s: &AppState,
+    slug: &str,
+    token: &str,
+    csrf: String,
+    failed: Result<(), (Option<String>, Problems)>,
+) -> Result<Page, Response> {
+    let view = s
+        .gatehouse
+        .password_reset_view(slug, token)
+        .await
+        .map_err(internal)?;
+    let (Some(business), Some(user)) = (view.business, view.user) else {
+        return Err(dead_link(slug, view.state, "password reset"));
+    };
+    if view.state != TokenState::Usable && failed.is_ok() {
+        return Err(dead_link(slug, view.state, "password reset"));
+    }
+    let mut p = PageMeta::new("Choose a new password", slug, Some(&business), csrf);
+    let status = if failed.is_err() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    if let Err((error, problems)) = failed {
+        p.error = error;
+        p.problems = problems;
+    }
+    Ok(Page::with_status(
+        status,
+        &ResetPage {
+            p,
+            email: user.email.to_string(),
+            min_chars: s.gatehouse.auth_config().password.min_chars,
+            action: format!("/b/{slug}/reset-password/{token}"),
+        },
+    ))
+}
+
 pub(crate) async fn reset_page(
     State(s): State<AppState>,
     browser: Browser,
     Path((slug, token)): Path<(String, String)>,
 ) -> Response {
-    match s.gatehouse.password_reset_state(&slug, &token).await {
-        Ok(TokenState::Usable) => {}
-        Ok(state) => return dead_link(&slug, state, "password reset"),
-        Err(e) => return internal(e),
-    }
-    let business = business_of(&s, &slug).await.ok().flatten();
     let (csrf, cookie) = browser.csrf_for_form(&s);
-    let p = PageMeta::new("Choose a new password", &slug, business.as_ref(), csrf);
-    Page::ok(&password_page(
-        &s,
-        p,
-        String::new(),
-        format!("/b/{slug}/reset-password/{token}"),
-        "Set the new password",
-    ))
-    .cookie(cookie)
-    .into_response()
+    match reset_form(&s, &slug, &token, csrf, Ok(())).await {
+        Ok(page) => page.cookie(cookie).into_response(),
+        Err(answer) => answer,
+    }
 }
 
 pub(crate) async fn reset(
@@ -266,22 +313,18 @@ pub(crate) async fn reset(
         }
         Err(e @ Error::LinkUnusable(_)) => dead_link(&slug, state_of(&e), "password reset"),
         Err(e) => {
-            let business = business_of(&s, &slug).await.ok().flatten();
-            let (status, text, retry) = explain(e);
-            let mut p = PageMeta::new("Choose a new password", &slug, business.as_ref(), form.csrf);
-            p.error = Some(text);
-            Page::with_status(
-                status,
-                &password_page(
-                    &s,
-                    p,
-                    String::new(),
-                    format!("/b/{slug}/reset-password/{token}"),
-                    "Set the new password",
-                ),
-            )
-            .retry_after(retry)
-            .into_response()
+            let mut problems = Problems::default();
+            let (status, error, retry) = match problems.take(e, PASSWORD_FIELD) {
+                None => (StatusCode::UNPROCESSABLE_ENTITY, None, None),
+                Some(e) => {
+                    let (status, text, retry) = explain(e);
+                    (status, Some(text), retry)
+                }
+            };
+            match reset_form(&s, &slug, &token, form.csrf, Err((error, problems))).await {
+                Ok(page) => page.with_code(status).retry_after(retry).into_response(),
+                Err(answer) => answer,
+            }
         }
     }
 }

@@ -1,18 +1,22 @@
-//! The pages a person uses in a browser: sign-in, the second factor and its enrolment,
-//! accepting an invitation, forgotten and reset passwords, their own account (sessions,
-//! password, recovery codes), signing out, first-start setup. Server-rendered (askama),
+//! The pages a person uses in a browser: the landing page, sign-in, the second factor and
+//! its enrolment, accepting an invitation, forgotten and reset passwords, their own account
+//! (sessions, password, recovery codes), signing out, first-start setup. Server-rendered (askama),
 //! plain accessible HTML that works without JavaScript; forms post back and redirect.
 //! Every form carries a CSRF token; GET never changes anything.
 
 mod account;
 mod dashboard;
+mod landing;
 mod links;
+mod next;
+mod operator;
+mod problems;
 mod setup;
 mod sign_in;
 mod step_up;
 
 use axum::Router;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,6 +32,8 @@ use crate::state::AppState;
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/gatehouse.css", get(stylesheet))
+        .route("/", get(landing::landing))
+        .route("/sign-in", get(landing::find_business))
         .route(
             "/b/{slug}/sign-in",
             get(sign_in::sign_in_page).post(sign_in::sign_in),
@@ -69,6 +75,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route("/setup/{token}", get(setup::setup_page).post(setup::setup))
         .merge(dashboard::routes())
+        .merge(operator::routes())
 }
 
 async fn stylesheet() -> impl IntoResponse {
@@ -91,6 +98,8 @@ pub(crate) struct PageMeta {
     pub(crate) csrf: String,
     pub(crate) error: Option<String>,
     pub(crate) notice: Option<String>,
+    /// The problems of a submitted form, each shown beside its field.
+    pub(crate) problems: problems::Problems,
 }
 
 impl PageMeta {
@@ -102,6 +111,7 @@ impl PageMeta {
             csrf,
             error: None,
             notice: None,
+            problems: problems::Problems::default(),
         }
     }
 }
@@ -142,6 +152,14 @@ impl Page {
 
     pub(crate) fn cookie(mut self, cookie: Option<String>) -> Self {
         self.cookies.extend(cookie);
+        self
+    }
+
+    /// The same page under another status (an error's).
+    pub(crate) fn with_code(mut self, status: StatusCode) -> Self {
+        if self.status.is_success() || self.status.is_client_error() {
+            self.status = status;
+        }
         self
     }
 
@@ -298,7 +316,7 @@ pub(crate) async fn page_session(
     slug: &str,
     need: &[SessionStage],
 ) -> Result<(Session, Business), Response> {
-    let sign_in = || redirect(&format!("/b/{slug}/sign-in"), &[]);
+    let sign_in = || sign_in_first(browser, slug);
     let business = match business_of(state, slug).await {
         Ok(Some(b)) => b,
         Ok(None) => return Err(not_found(slug)),
@@ -339,6 +357,38 @@ pub(crate) async fn page_session(
     })
 }
 
+/// Any address no route answers. Under `/api/` (or for a client that does not ask for
+/// HTML) the JSON error; inside the dashboard its own 404 page, in its frame; elsewhere a
+/// plain page that leads back to the start.
+pub(crate) async fn fallback(
+    State(s): State<AppState>,
+    browser: Browser,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let path = uri.path();
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if path.starts_with("/api/") || !wants_html {
+        return ApiError::new(crate::error_codes::NOT_FOUND, "no such route").into_response();
+    }
+    let mut parts = path.trim_start_matches('/').split('/');
+    if let (Some("b"), Some(slug), Some("admin")) = (parts.next(), parts.next(), parts.next()) {
+        return dashboard::not_found(&s, browser, slug).await;
+    }
+    let mut p = PageMeta::new("Page not found", "", None, String::new());
+    p.base = String::new();
+    message(
+        StatusCode::NOT_FOUND,
+        p,
+        "There is no page at this address.",
+        Some(("/".to_owned(), "Go to the start page")),
+    )
+    .into_response()
+}
+
 pub(crate) fn not_found(slug: &str) -> Response {
     let p = PageMeta::new("Not found", slug, None, String::new());
     message(StatusCode::NOT_FOUND, p, "There is no such page.", None).into_response()
@@ -350,11 +400,12 @@ pub(crate) fn internal(e: Error) -> Response {
     message(status, p, &text, None).into_response()
 }
 
-/// Where a session at `stage` goes next.
-pub(crate) fn next_for(slug: &str, stage: SessionStage) -> String {
-    match stage {
-        SessionStage::Full => format!("/b/{slug}/account"),
-        SessionStage::Mfa => format!("/b/{slug}/mfa"),
-        SessionStage::Enrol => format!("/b/{slug}/mfa/enrol"),
-    }
+/// To the sign-in page, which returns to the page asked for once signed in.
+pub(crate) fn sign_in_first(browser: &Browser, slug: &str) -> Response {
+    let to = next::with_next(
+        &format!("/b/{slug}/sign-in"),
+        slug,
+        browser.asked_for.as_deref(),
+    );
+    redirect(&to, &[])
 }

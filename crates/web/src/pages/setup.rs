@@ -11,9 +11,11 @@ use gatehouse_domain::services::SetupForm;
 use serde::Deserialize;
 
 use super::links::dead_link;
-use super::{Page, PageForm, PageMeta, csrf_refused, explain, internal, next_for, redirect};
+use super::problems::Problems;
+use super::{Page, PageForm, PageMeta, csrf_refused, explain, internal, redirect};
 use crate::browser::{Browser, session_cookie};
 use crate::state::AppState;
+use gatehouse_domain::types::{BusinessName, DisplayName, Email, Slug, TenantName};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -46,6 +48,46 @@ fn page(s: &AppState, token: &str, p: PageMeta, f: SetupFields) -> SetupPage {
     }
 }
 
+/// Every problem of the form at once, each under the name its field has on the page.
+fn check(s: &AppState, f: &SetupFields) -> Problems {
+    let mut p = Problems::default();
+    let business = p.check(
+        "business_name",
+        "Business name",
+        BusinessName::parse(&f.business_name),
+    );
+    p.check(
+        "business_slug",
+        "Business short name",
+        Slug::parse(&f.business_slug),
+    );
+    p.check(
+        "tenant_name",
+        "Tenant name",
+        TenantName::parse(&f.tenant_name),
+    );
+    p.check(
+        "tenant_slug",
+        "Tenant short name",
+        Slug::parse(&f.tenant_slug),
+    );
+    let email = p.check("email", "Email", Email::parse(&f.email));
+    p.check(
+        "display_name",
+        "Your name",
+        DisplayName::parse(&f.display_name),
+    );
+    let policy = s.gatehouse.auth_config().password;
+    let local = email.as_ref().map_or("", |e| e.local_part());
+    let business = business.as_ref().map_or("", |b| b.as_str());
+    p.check(
+        "password",
+        "Password",
+        policy.check(&f.password, local, business),
+    );
+    p
+}
+
 pub(crate) async fn setup_page(
     State(s): State<AppState>,
     browser: Browser,
@@ -73,6 +115,13 @@ pub(crate) async fn setup(
     if !browser.csrf_ok(&f.csrf) {
         return csrf_refused("");
     }
+    let problems = check(&s, &f);
+    if !problems.is_empty() {
+        let mut p = PageMeta::new("Set up Gatehouse", "", None, f.csrf.clone());
+        p.problems = problems;
+        return Page::with_status(StatusCode::UNPROCESSABLE_ENTITY, &page(&s, &token, p, f))
+            .into_response();
+    }
     let form = SetupForm {
         business_name: f.business_name.clone(),
         business_slug: f.business_slug.clone(),
@@ -84,16 +133,28 @@ pub(crate) async fn setup(
     };
     match s.gatehouse.complete_setup(&browser.ctx, &token, form).await {
         Ok(opened) => redirect(
-            &next_for(f.business_slug.trim(), opened.session.stage),
+            &super::next::after(&s, f.business_slug.trim(), &opened.session, None).await,
             &[session_cookie(&s, &opened.token)],
         ),
         Err(Error::LinkUnusable(_) | Error::AlreadySetUp) => {
             dead_link("", TokenState::Used, "setup")
         }
         Err(e) => {
-            let (status, text, _) = explain(e);
             let mut p = PageMeta::new("Set up Gatehouse", "", None, f.csrf.clone());
-            p.error = Some(text);
+            let status = match e {
+                Error::BusinessSlugTaken => {
+                    p.problems.add(
+                        "business_slug",
+                        "Business short name is taken: choose another.",
+                    );
+                    StatusCode::CONFLICT
+                }
+                e => {
+                    let (status, text, _) = explain(e);
+                    p.error = Some(text);
+                    status
+                }
+            };
             let status = if status.is_server_error() {
                 status
             } else {

@@ -9,8 +9,10 @@ use gatehouse_domain::auth::SessionStage;
 use gatehouse_domain::services::Enrolment;
 use serde::Deserialize;
 
+use super::dashboard::Params;
+use super::next::{after, safe_next};
 use super::{
-    Page, PageForm, PageMeta, business_of, csrf_refused, explain, form_session, internal, next_for,
+    Page, PageForm, PageMeta, business_of, csrf_refused, explain, form_session, internal,
     page_session, redirect,
 };
 use crate::browser::{Browser, clear_session_cookie, session_cookie};
@@ -21,12 +23,15 @@ use crate::state::AppState;
 struct SignInPage {
     p: PageMeta,
     email: String,
+    /// Where to go once signed in (a checked path of this business, or empty).
+    next: String,
 }
 
 #[derive(Template)]
 #[template(path = "mfa.html")]
 struct MfaPage {
     p: PageMeta,
+    next: String,
 }
 
 #[derive(Template)]
@@ -38,6 +43,7 @@ struct EnrolPage {
     secret: String,
     uri: String,
     sealed: String,
+    next: String,
 }
 
 #[derive(Template)]
@@ -54,6 +60,7 @@ pub(crate) struct SignInForm {
     csrf: String,
     email: String,
     password: String,
+    next: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,6 +69,7 @@ pub(crate) struct CodeForm {
     csrf: String,
     code: String,
     enrolment: String,
+    next: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,10 +78,16 @@ pub(crate) struct CsrfForm {
     pub(crate) csrf: String,
 }
 
+/// The `next` of a page's query, when it is safe to return to.
+fn next_of(slug: &str, q: &Params) -> String {
+    safe_next(slug, q.get("next")).unwrap_or_default()
+}
+
 pub(crate) async fn sign_in_page(
     State(s): State<AppState>,
     browser: Browser,
     Path(slug): Path<String>,
+    q: Params,
 ) -> Response {
     let business = match business_of(&s, &slug).await {
         Ok(b) => b,
@@ -84,6 +98,7 @@ pub(crate) async fn sign_in_page(
     Page::ok(&SignInPage {
         p,
         email: String::new(),
+        next: next_of(&slug, &q),
     })
     .cookie(cookie)
     .into_response()
@@ -104,7 +119,7 @@ pub(crate) async fn sign_in(
         .await
     {
         Ok(opened) => redirect(
-            &next_for(&slug, opened.session.stage),
+            &after(&s, &slug, &opened.session, Some(&form.next)).await,
             &[session_cookie(&s, &opened.token)],
         ),
         Err(e) => {
@@ -117,6 +132,7 @@ pub(crate) async fn sign_in(
                 &SignInPage {
                     p,
                     email: form.email,
+                    next: safe_next(&slug, &form.next).unwrap_or_default(),
                 },
             )
             .retry_after(retry)
@@ -129,6 +145,7 @@ pub(crate) async fn mfa_page(
     State(s): State<AppState>,
     browser: Browser,
     Path(slug): Path<String>,
+    q: Params,
 ) -> Response {
     let (_, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await {
         Ok(found) => found,
@@ -136,7 +153,8 @@ pub(crate) async fn mfa_page(
     };
     let (csrf, _) = browser.csrf_for_form(&s);
     let p = PageMeta::new("Two-step verification", &slug, Some(&business), csrf);
-    Page::ok(&MfaPage { p }).into_response()
+    let next = next_of(&slug, &q);
+    Page::ok(&MfaPage { p, next }).into_response()
 }
 
 pub(crate) async fn verify_mfa(
@@ -156,14 +174,15 @@ pub(crate) async fn verify_mfa(
         .await
     {
         Ok(opened) => redirect(
-            &next_for(&slug, opened.session.stage),
+            &after(&s, &slug, &opened.session, Some(&form.next)).await,
             &[session_cookie(&s, &opened.token)],
         ),
         Err(e) => {
             let (status, text, retry) = explain(e);
             let mut p = PageMeta::new("Two-step verification", &slug, Some(&business), form.csrf);
             p.error = Some(text);
-            Page::with_status(status, &MfaPage { p })
+            let next = safe_next(&slug, &form.next).unwrap_or_default();
+            Page::with_status(status, &MfaPage { p, next })
                 .retry_after(retry)
                 .into_response()
         }
@@ -189,8 +208,9 @@ fn qr_svg(uri: &str) -> String {
     }
 }
 
-fn enrol_page_for(p: PageMeta, email: String, enrolment: Enrolment) -> EnrolPage {
+fn enrol_page_for(p: PageMeta, email: String, enrolment: Enrolment, next: String) -> EnrolPage {
     EnrolPage {
+        next,
         p,
         email,
         qr_svg: qr_svg(&enrolment.otpauth_uri),
@@ -204,6 +224,7 @@ pub(crate) async fn enrol_page(
     State(s): State<AppState>,
     browser: Browser,
     Path(slug): Path<String>,
+    q: Params,
 ) -> Response {
     let stages = [SessionStage::Enrol, SessionStage::Full];
     let (session, business) = match page_session(&s, &browser, &slug, &stages).await {
@@ -222,7 +243,8 @@ pub(crate) async fn enrol_page(
     };
     let (csrf, _) = browser.csrf_for_form(&s);
     let p = PageMeta::new("Set up two-step verification", &slug, Some(&business), csrf);
-    Page::ok(&enrol_page_for(p, user.email.to_string(), enrolment)).into_response()
+    let next = next_of(&slug, &q);
+    Page::ok(&enrol_page_for(p, user.email.to_string(), enrolment, next)).into_response()
 }
 
 pub(crate) async fn confirm_enrolment(
@@ -253,7 +275,10 @@ pub(crate) async fn confirm_enrolment(
                 None => (form.csrf, None),
             };
             let p = PageMeta::new("Your recovery codes", &slug, Some(&business), csrf);
-            let next = format!("/b/{slug}/account");
+            let next = match &replaced {
+                Some(opened) => after(&s, &slug, &opened.session, Some(&form.next)).await,
+                None => format!("/b/{slug}/account"),
+            };
             Page::ok(&CodesPage { p, codes, next })
                 .cookie(cookie)
                 .into_response()
@@ -281,7 +306,12 @@ pub(crate) async fn confirm_enrolment(
             p.error = Some(text);
             Page::with_status(
                 status,
-                &enrol_page_for(p, user.email.to_string(), enrolment),
+                &enrol_page_for(
+                    p,
+                    user.email.to_string(),
+                    enrolment,
+                    safe_next(&slug, &form.next).unwrap_or_default(),
+                ),
             )
             .into_response()
         }

@@ -56,16 +56,7 @@ pub(crate) fn back_to(slug: &str, next: &str) -> String {
 
 /// Sends the browser to the step-up page, to come back to `next` afterwards.
 pub(crate) fn step_up_first(slug: &str, next: &str) -> Response {
-    let next = back_to(slug, next);
-    let encoded: String = next
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = super::dashboard::fields::encode(&back_to(slug, next));
     redirect(&format!("/b/{slug}/step-up?next={encoded}"), &[])
 }
 

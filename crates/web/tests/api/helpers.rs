@@ -127,6 +127,9 @@ pub async fn spawn_node_web(
             mailer: Arc::new(mailer),
         })
         .unwrap();
+    // Each node delivers queued mail, as `gatehouse serve` does.
+    let sender = gh.clone();
+    tokio::spawn(async move { sender.run_mail_sender(std::future::pending()).await });
     let state = AppState::new(gh.clone(), OperatorToken::from_token(OPERATOR), web.clone());
     tokio::spawn(async move {
         gatehouse_web::serve_with(

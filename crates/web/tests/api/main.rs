@@ -19,6 +19,7 @@ mod groups;
 mod invitations;
 mod isolation;
 mod lockout;
+mod mail_delivery;
 mod mfa;
 mod openapi;
 mod operator;

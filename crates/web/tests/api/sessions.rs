@@ -93,7 +93,11 @@ async fn a_half_signed_in_session_gets_401_everywhere(app: App) {
     let done = b
         .post("/b/acme/mfa", &[("csrf", &csrf), ("code", &code)])
         .await;
-    assert_eq!(done.location(), "/b/acme/account");
+    assert_eq!(
+        done.location(),
+        "/b/acme/admin",
+        "someone who may see users starts on the dashboard"
+    );
     assert_eq!(
         b.api(Method::GET, "/api/v1/users", None, None).await.status,
         StatusCode::OK

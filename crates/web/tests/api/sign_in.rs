@@ -14,7 +14,40 @@ crate::backend_tests!(
     session_cookie_attributes_and_a_new_token_each_sign_in,
     sign_out_kills_the_session_server_side,
     idle_and_absolute_timeouts,
+    sign_in_returns_only_to_pages_of_the_business,
 );
+
+/// `next` leads back to the page asked for only when it is a page of the same business;
+/// anything else (another site, another business, a climb out) lands on the start page.
+async fn sign_in_returns_only_to_pages_of_the_business(app: App) {
+    let f = app.fixture("acme").await;
+    member(&app, &f, "dana@example.com", &[]).await;
+    for (next, want) in [
+        ("/b/acme/admin/profile", "/b/acme/admin/profile"),
+        ("//evil.example/", "/b/acme/account"),
+        ("https://evil.example/b/acme/admin", "/b/acme/account"),
+        ("/b/acme/%2e%2e/%2e%2e/evil", "/b/acme/account"),
+        ("/b/other/admin", "/b/acme/account"),
+        ("/b/acme/admin\\@evil.example", "/b/acme/account"),
+    ] {
+        let mut b = Browser::new(&app);
+        let page = "/b/acme/sign-in";
+        let fields = [
+            ("email", "dana@example.com"),
+            ("password", PW),
+            ("next", next),
+        ];
+        let res = b.submit(page, page, &fields).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+        assert_eq!(res.location(), want, "{next}");
+    }
+    let mut b = Browser::new(&app);
+    let res = b.get("/b/acme/admin/users?status=pending").await;
+    assert_eq!(
+        res.location(),
+        "/b/acme/sign-in?next=%2Fb%2Facme%2Fadmin%2Fusers%3Fstatus%3Dpending"
+    );
+}
 
 /// Invites and accepts `email` (no groups: no MFA needed); returns the signed-in browser.
 pub async fn member<'a>(
@@ -181,7 +214,10 @@ async fn sign_out_kills_the_session_server_side(app: App) {
     thief.cookies.insert(SESSION.to_owned(), token);
     let page = thief.get("/b/acme/account").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
-    assert_eq!(page.location(), "/b/acme/sign-in");
+    assert_eq!(
+        page.location(),
+        "/b/acme/sign-in?next=%2Fb%2Facme%2Faccount"
+    );
     assert_eq!(
         thief
             .api(Method::GET, "/api/v1/tenants", None, None)

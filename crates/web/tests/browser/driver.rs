@@ -96,7 +96,9 @@ impl Driver {
             "--no-first-run".to_owned(),
             "--disable-sync".to_owned(),
             "--disable-dev-shm-usage".to_owned(),
-            "--window-size=1440,1000".to_owned(),
+            // Phones overlay their scrollbars: keep them from taking width here either.
+            "--hide-scrollbars".to_owned(),
+            "--window-size=1366,900".to_owned(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
         self.profiles.push(profile);
@@ -116,6 +118,10 @@ impl Driver {
         }
     }
 }
+
+/// The desktop and phone viewports the suite looks at.
+pub const DESKTOP: (u32, u32) = (1366, 900);
+pub const PHONE: (u32, u32) = (390, 844);
 
 /// One person's browser.
 pub struct Browser {
@@ -256,16 +262,64 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
-    /// Fits the window to the page's full height, for a screenshot of all of it.
-    pub async fn fit_height(&self) {
-        self.client.set_window_size(1440, 900).await.unwrap();
-        let h = self
-            .run("return document.documentElement.scrollHeight")
-            .await
-            .as_u64()
-            .unwrap_or(1000);
-        let h = u32::try_from(h.clamp(600, 4000)).unwrap_or(1000) + 140;
-        self.client.set_window_size(1440, h).await.unwrap();
+    /// Sizes the window so that the page's viewport is `width` × `height` CSS pixels.
+    pub async fn viewport(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap();
+        let inner = self
+            .run("return [window.innerWidth, window.innerHeight]")
+            .await;
+        let inner: (u32, u32) = serde_json::from_value(inner).unwrap();
+        if inner != (width, height) {
+            // Window decorations: grow the window by what the viewport lacks.
+            let (w, h) = (2 * width - inner.0, 2 * height - inner.1);
+            self.client.set_window_size(w, h).await.unwrap();
+        }
+    }
+
+    /// Screenshots of the whole page at desktop (1366 px) and phone (390 px) width, saved as
+    /// `<name>.png` and `<name>.phone.png`; the window is desktop-sized again afterwards.
+    /// At each size axe-core checks the page, and the page must be no wider than the screen.
+    pub async fn shots(&self, name: &str) {
+        for (suffix, (w, h)) in [("", DESKTOP), (".phone", PHONE)] {
+            self.viewport(w, h).await;
+            crate::axe::check(self, &format!("{name}{suffix}")).await;
+            let wide = self
+                .run("return document.documentElement.scrollWidth")
+                .await
+                .as_u64()
+                .unwrap();
+            if wide > u64::from(w) {
+                let culprits = self
+                    .run(&format!(
+                        "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > {w} + 1).slice(-5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+                    ))
+                    .await;
+                panic!("{name}: the page is {wide} px wide on a {w} px screen: {culprits}");
+            }
+            let full = self
+                .run("return document.documentElement.scrollHeight")
+                .await
+                .as_u64()
+                .unwrap_or(u64::from(h));
+            let full = u32::try_from(full.clamp(u64::from(h), 8000)).unwrap_or(h);
+            self.viewport(w, full).await;
+            self.screenshot(&format!("{name}{suffix}")).await;
+        }
+        self.viewport(DESKTOP.0, DESKTOP.1).await;
+    }
+
+    /// Sends keys (e.g. `Key::Escape`) to whatever has the focus.
+    pub async fn press(&self, keys: &str) {
+        let el = self.client.active_element().await.unwrap();
+        el.send_keys(keys).await.unwrap();
+    }
+
+    /// Describes the focused element: its tag and text.
+    pub async fn focused(&self) -> String {
+        let v = self
+            .run("const e = document.activeElement; return e.tagName + ':' + e.textContent.trim()")
+            .await;
+        v.as_str().unwrap_or_default().to_owned()
     }
 
     pub async fn close(self) {

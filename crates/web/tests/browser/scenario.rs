@@ -7,51 +7,10 @@
 use serde_json::json;
 
 use crate::driver::{Browser, Driver};
+use crate::flows::{enrol, set_up};
 use crate::server::Server;
 
-const PW: &str = "violet kettle marches north";
 const DANA_PW: &str = "amber lantern drifts slowly";
-
-/// Fills and submits the first-start setup form; lands on MFA enrolment.
-async fn set_up(srv: &Server, admin: &Browser) {
-    let link = srv.gh.prepare_setup().await.unwrap().expect("a setup link");
-    admin.goto(&link).await;
-    for (field, value) in [
-        ("#business_name", "Acme Corp"),
-        ("#business_slug", "acme"),
-        ("#tenant_name", "United Kingdom"),
-        ("#tenant_slug", "uk"),
-        ("#email", "ada@acme.example"),
-        ("#display_name", "Ada Lovelace"),
-        ("#password", PW),
-    ] {
-        admin.fill(field, value).await;
-    }
-    admin.submit("button[type=submit]").await;
-    let text = admin.text("body").await;
-    assert_eq!(
-        admin.path().await,
-        "/b/acme/mfa/enrol",
-        "MFA comes first: {text}"
-    );
-    enrol(srv, admin).await;
-}
-
-/// Enrols TOTP on the enrolment page with a code computed from the displayed secret;
-/// returns the secret (the user's authenticator app, in effect).
-async fn enrol(srv: &Server, b: &Browser) -> String {
-    assert!(b.exists("figure.qr svg").await, "a QR code is shown");
-    let secret = b.text("code.secret").await;
-    b.fill("#code", &srv.next_totp(&secret)).await;
-    b.submit("button[type=submit]").await;
-    assert!(
-        b.main_text().await.contains("recovery codes"),
-        "recovery codes are shown"
-    );
-    b.go("I have saved them — continue").await;
-    assert_eq!(b.path().await, "/b/acme/account");
-    secret
-}
 
 /// The user's next click (a link of the open page) after the account was deactivated.
 async fn refused_on_next_click(dana: &Browser) {
@@ -94,8 +53,7 @@ async fn administrator_day_in_a_real_browser() {
     admin.click("#p-all").await;
     admin.go("Save settings").await;
     assert!(admin.main_text().await.contains("Security settings saved."));
-    admin.fit_height().await;
-    admin.screenshot("security-settings").await;
+    admin.shots("security-settings").await;
 
     // Invite Dana (and Lee, who will stay pending).
     for (email, name) in [
@@ -122,6 +80,7 @@ async fn administrator_day_in_a_real_browser() {
         "the policy asks for MFA"
     );
     let dana_app = enrol(&srv, &dana).await;
+    assert_eq!(dana.path().await, "/b/acme/account");
     dana.go("Sign out").await;
     dana.goto("/b/acme/sign-in").await;
     dana.fill("#email", "dana@acme.example").await;
@@ -157,8 +116,7 @@ async fn administrator_day_in_a_real_browser() {
             .click(&format!("input[name=sandbox][value='{key}']"))
             .await;
     }
-    admin.fit_height().await;
-    admin.screenshot("group-editor").await;
+    admin.shots("group-editor").await;
     admin.go("Create group").await;
     assert!(admin.main_text().await.contains("Group created."));
 
@@ -190,13 +148,11 @@ async fn administrator_day_in_a_real_browser() {
         !cells[2 * de].contains('✓') && !cells[2 * de + 1].contains('✓'),
         "{cells:?}"
     );
-    admin.fit_height().await;
-    admin.screenshot("user-permission-matrix").await;
+    admin.shots("user-permission-matrix").await;
 
     // Filtering users by status.
     admin.go("Users").await;
-    admin.fit_height().await;
-    admin.screenshot("users").await;
+    admin.shots("users").await;
     admin.select("#status", "Pending").await;
     admin.go("Apply filters").await;
     let pending = admin.text("#users tbody").await;
@@ -285,9 +241,12 @@ async fn limited_admin_is_refused(_srv: &Server, admin: &Browser, dana: &Browser
 /// The audit log shows the day, filters by target, and exports what it shows.
 async fn audit_shows_it_all(admin: &Browser) {
     admin.go("Audit log").await;
-    admin.fit_height().await;
-    admin.screenshot("audit-log").await;
+    admin.shots("audit-log").await;
     let log = admin.text("#audit").await;
+    assert!(
+        log.contains("Ada Lovelace added dana@acme.example to Sandbox reviewers"),
+        "{log}"
+    );
     for action in [
         "setup.completed",
         "settings.security_changed",
@@ -305,8 +264,38 @@ async fn audit_shows_it_all(admin: &Browser) {
     admin.go("Apply filters").await;
     let about_dana = admin.text("#audit").await;
     assert!(about_dana.contains("user.deactivated") && !about_dana.contains("setup.completed"));
-    admin.click_text("Before / after").await;
-    assert!(admin.text("#audit").await.contains("deactivated"));
+    assert!(
+        about_dana.contains("Ada Lovelace deactivated Dana Scully"),
+        "{about_dana}"
+    );
+    admin.click("#audit details.event summary").await;
+    let diff = admin.text("#audit table.diff").await;
+    assert!(
+        diff.contains("Status") && diff.contains("deactivated"),
+        "{diff}"
+    );
+    admin.shots("audit-log-diff").await;
+    // Bad filters are refused beside their fields, with nothing listed or exported.
+    admin
+        .goto("/b/acme/admin/audit?from=2026-02-30&to=2020-01-01&actor=nobody%40acme.example&action=User!")
+        .await;
+    let problems = admin.text("#form-problems").await;
+    for expected in [
+        "No user of this business has this email.",
+        "Action must be a name like user or group.created.",
+        "From must be a date like 2026-11-30.",
+    ] {
+        assert!(problems.contains(expected), "{problems}");
+    }
+    assert!(!admin.exists("#audit").await && !admin.exists("a[href*='export.csv']").await);
+    admin.shots("audit-log-bad-filters").await;
+    admin
+        .goto("/b/acme/admin/audit?from=2026-03-02&to=2026-03-01")
+        .await;
+    assert!(admin.text("#to-error").await.contains("on or after From"));
+    admin
+        .goto("/b/acme/admin/audit?target=dana%40acme.example")
+        .await;
     // The export link of the filtered view, fetched with the admin's session.
     let href = admin
         .find("a[href*='export.csv']")

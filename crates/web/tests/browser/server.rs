@@ -25,6 +25,11 @@ pub struct Server {
 
 impl Server {
     pub async fn start() -> Self {
+        Self::start_with(WebConfig::default()).await
+    }
+
+    /// A server with these HTTP settings (e.g. the operator's `business_tenants`).
+    pub async fn start_with(web: WebConfig) -> Self {
         let db = TestDatabase::sqlite().await.unwrap();
         let clock = Arc::new(ManualClock::new(SystemClock.now()));
         let mail = SmtpReceiver::start().await.unwrap();
@@ -65,11 +70,9 @@ impl Server {
             mailer: Arc::new(mailer),
         })
         .unwrap();
-        let state = AppState::new(
-            gh.clone(),
-            OperatorToken::from_token(OPERATOR),
-            WebConfig::default(),
-        );
+        let sender = gh.clone();
+        tokio::spawn(async move { sender.run_mail_sender(std::future::pending()).await });
+        let state = AppState::new(gh.clone(), OperatorToken::from_token(OPERATOR), web);
         tokio::spawn(gatehouse_web::serve(
             listener,
             gatehouse_web::app(state),

@@ -9,7 +9,7 @@ use crate::audit::RequestContext;
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, UserId};
 use crate::mail::MailMessage;
-use crate::model::{User, UserStatus};
+use crate::model::{User, UserAction};
 use crate::principal::{BusinessAccess, UsersManage};
 use crate::services::Audit;
 use crate::store::StoreTx;
@@ -91,8 +91,9 @@ impl Gatehouse {
         for e in &mut events {
             e.after = Some(json!({ "mfa_enrolled": false, "sessions_ended": ended }));
         }
+        self.mail_user(tx.as_mut(), &after, MailMessage::MfaReset)
+            .await?;
         self.commit(tx, events).await?;
-        self.mail_user(&after, MailMessage::MfaReset).await;
         Ok(after)
     }
 
@@ -110,7 +111,7 @@ impl Gatehouse {
             .get_user(business_id, id)
             .await?
             .ok_or(Error::UserNotFound)?;
-        if !matches!(user.status, UserStatus::Active | UserStatus::Locked) {
+        if !user.allows(UserAction::ResetPassword) {
             return Err(Error::UserStatusUnchanged(user.status.as_str()));
         }
         ensure_not_sole_admin(tx.as_mut(), business_id, id).await?;
@@ -127,8 +128,8 @@ impl Gatehouse {
         if let Some(after) = event.after.as_mut() {
             after["sessions_ended"] = json!(ended);
         }
+        self.enqueue_mail(tx.as_mut(), &user, mail).await?;
         self.commit(tx, vec![event]).await?;
-        self.send_mail(mail);
         Ok(user)
     }
 

@@ -12,7 +12,7 @@ use crate::auth::{AuthToken, SecretToken, TokenKind};
 use crate::error::{Error, Result};
 use crate::ids::UserId;
 use crate::mail::{Mail, MailMessage};
-use crate::model::{Business, User, UserStatus};
+use crate::model::{Business, User, UserAction};
 use crate::principal::{Actor, BusinessAccess, UsersManage};
 use crate::services::{Audit, user_target};
 use crate::store::StoreTx;
@@ -28,7 +28,7 @@ pub struct InvitationView {
 
 impl Gatehouse {
     /// Issues a new invitation for `user` in `tx` (voiding any earlier one): the mail to
-    /// send once committed, and the audit event.
+    /// queue in the same transaction, and the audit event.
     pub(crate) async fn invite_in(
         &self,
         tx: &mut dyn StoreTx,
@@ -82,13 +82,13 @@ impl Gatehouse {
             .get_user(access.business_id(), id)
             .await?
             .ok_or(Error::UserNotFound)?;
-        if user.status != UserStatus::Pending {
+        if !user.allows(UserAction::ResendInvitation) {
             return Err(Error::UserNotPending);
         }
         let audit = Audit::new(self.now(), Some(user.business_id), access.actor(), ctx);
         let (mail, event) = self.invite_in(tx.as_mut(), &user, &audit).await?;
+        self.enqueue_mail(tx.as_mut(), &user, mail).await?;
         self.commit(tx, vec![event]).await?;
-        self.send_mail(mail);
         Ok(user)
     }
 

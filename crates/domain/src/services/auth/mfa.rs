@@ -13,7 +13,7 @@ use crate::auth::entropy::random;
 use crate::auth::password::normalise_code;
 use crate::auth::{Session, SessionStage, TokenHash, totp};
 use crate::error::{Error, Result};
-use crate::mail::{Mail, MailMessage};
+use crate::mail::MailMessage;
 use crate::model::User;
 use crate::services::{Audit, user_target};
 use crate::store::StoreTx;
@@ -139,8 +139,9 @@ impl Gatehouse {
             None,
             Some(json!({ "count": codes.len() })),
         ));
+        self.mail_user(tx.as_mut(), &after, MailMessage::MfaEnrolled)
+            .await?;
         self.commit(tx, events).await?;
-        self.mail_user(&after, MailMessage::MfaEnrolled).await;
         Ok((codes, replaced))
     }
 
@@ -181,13 +182,13 @@ impl Gatehouse {
         let opened = self
             .start_session(tx.as_mut(), ctx, &user, SessionStage::Full, Some(session))
             .await?;
-        self.commit(tx, vec![event]).await?;
         if recovery {
             let message = MailMessage::RecoveryCodeUsed {
                 remaining: remaining.unwrap_or(0),
             };
-            self.mail_user(&user, message).await;
+            self.mail_user(tx.as_mut(), &user, message).await?;
         }
+        self.commit(tx, vec![event]).await?;
         Ok(opened)
     }
 
@@ -260,9 +261,9 @@ impl Gatehouse {
             None,
             Some(json!({ "count": codes.len() })),
         );
+        self.mail_user(tx.as_mut(), &user, MailMessage::RecoveryCodesRegenerated)
+            .await?;
         self.commit(tx, vec![event]).await?;
-        self.mail_user(&user, MailMessage::RecoveryCodesRegenerated)
-            .await;
         Ok(codes)
     }
 
@@ -294,18 +295,5 @@ impl Gatehouse {
             .set_mfa_enrolled_in(tx, user.business_id, user.id, enrolled, audit)
             .await?;
         Ok((after, vec![event]))
-    }
-
-    /// Mails the user about their own account (in the background).
-    pub(crate) async fn mail_user(&self, user: &User, message: MailMessage) {
-        let business = match self.store.get_business(user.business_id).await {
-            Ok(Some(b)) => b.name.to_string(),
-            _ => String::new(),
-        };
-        self.send_mail(Mail {
-            to: user.email.clone(),
-            business,
-            message,
-        });
     }
 }

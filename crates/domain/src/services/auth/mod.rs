@@ -31,7 +31,7 @@ use crate::auth::{
 use crate::authz::MfaRequirement;
 use crate::error::{Error, Result};
 use crate::ids::SessionId;
-use crate::mail::{DiscardMailer, Mail, Mailer};
+use crate::mail::{DiscardMailer, Mailer};
 use crate::model::{User, UserStatus};
 use crate::store::StoreTx;
 
@@ -51,8 +51,6 @@ pub(crate) struct AuthRuntime {
     cipher: SecretCipher,
     entropy: Arc<dyn Entropy>,
     mailer: Arc<dyn Mailer>,
-    /// Mail being delivered in the background, so a short-lived process can wait for it.
-    deliveries: std::sync::Mutex<tokio::task::JoinSet<()>>,
 }
 
 impl AuthRuntime {
@@ -71,9 +69,13 @@ impl AuthRuntime {
             cipher: SecretCipher::new((1, key), &[]),
             entropy: Arc::new(OsEntropy),
             mailer: Arc::new(DiscardMailer),
-            deliveries: Default::default(),
             config,
         }
+    }
+
+    /// Where the mail sender delivers.
+    pub(crate) fn mailer(&self) -> &dyn Mailer {
+        self.mailer.as_ref()
     }
 }
 
@@ -94,7 +96,6 @@ impl Gatehouse {
             cipher: setup.cipher,
             entropy: setup.entropy,
             mailer: setup.mailer,
-            deliveries: Default::default(),
         });
         Ok(self)
     }
@@ -106,35 +107,6 @@ impl Gatehouse {
     /// The password hasher (the benchmark compares sign-in against it).
     pub fn password_hasher(&self) -> &PasswordHasher {
         &self.auth.hasher
-    }
-
-    /// Sends mail in the background: a slow or failing mail server neither delays the
-    /// answer nor changes it (which would tell whether an account exists).
-    pub(crate) fn send_mail(&self, mail: Mail) {
-        let mailer = self.auth.mailer.clone();
-        let mut deliveries = self
-            .auth
-            .deliveries
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        while deliveries.try_join_next().is_some() {}
-        deliveries.spawn(async move {
-            if let Err(e) = mailer.send(&mail).await {
-                tracing::error!(kind = mail.message.kind(), error = %e, "mail not delivered");
-            }
-        });
-    }
-
-    /// Waits for mail still being delivered (the CLI, before it exits).
-    pub async fn flush_mail(&self) {
-        let mut pending = std::mem::take(
-            &mut *self
-                .auth
-                .deliveries
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
-        );
-        while pending.join_next().await.is_some() {}
     }
 
     /// An absolute link to `path` (which starts with `/`).

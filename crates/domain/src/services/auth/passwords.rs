@@ -73,8 +73,9 @@ impl Gatehouse {
             None,
             Some(json!({ "other_sessions_ended": ended })),
         );
+        self.mail_user(tx.as_mut(), &user, MailMessage::PasswordChanged)
+            .await?;
         self.commit(tx, vec![event]).await?;
-        self.mail_user(&user, MailMessage::PasswordChanged).await;
         Ok(())
     }
 
@@ -119,8 +120,8 @@ impl Gatehouse {
         let (mail, event) = self
             .reset_link_in(tx.as_mut(), &business, &user, false, &audit)
             .await?;
+        self.enqueue_mail(tx.as_mut(), &user, mail).await?;
         self.commit(tx, vec![event]).await?;
-        self.send_mail(mail);
         Ok(())
     }
 
@@ -172,12 +173,29 @@ impl Gatehouse {
         Ok((mail, event))
     }
 
-    /// Whether a reset link can be used (for its page; changes nothing).
-    pub async fn password_reset_state(&self, slug: &str, raw: &str) -> Result<TokenState> {
-        let found = self
+    /// What a reset link leads to: its state and whose password it sets (for its page, which
+    /// names the account for the person and their password manager; changes nothing).
+    /// Like invitations, a reset link works only under its own business's address.
+    pub async fn password_reset_view(
+        &self,
+        slug: &str,
+        raw: &str,
+    ) -> Result<super::InvitationView> {
+        let (state, token) = self
             .look_up_token(Some(slug), raw, TokenKind::PasswordReset)
             .await?;
-        Ok(found.0)
+        let (business, user) = match token.and_then(|t| t.business_id.zip(t.user_id)) {
+            Some((b, u)) => (
+                self.store.get_business(b).await?,
+                self.store.get_user(b, u).await?,
+            ),
+            None => (None, None),
+        };
+        Ok(super::InvitationView {
+            state,
+            business,
+            user,
+        })
     }
 
     /// Sets a new password with a reset link. Every session of the user ends, a lock from
@@ -245,8 +263,9 @@ impl Gatehouse {
             Some(json!({ "status": current.status })),
             Some(json!({ "sessions_ended": ended })),
         );
+        self.mail_user(tx.as_mut(), &user, MailMessage::PasswordChanged)
+            .await?;
         self.commit(tx, vec![event]).await?;
-        self.mail_user(&user, MailMessage::PasswordChanged).await;
         Ok(())
     }
 }

@@ -164,7 +164,7 @@ impl Gatehouse {
         let actor = Actor::system();
         let audit = Audit::new(now, Some(business.id), &actor, ctx);
         // Granting every permission acknowledges the sensitive ones: that is the point.
-        let sensitive: BTreeSet<String> = self
+        let sensitive: BTreeSet<crate::grants::ScopedPermission> = self
             .catalog
             .sensitive_in(&group.grants)
             .into_iter()

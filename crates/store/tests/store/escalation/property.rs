@@ -273,14 +273,15 @@ async fn run_case(
                 }
                 if let Some(key) = new_key {
                     for (where_, k) in key.entries() {
-                        let e = Environment::parse(where_);
+                        let e = where_.environment();
                         let everywhere = match e {
                             None => held(k.as_str(), None, None),
                             Some(_) => tenants.iter().all(|t| held(k.as_str(), e, Some(*t))),
                         };
                         prop_assert!(
                             everywhere,
-                            "{request:?} made a key with {where_}:{k}, which its creator lacks somewhere"
+                            "{request:?} made a key with {}:{k}, which its creator lacks somewhere",
+                            where_.as_str()
                         );
                     }
                 }

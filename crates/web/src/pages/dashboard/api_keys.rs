@@ -12,6 +12,7 @@ use gatehouse_domain::principal::{ApiKeysManage, BusinessAccess};
 use gatehouse_domain::services::NewApiKey;
 use gatehouse_domain::types::ApiKeyName;
 
+use super::super::problems::Problems;
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
 use super::group_form::{GroupForm, editor_view};
@@ -57,6 +58,7 @@ async fn render(
     token: Option<String>,
     error: Failure,
     notice: Option<&str>,
+    problems: Problems,
 ) -> Answer {
     let gh = &d.state.gatehouse;
     let keys = gh
@@ -75,8 +77,13 @@ async fn render(
     };
     let v = editor_view(d, &held, &[]).await;
     let mut c = d.chrome("API keys", "api_keys");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    let status = match &error {
+        Some((s, _)) => *s,
+        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
     c.error = error.map(|(_, t)| t);
+    c.problems = problems;
     c.notice = notice.map(str::to_owned);
     let keep = |name: &str| {
         form.filter(|_| token.is_none())
@@ -131,7 +138,16 @@ pub(crate) async fn api_keys_page(
     q: Params,
 ) -> Answer {
     let (d, access) = Dash::with::<ApiKeysManage>(&s, browser, &slug).await?;
-    render(&d, &access, None, None, None, notice_text(q.get("notice"))).await
+    render(
+        &d,
+        &access,
+        None,
+        None,
+        None,
+        notice_text(q.get("notice")),
+        Problems::default(),
+    )
+    .await
 }
 
 fn new_key(d: &Dash, f: &Fields) -> Result<NewApiKey, Error> {
@@ -169,10 +185,24 @@ pub(crate) async fn create_api_key(
         Err(e) => Err(e),
     };
     match created {
-        Ok((_, token)) => render(&d, &access, None, Some(token), None, None).await,
+        Ok((_, token)) => {
+            render(
+                &d,
+                &access,
+                None,
+                Some(token),
+                None,
+                None,
+                Problems::default(),
+            )
+            .await
+        }
         Err(e) => {
-            let err = describe(d.catalog(), e);
-            render(&d, &access, Some(&form), None, Some(err), None).await
+            let mut problems = Problems::default();
+            let err = problems
+                .take(e, &[("name", "name", "Name")])
+                .map(|e| describe(d.catalog(), e));
+            render(&d, &access, Some(&form), None, err, None, problems).await
         }
     }
 }
@@ -209,6 +239,7 @@ fn confirm(d: &Dash, k: &ApiKey, error: Failure) -> axum::response::Response {
             button: format!("Revoke {}", k.name),
             danger: true,
             cancel: d.admin("/api-keys"),
+            warn_self: None,
         },
     )
 }

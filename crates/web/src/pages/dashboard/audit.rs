@@ -1,14 +1,20 @@
-//! The audit log: filters (actor, target, action, time range), keyset paging, each event
-//! expandable to its before/after, and links that export the filtered view.
+//! The audit log: filters (actor, target, action, time range; bad ones refused beside their
+//! field), keyset paging, each event as a sentence with what changed, and links that export
+//! the filtered view.
 
 use askama::Template;
 use axum::extract::{Path, State};
-use gatehouse_domain::audit::{AuditEvent, AuditFilter};
-use gatehouse_domain::principal::{AuditView, UsersView};
-use gatehouse_domain::store::UserFilter;
-use time::{Date, OffsetDateTime, Time};
+use axum::http::StatusCode;
+use axum::response::Response;
+use gatehouse_domain::audit::AuditEvent;
+use gatehouse_domain::ids::UserId;
+use gatehouse_domain::principal::{ActorKind, AuditView, UsersView};
+use time::OffsetDateTime;
 
-use super::context::{Answer, Chrome, Dash, page};
+use super::super::problems::Problems;
+use super::audit_filter::filter_of;
+use super::audit_words::{Change, Names, changes, sentence};
+use super::context::{Answer, Chrome, Dash, page_with};
 use super::fields::{Fields, Params, query_string};
 use super::user::when;
 use crate::browser::Browser;
@@ -18,81 +24,61 @@ use crate::state::AppState;
 #[derive(Debug)]
 pub(crate) struct EventRow {
     pub(crate) when: String,
-    pub(crate) actor: String,
-    pub(crate) actor_kind: String,
+    pub(crate) sentence: String,
     pub(crate) action: String,
-    pub(crate) target: String,
-    pub(crate) target_kind: String,
     pub(crate) from: String,
-    pub(crate) before: Option<String>,
-    pub(crate) after: Option<String>,
+    pub(crate) changes: Vec<Change>,
 }
 
-fn pretty(v: Option<&serde_json::Value>) -> Option<String> {
-    v.filter(|v| !v.is_null())
-        .map(|v| serde_json::to_string_pretty(v).unwrap_or_default())
+/// The names of the users the events mention (actors and targets), when the viewer may
+/// see users; one query per page.
+pub(crate) async fn names(d: &Dash, events: &[AuditEvent]) -> Names {
+    let Ok(view) = d.principal.authorize::<UsersView>() else {
+        return Names::new();
+    };
+    let mut ids: Vec<UserId> = events
+        .iter()
+        .flat_map(|e| {
+            let actor = e
+                .actor
+                .id
+                .as_deref()
+                .filter(|_| e.actor.kind == ActorKind::User);
+            let target = (e.target.kind == "user").then_some(e.target.id.as_str());
+            [actor, target]
+        })
+        .flatten()
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let users = d
+        .state
+        .gatehouse
+        .get_users(&view, &ids)
+        .await
+        .unwrap_or_default();
+    users
+        .into_iter()
+        .map(|u| {
+            let name = if u.display_name.as_str().is_empty() {
+                u.email.to_string()
+            } else {
+                u.display_name.to_string()
+            };
+            (u.id.to_string(), name)
+        })
+        .collect()
 }
 
-pub(crate) fn event_row(e: &AuditEvent) -> EventRow {
+pub(crate) fn event_row(d: &Dash, names: &Names, e: &AuditEvent) -> EventRow {
     EventRow {
         when: when(e.occurred_at),
-        actor: e.actor.label.clone(),
-        actor_kind: e.actor.kind.as_str().replace('_', " "),
+        sentence: sentence(e, names),
         action: e.action.clone(),
-        target: e.target.label.clone(),
-        target_kind: e.target.kind.replace('_', " "),
         from: e.client_ip.clone().unwrap_or_default(),
-        before: pretty(e.before.as_ref()),
-        after: pretty(e.after.as_ref()),
+        changes: changes(d.catalog(), e),
     }
-}
-
-/// The filter a page's parameters ask for. Emails name users (looked up when the viewer
-/// may see users; an unknown email matches nothing); dates are whole UTC days.
-pub(crate) async fn filter_of(d: &Dash, q: &Fields) -> AuditFilter {
-    AuditFilter {
-        actor_id: who(d, q.get("actor")).await,
-        target_id: who(d, q.get("target")).await,
-        action_prefix: Some(q.get("action").to_owned()).filter(|a| !a.is_empty()),
-        from: day(q.get("from")).map(|d| d.with_time(Time::MIDNIGHT).assume_utc()),
-        to: day(q.get("to"))
-            .and_then(Date::next_day)
-            .map(|d| d.with_time(Time::MIDNIGHT).assume_utc()),
-        before_id: None,
-    }
-}
-
-fn day(raw: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(raw, &format).ok()
-}
-
-async fn who(d: &Dash, raw: &str) -> Option<String> {
-    if raw.is_empty() {
-        return None;
-    }
-    if !raw.contains('@') {
-        return Some(raw.to_owned());
-    }
-    let Ok(view) = d.principal.authorize::<UsersView>() else {
-        return Some(raw.to_owned());
-    };
-    let wanted = raw.to_lowercase();
-    let filter = UserFilter {
-        query: Some(wanted.clone()),
-        ..UserFilter::default()
-    };
-    let found = d.state.gatehouse.list_users(&view, &filter, None, 5).await;
-    Some(
-        found
-            .ok()
-            .and_then(|p| {
-                p.items
-                    .into_iter()
-                    .find(|u| u.email.as_str().to_lowercase() == wanted)
-            })
-            .map_or_else(|| format!("unknown:{wanted}"), |u| u.id.to_string()),
-    )
 }
 
 /// The filter parameters of a page, to carry into links.
@@ -119,6 +105,46 @@ struct AuditPage {
     export: String,
 }
 
+fn render(
+    d: &Dash,
+    q: &Fields,
+    rows: Vec<EventRow>,
+    links: (Option<String>, Option<String>),
+    problems: Problems,
+) -> Response {
+    let keep = kept(q);
+    let pairs: Vec<(&str, &str)> = keep.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let qs = query_string(&pairs);
+    let mut c = d.chrome("Audit log", "audit");
+    let status = if problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    c.problems = problems;
+    page_with(
+        status,
+        &AuditPage {
+            c,
+            rows,
+            actor: q.get("actor").to_owned(),
+            target: q.get("target").to_owned(),
+            action: q.get("action").to_owned(),
+            from: q.get("from").to_owned(),
+            to: q.get("to").to_owned(),
+            filtered: !qs.is_empty(),
+            next: links.0,
+            first: links.1,
+            export: qs,
+        },
+    )
+}
+
+/// The page showing what is wrong with its filters (and no events).
+pub(crate) fn refused(d: &Dash, q: &Fields, problems: Problems) -> Response {
+    render(d, q, Vec::new(), (None, None), problems)
+}
+
 /// The audit log. Requires `audit.view`.
 pub(crate) async fn audit_page(
     State(s): State<AppState>,
@@ -127,13 +153,19 @@ pub(crate) async fn audit_page(
     q: Params,
 ) -> Answer {
     let (d, access) = Dash::with::<AuditView>(&s, browser, &slug).await?;
-    let filter = filter_of(&d, &q).await;
+    let filter = match filter_of(&d, &q).await {
+        Ok(f) => f,
+        Err(problems) => return Ok(refused(&d, &q, problems)),
+    };
     let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
-    let events = s
+    let events = match s
         .gatehouse
         .list_audit_events(&access, filter, cursor, 50)
         .await
-        .map_err(|e| d.fail(e, "audit"))?;
+    {
+        Ok(page) => page,
+        Err(e) => return Err(d.fail(e, "audit")),
+    };
     let keep = kept(&q);
     let pairs: Vec<(&str, &str)> = keep.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let here = d.admin("/audit");
@@ -142,20 +174,14 @@ pub(crate) async fn audit_page(
         p.push(("cursor", c));
         format!("{here}?{}", query_string(&p))
     });
-    let qs = query_string(&pairs);
-    Ok(page(&AuditPage {
-        c: d.chrome("Audit log", "audit"),
-        rows: events.items.iter().map(event_row).collect(),
-        actor: q.get("actor").to_owned(),
-        target: q.get("target").to_owned(),
-        action: q.get("action").to_owned(),
-        from: q.get("from").to_owned(),
-        to: q.get("to").to_owned(),
-        filtered: !qs.is_empty(),
-        next,
-        first: cursor.map(|_| format!("{here}?{qs}")),
-        export: qs,
-    }))
+    let first = cursor.map(|_| format!("{here}?{}", query_string(&pairs)));
+    let names = names(&d, &events.items).await;
+    let rows = events
+        .items
+        .iter()
+        .map(|e| event_row(&d, &names, e))
+        .collect();
+    Ok(render(&d, &q, rows, (next, first), Problems::default()))
 }
 
 /// Now, for file names of exports.

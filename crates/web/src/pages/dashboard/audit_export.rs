@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use gatehouse_domain::audit::AuditEvent;
 use gatehouse_domain::principal::AuditView;
 
-use super::audit::{filter_of, stamp};
+use super::audit::{refused, stamp};
+use super::audit_filter::filter_of;
 use super::context::{Answer, Dash};
 use super::fields::Params;
 use crate::browser::Browser;
@@ -21,7 +22,7 @@ async fn events(d: &Dash, q: &Params) -> Answer<Vec<AuditEvent>> {
         .principal
         .authorize::<AuditView>()
         .map_err(|e| d.fail(e, "audit"))?;
-    let filter = filter_of(d, q).await;
+    let filter = filter_of(d, q).await.map_err(|p| refused(d, q, p))?;
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
@@ -62,7 +63,7 @@ fn download(d: &Dash, body: String, mime: &'static str, ext: &str) -> Response {
 
 /// One CSV field, quoted when it must be; a leading formula character is defused so a
 /// spreadsheet does not run it.
-fn csv_field(raw: &str) -> String {
+pub(crate) fn csv_field(raw: &str) -> String {
     let defused = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{raw}")
     } else {

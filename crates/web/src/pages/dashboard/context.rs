@@ -15,7 +15,8 @@ use gatehouse_domain::principal::{
     SettingsManage, UsersManage, UsersView,
 };
 
-use super::super::{Page, explain, page_session, redirect};
+use super::super::{Page, page_session, redirect};
+pub(crate) use super::words::{describe, label, notice_text, right};
 use crate::browser::Browser;
 use crate::state::AppState;
 
@@ -28,6 +29,8 @@ pub(crate) struct Can {
     pub(crate) audit_view: bool,
     pub(crate) settings_manage: bool,
     pub(crate) api_keys_manage: bool,
+    /// Create and rename tenants: `settings.manage`, where the operator allows it.
+    pub(crate) tenants_manage: bool,
 }
 
 /// The frame around every dashboard page.
@@ -44,6 +47,8 @@ pub(crate) struct Chrome {
     pub(crate) section: &'static str,
     pub(crate) notice: Option<String>,
     pub(crate) error: Option<String>,
+    /// The problems of a submitted form, each shown beside its field.
+    pub(crate) problems: super::super::problems::Problems,
     pub(crate) can: Can,
 }
 
@@ -73,7 +78,7 @@ impl Dash {
         let principal = match gh.session_principal(&session).await {
             Ok(p) => p,
             Err(Error::Unauthenticated) => {
-                return Err(redirect(&format!("/b/{slug}/sign-in"), &[]));
+                return Err(super::super::sign_in_first(&browser, slug));
             }
             Err(e) => return Err(super::super::internal(e)),
         };
@@ -88,6 +93,8 @@ impl Dash {
             audit_view: principal.authorize::<AuditView>().is_ok(),
             settings_manage: principal.authorize::<SettingsManage>().is_ok(),
             api_keys_manage: principal.authorize::<ApiKeysManage>().is_ok(),
+            tenants_manage: state.config.business_tenants
+                && principal.authorize::<SettingsManage>().is_ok(),
         };
         let (csrf, _) = browser.csrf_for_form(state);
         Ok(Self {
@@ -153,23 +160,54 @@ impl Dash {
             section,
             notice: None,
             error: None,
+            problems: Default::default(),
             can: self.can,
         }
     }
 
-    /// An error as a dashboard page, in words a person can act on.
+    /// An error as a dashboard page, in words a person can act on, with a way back.
     pub(crate) fn fail(&self, e: Error, section: &'static str) -> Response {
         let (status, text) = describe(self.catalog(), e);
-        let mut c = self.chrome(
-            if status == StatusCode::FORBIDDEN {
-                "Not allowed"
-            } else {
-                "Something went wrong"
-            },
-            section,
-        );
+        let title = match status {
+            StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::NOT_FOUND => "Not found",
+            s if s.is_client_error() => "That did not work",
+            _ => "Something went wrong",
+        };
+        self.problem(status, title, text, section)
+    }
+
+    /// The dashboard's 404: an address inside it that leads nowhere.
+    pub(crate) fn not_found_page(&self) -> Response {
+        self.problem(
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            "There is no page at this address. It may have been mistyped, or what it showed no longer exists.".to_owned(),
+            "",
+        )
+    }
+
+    fn problem(
+        &self,
+        status: StatusCode,
+        title: &str,
+        text: String,
+        section: &'static str,
+    ) -> Response {
+        let mut c = self.chrome(title, section);
         c.error = Some(text);
-        page_with(status, &Problem { c })
+        let back = match section {
+            "users" if self.can.users_view => Some((self.admin("/users"), "Back to Users")),
+            "groups" if self.can.users_view => Some((self.admin("/groups"), "Back to User Groups")),
+            "audit" if self.can.audit_view => Some((self.admin("/audit"), "Back to the audit log")),
+            "api_keys" if self.can.api_keys_manage => {
+                Some((self.admin("/api-keys"), "Back to API keys"))
+            }
+            "tenants" => Some((self.admin("/tenants"), "Back to Tenants")),
+            _ => None,
+        }
+        .unwrap_or_else(|| (self.admin(""), "Go to the dashboard's start page"));
+        page_with(status, &Problem { c, back })
     }
 
     /// A 303 back to `path` with the notice `code` shown there.
@@ -183,6 +221,7 @@ impl Dash {
 #[template(path = "dashboard/problem.html")]
 struct Problem {
     c: Chrome,
+    back: (String, &'static str),
 }
 
 /// A rendered dashboard page: the usual hardening, plus our own script.
@@ -199,88 +238,6 @@ pub(crate) fn page_with(status: StatusCode, template: &impl Template) -> Respons
 
 pub(crate) fn page(template: &impl Template) -> Response {
     page_with(StatusCode::OK, template)
-}
-
-/// A permission's label, e.g. `Delete Verification`, or its key when unknown.
-pub(crate) fn label(catalog: &Catalog, key: &str) -> String {
-    catalog
-        .get(key)
-        .map_or_else(|| key.to_owned(), |d| d.label.clone())
-}
-
-/// `live:verification.delete` → `Delete Verification (Live)`.
-pub(crate) fn right(catalog: &Catalog, scoped: &str) -> String {
-    let (scope, key) = scoped.split_once(':').unwrap_or(("", scoped));
-    let place = match scope {
-        "live" => " in Live",
-        "sandbox" => " in Sandbox",
-        _ => "",
-    };
-    format!("{}{place}", label(catalog, key))
-}
-
-/// The status and sentence of an error, naming rights by their labels.
-pub(crate) fn describe(catalog: &Catalog, e: Error) -> (StatusCode, String) {
-    match e {
-        Error::WouldEscalate { missing } => (
-            StatusCode::FORBIDDEN,
-            format!(
-                "You cannot grant a right you do not hold yourself. Missing: {}.",
-                missing
-                    .iter()
-                    .map(|m| right(catalog, m))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ),
-        Error::PermissionDenied { permission } => (
-            StatusCode::FORBIDDEN,
-            format!(
-                "This needs the “{}” permission ({permission}), which you do not have. Ask an administrator of your business.",
-                label(catalog, &permission)
-            ),
-        ),
-        Error::SensitiveGrantUnacknowledged { permissions } => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!(
-                "Confirm that you mean to grant the sensitive permissions: {}.",
-                permissions
-                    .iter()
-                    .map(|p| right(catalog, p))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ),
-        other => {
-            let (status, text, _) = explain(other);
-            (status, text)
-        }
-    }
-}
-
-/// The sentence a notice code stands for (codes, not text, travel in the address).
-pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "invited" => "Invitation sent.",
-        "user_saved" => "User saved.",
-        "deactivated" => "User deactivated; their sessions have ended.",
-        "reactivated" => "User reactivated.",
-        "password_reset" => "Password reset link sent; the user's sessions have ended.",
-        "mfa_reset" => "Two-step verification reset; the user's sessions have ended.",
-        "invitation_resent" => "A new invitation was sent; the previous link no longer works.",
-        "invitation_revoked" => "Invitation revoked; the link no longer works.",
-        "unlocked" => "User unlocked.",
-        "group_created" => "Group created.",
-        "group_saved" => "Group saved.",
-        "group_deleted" => "Group deleted.",
-        "member_added" => "Member added.",
-        "member_removed" => "Member removed.",
-        "settings_saved" => "Security settings saved.",
-        "key_revoked" => "API key revoked; it no longer works.",
-        "password_changed" => "Password changed; your other sessions have ended.",
-        "session_revoked" => "Session signed out.",
-        _ => return None,
-    })
 }
 
 /// `/b/{slug}/admin`: the first page the user may see.

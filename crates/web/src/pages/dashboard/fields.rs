@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use super::super::PageForm;
 
 /// A submitted form, in order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Fields(Vec<(String, String)>);
 
 impl Fields {

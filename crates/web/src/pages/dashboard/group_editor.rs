@@ -8,17 +8,17 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use gatehouse_domain::Error;
-use gatehouse_domain::authz::preview::{AccessEffect, GroupChange};
 use gatehouse_domain::ids::GroupId;
 use gatehouse_domain::model::{Group, GroupScope};
 use gatehouse_domain::principal::{BusinessAccess, GroupsManage, UsersView};
-use gatehouse_domain::services::{GroupPatch, NewGroup, Precondition};
+use gatehouse_domain::services::{GroupPatch, GroupProposal, NewGroup, Precondition};
 
-use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with, right};
+use super::super::problems::{FieldMap, Problems};
+use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
-use super::group_form::{
-    EditorView, EffectLine, GroupForm, editor_view, effect_lines, granted_by_change,
-};
+use super::group_form::{EditorView, GroupForm, editor_view};
+use super::group_review::{Findings, review, vague};
+use super::self_loss::{self, After};
 use super::users::tenants_of;
 use crate::browser::Browser;
 use crate::state::AppState;
@@ -35,24 +35,10 @@ struct EditorPage {
     v: EditorView,
 }
 
-#[derive(Template)]
-#[template(path = "dashboard/group_review.html")]
-struct ReviewPage {
-    c: Chrome,
-    action: String,
-    name: String,
-    is_new: bool,
-    hidden: Vec<(String, String)>,
-    users_affected: usize,
-    gained: Vec<EffectLine>,
-    lost: Vec<EffectLine>,
-    sensitive: Vec<String>,
-}
-
 type Failure = Option<(StatusCode, String)>;
 
 async fn editor(d: &Dash, before: Option<&Group>, form: &GroupForm, error: Failure) -> Answer {
-    editor_with(d, before, form, error, None).await
+    editor_with(d, before, form, error, None, Problems::default()).await
 }
 
 async fn editor_with(
@@ -61,13 +47,19 @@ async fn editor_with(
     form: &GroupForm,
     error: Failure,
     notice: Option<&str>,
+    problems: Problems,
 ) -> Answer {
     let tenants = tenants_of(d).await?;
     let title = before.map_or_else(|| "New group".to_owned(), |g| g.name.to_string());
     let mut c = d.chrome(&title, "groups");
     c.notice = notice.map(str::to_owned);
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    let status = match &error {
+        Some((s, _)) => *s,
+        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
     c.error = error.map(|(_, t)| t);
+    c.problems = problems;
     let action = before.map_or_else(
         || d.admin("/groups/new"),
         |g| d.admin(&format!("/groups/{}", g.id)),
@@ -83,87 +75,6 @@ async fn editor_with(
             c,
         },
     ))
-}
-
-fn hidden_fields(form: &GroupForm) -> Vec<(String, String)> {
-    let mut out = vec![
-        ("name".to_owned(), form.name.clone()),
-        ("description".to_owned(), form.description.clone()),
-        ("kind".to_owned(), form.kind.as_str().to_owned()),
-    ];
-    if let Some(v) = form.version {
-        out.push(("version".to_owned(), v.to_string()));
-    }
-    out.extend(
-        form.tenants
-            .iter()
-            .map(|t| ("tenant".to_owned(), t.clone())),
-    );
-    for (scope, keys) in [
-        ("business", &form.grants.business),
-        ("live", &form.grants.live),
-        ("sandbox", &form.grants.sandbox),
-    ] {
-        out.extend(keys.iter().map(|k| (scope.to_owned(), k.to_string())));
-    }
-    out
-}
-
-async fn effect_of(
-    d: &Dash,
-    access: &BusinessAccess<GroupsManage>,
-    before: Option<&Group>,
-    form: &GroupForm,
-    scope: &GroupScope,
-) -> Result<AccessEffect, Error> {
-    let Some(b) = before else {
-        return Ok(AccessEffect::default());
-    };
-    if b.scope == *scope && b.grants == form.grants {
-        return Ok(AccessEffect::default());
-    }
-    let change = GroupChange {
-        group: Some(b.id),
-        scope,
-        grants: &form.grants,
-        add: &[],
-        remove: &[],
-    };
-    d.state
-        .gatehouse
-        .preview_group_change(access, &change)
-        .await
-}
-
-fn review(
-    d: &Dash,
-    before: Option<&Group>,
-    form: &GroupForm,
-    effect: &AccessEffect,
-    sensitive: &[String],
-    error: Failure,
-) -> axum::response::Response {
-    let mut c = d.chrome("Review the change", "groups");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
-    c.error = error.map(|(_, t)| t);
-    let (gained, lost) = effect_lines(d, effect);
-    page_with(
-        status,
-        &ReviewPage {
-            action: before.map_or_else(
-                || d.admin("/groups/new"),
-                |g| d.admin(&format!("/groups/{}", g.id)),
-            ),
-            name: form.name.clone(),
-            is_new: before.is_none(),
-            hidden: hidden_fields(form),
-            users_affected: effect.users_affected,
-            gained,
-            lost,
-            sensitive: sensitive.iter().map(|k| right(d.catalog(), k)).collect(),
-            c,
-        },
-    )
 }
 
 /// Validates, previews or saves a submitted editor form.
@@ -182,22 +93,62 @@ async fn submit(
     if step == "edit" {
         return editor(d, before, &form, None).await;
     }
-    let checked = form.scope().and_then(|scope| {
-        form.name()?;
-        form.description()?;
-        let granted = granted_by_change(before, &scope, &form.grants);
-        access.ensure_holds(&granted, &scope)?;
-        Ok((scope, d.catalog().sensitive_in(&granted)))
-    });
-    let (scope, sensitive) = match checked {
-        Ok(found) => found,
-        Err(e) => return editor(d, before, &form, Some(describe(d.catalog(), e))).await,
+    let mut problems = Problems::default();
+    problems.check("name", "Name", form.name());
+    problems.check("description", "Description", form.description());
+    let tenants = form.tenant_ids().unwrap_or_default();
+    let proposal = GroupProposal {
+        before,
+        kind: form.kind,
+        tenants: &tenants,
+        grants: &form.grants,
+        add: &[],
+        remove: &[],
     };
-    let effect = effect_of(d, access, before, &form, &scope)
-        .await
-        .map_err(|e| d.fail(e, "groups"))?;
-    if step != "save" && !(effect.is_empty() && sensitive.is_empty()) {
-        return Ok(review(d, before, &form, &effect, &sensitive, None));
+    // The domain plans the change once: its shape, what it grants where, what is sensitive,
+    // what the admin lacks, what it does to the members.
+    let plan = d.state.gatehouse.plan_group_change(access, proposal).await;
+    let plan = match plan.map_err(|e| problems.take(e, GROUP_FIELDS)) {
+        Ok(plan) if problems.is_empty() => plan,
+        Ok(_) | Err(None) => return editor_with(d, before, &form, None, None, problems).await,
+        Err(Some(e)) => return editor(d, before, &form, Some(describe(d.catalog(), e))).await,
+    };
+    if !plan.missing.is_empty() {
+        let e = Error::WouldEscalate {
+            missing: plan.missing,
+        };
+        return editor(d, before, &form, Some(describe(d.catalog(), e))).await;
+    }
+    let (scope, sensitive, effect) = (plan.scope, plan.sensitive, plan.effect);
+    let warn_self = match before {
+        Some(b) if d.me.groups.iter().any(|m| m.id == b.id) => {
+            self_loss::warning(d, |g| {
+                if g.id == b.id {
+                    After::Becomes(&scope, &form.grants)
+                } else {
+                    After::Same
+                }
+            })
+            .await
+        }
+        _ => None,
+    };
+    let found = Findings {
+        effect: &effect,
+        sensitive: &sensitive,
+        warn_self,
+        vague_name: vague(&form.name) && !fields.has("name_ok"),
+        business_wide: matches!(scope, GroupScope::Business) && !sensitive.is_empty(),
+    };
+    if step != "save" && found.any() {
+        return Ok(review(d, before, &form, &found, None));
+    }
+    if found.warn_self.is_some() && !self_loss::confirmed(fields) {
+        let err = (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Nothing was saved: tick “I understand” to go ahead.".to_owned(),
+        );
+        return Ok(review(d, before, &form, &found, Some(err)));
     }
     match save(d, access, before, &form, fields.has("acknowledge")).await {
         Ok(g) => Ok(d.done(
@@ -210,11 +161,24 @@ async fn submit(
         )),
         Err(e @ Error::SensitiveGrantUnacknowledged { .. }) => {
             let err = describe(d.catalog(), e);
-            Ok(review(d, before, &form, &effect, &sensitive, Some(err)))
+            Ok(review(d, before, &form, &found, Some(err)))
         }
-        Err(e) => editor(d, before, &form, Some(describe(d.catalog(), e))).await,
+        Err(e) => {
+            let mut problems = Problems::default();
+            match problems.take(e, GROUP_FIELDS) {
+                None => editor_with(d, before, &form, None, None, problems).await,
+                Some(e) => editor(d, before, &form, Some(describe(d.catalog(), e))).await,
+            }
+        }
     }
 }
+
+/// The editor's fields, by the domain's names.
+const GROUP_FIELDS: FieldMap<'static> = &[
+    ("name", "name", "Name"),
+    ("description", "description", "Description"),
+    ("tenants", "tenants", "Tenants"),
+];
 
 async fn save(
     d: &Dash,
@@ -303,7 +267,15 @@ pub(crate) async fn edit_group_page(
     let (d, _access) = Dash::with::<UsersView>(&s, browser, &slug).await?;
     let g = group_of(&d, &id).await?;
     let notice = notice_text(q.get("notice"));
-    editor_with(&d, Some(&g), &GroupForm::of(&g), None, notice).await
+    editor_with(
+        &d,
+        Some(&g),
+        &GroupForm::of(&g),
+        None,
+        notice,
+        Problems::default(),
+    )
+    .await
 }
 
 /// Saves a group (after the review step when access changes). Requires `groups.manage`

@@ -3,14 +3,15 @@
 //! render.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use gatehouse_domain::Error;
-use gatehouse_domain::authz::preview::{AccessEffect, RightScope, holds_everywhere};
-use gatehouse_domain::authz::{CheckQuery, Snapshot};
-use gatehouse_domain::grants::Grants;
+use gatehouse_domain::authz::preview::AccessEffect;
+use gatehouse_domain::catalog::PermissionKey;
+use gatehouse_domain::grants::{GrantScope, Grants};
 use gatehouse_domain::ids::TenantId;
 use gatehouse_domain::model::{Group, GroupKind, GroupScope, Tenant};
+use gatehouse_domain::principal::GroupsManage;
+use gatehouse_domain::types::Environment;
 use gatehouse_domain::types::{Description, GroupName};
 
 use super::context::{Dash, label};
@@ -95,93 +96,6 @@ impl GroupForm {
             .map(|t| t.parse().map_err(|_| Error::TenantNotFound))
             .collect()
     }
-
-    /// The scope the form asks for (an empty tenant set is the service's to refuse).
-    pub(crate) fn scope(&self) -> Result<GroupScope, Error> {
-        Ok(match self.kind {
-            GroupKind::Business => GroupScope::Business,
-            GroupKind::Tenants => {
-                let set: BTreeSet<TenantId> = self.tenant_ids()?.into_iter().collect();
-                if set.is_empty() {
-                    return Err(Error::EmptyTenantSet);
-                }
-                GroupScope::Tenants(set)
-            }
-        })
-    }
-}
-
-/// Whether `new` covers a tenant `old` did not.
-pub(crate) fn widens(old: &GroupScope, new: &GroupScope) -> bool {
-    match (old, new) {
-        (GroupScope::Business, _) => false,
-        (GroupScope::Tenants(_), GroupScope::Business) => true,
-        (GroupScope::Tenants(old), GroupScope::Tenants(new)) => !new.is_subset(old),
-    }
-}
-
-/// What the change grants that was not granted where it applies: everything for a new
-/// group or a wider scope, else what is added.
-pub(crate) fn granted_by_change(
-    before: Option<&Group>,
-    scope: &GroupScope,
-    grants: &Grants,
-) -> Grants {
-    match before {
-        Some(b) if !widens(&b.scope, scope) => grants.added_to(&b.grants),
-        _ => grants.clone(),
-    }
-}
-
-/// What the signed-in user may grant, read from the snapshot their request carries.
-pub(crate) struct Holdings {
-    snap: Option<Arc<Snapshot>>,
-    d_user: gatehouse_domain::ids::UserId,
-    now: time::OffsetDateTime,
-}
-
-impl Holdings {
-    pub(crate) async fn of(d: &Dash) -> Self {
-        let gh = &d.state.gatehouse;
-        let snap = match d
-            .principal
-            .authorize::<gatehouse_domain::principal::UsersView>()
-        {
-            Ok(access) => gh.access_snapshot(&access).await.ok(),
-            Err(_) => None,
-        };
-        Self {
-            snap,
-            d_user: d.me.id,
-            now: gh.now(),
-        }
-    }
-
-    fn env(
-        &self,
-        d: &Dash,
-        key: &str,
-        env: gatehouse_domain::types::Environment,
-        tenants: &[TenantId],
-    ) -> bool {
-        self.snap.as_ref().is_some_and(|s| {
-            let perms = d.state.gatehouse.engine().permissions();
-            holds_everywhere(s, perms, self.d_user, key, env, tenants, self.now)
-        })
-    }
-
-    fn business(&self, d: &Dash, key: &str) -> bool {
-        self.snap.as_ref().is_some_and(|s| {
-            let q = CheckQuery {
-                user: self.d_user,
-                permission: key,
-                tenant: None,
-                environment: None,
-            };
-            s.check(d.state.gatehouse.engine().permissions(), &q, self.now)
-                .is_ok_and(|x| x.allowed)
-        })
-    }
 }
 
 /// The editor's view of a form.
@@ -197,10 +111,26 @@ pub(crate) struct EditorView {
 }
 
 pub(crate) async fn editor_view(d: &Dash, form: &GroupForm, tenants: &[Tenant]) -> EditorView {
-    let holdings = Holdings::of(d).await;
-    let scope_tenants: Vec<TenantId> = match form.kind {
-        GroupKind::Business => Vec::new(),
-        GroupKind::Tenants => form.tenant_ids().unwrap_or_default(),
+    // What the signed-in admin may grant, by the domain's rule for this form's scope: every
+    // chosen tenant, or business-wide (also while no tenant is chosen yet).
+    let access = d.principal.authorize::<GroupsManage>().ok();
+    let scope = match form.kind {
+        GroupKind::Tenants => {
+            let set: BTreeSet<TenantId> =
+                form.tenant_ids().unwrap_or_default().into_iter().collect();
+            if set.is_empty() {
+                GroupScope::Business
+            } else {
+                GroupScope::Tenants(set)
+            }
+        }
+        GroupKind::Business => GroupScope::Business,
+    };
+    let may = |grant_scope: GrantScope, key: &str| {
+        let (Some(access), Ok(key)) = (&access, PermissionKey::parse(key)) else {
+            return false;
+        };
+        access.may_grant(grant_scope, &key, &scope)
     };
     let chosen: Vec<&str> = form.tenants.iter().map(String::as_str).collect();
     EditorView {
@@ -219,9 +149,13 @@ pub(crate) async fn editor_view(d: &Dash, form: &GroupForm, tenants: &[Tenant]) 
             })
             .collect(),
         areas: env_areas(d.catalog(), &form.grants, |k, env| {
-            holdings.env(d, k, env, &scope_tenants)
+            let grant_scope = match env {
+                Environment::Live => GrantScope::Live,
+                Environment::Sandbox => GrantScope::Sandbox,
+            };
+            may(grant_scope, k)
         }),
-        business: business_rows(d.catalog(), &form.grants, |k| holdings.business(d, k)),
+        business: business_rows(d.catalog(), &form.grants, |k| may(GrantScope::Business, k)),
         version: form.version.map(|v| v.to_string()).unwrap_or_default(),
     }
 }
@@ -241,9 +175,9 @@ pub(crate) fn effect_lines(d: &Dash, effect: &AccessEffect) -> (Vec<EffectLine>,
             "{}{}",
             label(d.catalog(), c.permission.as_str()),
             match c.scope {
-                RightScope::Business => " (administration)",
-                RightScope::Live => " in Live",
-                RightScope::Sandbox => " in Sandbox",
+                GrantScope::Business => " (administration)",
+                GrantScope::Live => " in Live",
+                GrantScope::Sandbox => " in Sandbox",
             }
         ),
         sensitive: d

@@ -14,6 +14,8 @@ use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
 use super::fields::{Fields, Params, query_string};
 use super::group_editor::group_of;
 use super::group_form::{EffectLine, effect_lines};
+use super::groups::leaving;
+use super::self_loss;
 use super::users::{UserRow, row};
 use crate::browser::Browser;
 use crate::state::AppState;
@@ -39,6 +41,7 @@ struct MemberReview {
     group: String,
     lines: Vec<EffectLine>,
     cancel: String,
+    warn_self: Option<String>,
 }
 
 type Failure = Option<(StatusCode, String)>;
@@ -119,6 +122,7 @@ fn review(
     u: &User,
     adding: bool,
     lines: Vec<EffectLine>,
+    warn_self: Option<String>,
 ) -> axum::response::Response {
     let base = d.admin(&format!("/groups/{}/members", g.id));
     let verb = if adding { "Add" } else { "Remove" };
@@ -137,6 +141,7 @@ fn review(
             group: g.name.to_string(),
             lines,
             cancel: base,
+            warn_self,
         },
     )
 }
@@ -189,7 +194,7 @@ pub(crate) async fn add_member(
         let lines = effect_for(&d, &access, &g, &u, true)
             .await
             .map_err(|e| d.fail(e, "groups"))?;
-        return Ok(review(&d, &g, &u, true, lines));
+        return Ok(review(&d, &g, &u, true, lines, None));
     }
     match s
         .gatehouse
@@ -225,11 +230,16 @@ pub(crate) async fn remove_member(
         .get_user(&view, uid)
         .await
         .map_err(|e| d.fail(e, "groups"))?;
-    if form.get("step") != "save" {
+    let warn = if u.id == d.me.id {
+        leaving(&d, &g).await
+    } else {
+        None
+    };
+    if form.get("step") != "save" || (warn.is_some() && !self_loss::confirmed(&form)) {
         let lines = effect_for(&d, &access, &g, &u, false)
             .await
             .map_err(|e| d.fail(e, "groups"))?;
-        return Ok(review(&d, &g, &u, false, lines));
+        return Ok(review(&d, &g, &u, false, lines, warn));
     }
     match s
         .gatehouse

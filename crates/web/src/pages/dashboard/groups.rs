@@ -3,13 +3,14 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use gatehouse_domain::model::GroupScope;
+use gatehouse_domain::model::{Group, GroupScope};
 use gatehouse_domain::principal::{GroupsManage, UsersView};
 
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page, page_with};
 use super::fields::{Fields, Params};
 use super::group_editor::group_of;
-use super::matrix::{Summary, summary};
+use super::matrix::{Summary, names_label, summary};
+use super::self_loss::{self, After};
 use super::user_actions::ConfirmPage;
 use super::users::tenants_of;
 use crate::browser::Browser;
@@ -56,12 +57,13 @@ pub(crate) async fn list_groups_page(
             business: matches!(g.scope, GroupScope::Business),
             tenants: match &g.scope {
                 GroupScope::Business => "All tenants".to_owned(),
-                GroupScope::Tenants(set) => tenants
-                    .iter()
-                    .filter(|t| set.contains(&t.id))
-                    .map(|t| t.name.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                GroupScope::Tenants(set) => names_label(
+                    &tenants
+                        .iter()
+                        .filter(|t| set.contains(&t.id))
+                        .map(|t| t.name.to_string())
+                        .collect::<Vec<_>>(),
+                ),
             },
             members: g.member_count,
             s: summary(d.catalog(), &g.grants),
@@ -78,6 +80,7 @@ fn delete_confirm(
     name: &str,
     members: i64,
     error: Option<(axum::http::StatusCode, String)>,
+    warn_self: Option<String>,
 ) -> axum::response::Response {
     let mut c = d.chrome(&format!("Delete {name}?"), "groups");
     let status = error
@@ -102,8 +105,21 @@ fn delete_confirm(
             button: format!("Delete {name}"),
             danger: true,
             cancel: d.admin(&format!("/groups/{id}")),
+            warn_self,
         },
     )
+}
+
+/// The warning for the signed-in user when `g` goes away from their groups.
+pub(crate) async fn leaving(d: &Dash, g: &Group) -> Option<String> {
+    self_loss::warning(d, |x| {
+        if x.id == g.id {
+            After::Leave
+        } else {
+            After::Same
+        }
+    })
+    .await
 }
 
 /// The confirmation of deleting a group. Requires `groups.manage`.
@@ -114,12 +130,14 @@ pub(crate) async fn delete_page(
 ) -> Answer {
     let (d, _access) = Dash::with::<GroupsManage>(&s, browser, &slug).await?;
     let g = group_of(&d, &id).await?;
+    let warn = leaving(&d, &g).await;
     Ok(delete_confirm(
         &d,
         &id,
         g.name.as_str(),
         g.member_count,
         None,
+        warn,
     ))
 }
 
@@ -132,6 +150,21 @@ pub(crate) async fn delete_group(
 ) -> Answer {
     let (d, access) = Dash::post::<GroupsManage>(&s, browser, &slug, form.csrf()).await?;
     let g = group_of(&d, &id).await?;
+    let warn = leaving(&d, &g).await;
+    if warn.is_some() && !self_loss::confirmed(&form) {
+        let err = (
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "Nothing was deleted: tick “I understand” to go ahead.".to_owned(),
+        );
+        return Ok(delete_confirm(
+            &d,
+            &id,
+            g.name.as_str(),
+            g.member_count,
+            Some(err),
+            warn,
+        ));
+    }
     match s
         .gatehouse
         .delete_group(&access, &d.browser.ctx, g.id, true)
@@ -146,6 +179,7 @@ pub(crate) async fn delete_group(
                 g.name.as_str(),
                 g.member_count,
                 Some(err),
+                warn,
             ))
         }
     }

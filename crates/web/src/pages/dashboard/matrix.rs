@@ -157,7 +157,7 @@ pub(crate) fn summary(catalog: &Catalog, grants: &Grants) -> Summary {
 }
 
 /// One cell of a user's effective matrix.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Cell {
     pub(crate) granted: bool,
     /// The granting groups' names.
@@ -166,23 +166,35 @@ pub(crate) struct Cell {
     pub(crate) blocked: bool,
 }
 
-/// One permission across every tenant × environment.
+/// One permission across the matrix's tenant columns, Live then Sandbox for each.
 #[derive(Debug, Clone)]
 pub(crate) struct EffRow {
     pub(crate) label: String,
     pub(crate) description: String,
     pub(crate) sensitive: bool,
-    /// Per tenant, Live then Sandbox.
     pub(crate) cells: Vec<Cell>,
+}
+
+/// A column pair of the matrix: one tenant, or every tenant where the user's rights (and
+/// the groups they come from) are exactly the same.
+#[derive(Debug, Clone)]
+pub(crate) struct TenantColumn {
+    /// "United Kingdom", "United Kingdom and Germany", "United Kingdom, Germany and 41 more".
+    pub(crate) label: String,
+    /// Every tenant of the column, when there is more than one.
+    pub(crate) names: Vec<String>,
 }
 
 /// A user's effective matrix, rendered from the engine's view.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Effective {
-    pub(crate) tenants: Vec<String>,
+    pub(crate) tenants: Vec<TenantColumn>,
     pub(crate) areas: Vec<Area<EffRow>>,
     pub(crate) business: Vec<(String, String)>,
     pub(crate) any: bool,
+    /// How many tenants the columns cover (after the filter), and the business has.
+    pub(crate) shown: usize,
+    pub(crate) total: usize,
 }
 
 fn cell(grants: &[Grant], key: &PermissionKey, blocked: bool) -> Cell {
@@ -202,31 +214,66 @@ fn cell(grants: &[Grant], key: &PermissionKey, blocked: bool) -> Cell {
         .unwrap_or_default()
 }
 
+/// "A", "A and B", "A, B and C", "A, B and 41 more".
+pub(crate) fn names_label(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} and {b}"),
+        [a, b, c] => format!("{a}, {b} and {c}"),
+        [a, b, rest @ ..] => format!("{a}, {b} and {} more", rest.len()),
+    }
+}
+
+/// The effective matrix of `eff`, over the tenants whose name contains `filter` (any case),
+/// tenants with identical rights merged into one column pair.
 pub(crate) fn effective(
     catalog: &Catalog,
     eff: &EffectivePermissions,
     tenants: &[Tenant],
+    filter: &str,
 ) -> Effective {
-    let name_of = |id| {
-        tenants
+    let wanted = filter.trim().to_lowercase();
+    let env_defs: Vec<&PermissionDef> = of_scope(catalog, PermissionScope::Environment).collect();
+    // Per tenant: its name and its cells (every permission, Live then Sandbox).
+    let mut columns: Vec<(Vec<Cell>, Vec<String>)> = Vec::new();
+    for t in &eff.tenants {
+        let name = tenants
             .iter()
-            .find(|t| t.id == id)
-            .map_or_else(|| "(unknown tenant)".to_owned(), |t| t.name.to_string())
-    };
-    let areas = grouped(of_scope(catalog, PermissionScope::Environment), |d| {
+            .find(|x| x.id == t.tenant_id)
+            .map_or_else(|| "(unknown tenant)".to_owned(), |x| x.name.to_string());
+        if !wanted.is_empty() && !name.to_lowercase().contains(&wanted) {
+            continue;
+        }
+        let cells: Vec<Cell> = env_defs
+            .iter()
+            .flat_map(|d| {
+                [
+                    cell(&t.live, &d.key, eff.mfa_blocked.live),
+                    cell(&t.sandbox, &d.key, eff.mfa_blocked.sandbox),
+                ]
+            })
+            .collect();
+        match columns.iter_mut().find(|(c, _)| *c == cells) {
+            Some((_, names)) => names.push(name),
+            None => columns.push((cells, vec![name])),
+        }
+    }
+    let shown = columns.iter().map(|(_, n)| n.len()).sum();
+    let index: BTreeMap<&str, usize> = env_defs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.key.as_str(), i))
+        .collect();
+    let areas = grouped(env_defs.iter().copied(), |d| {
+        let i = index.get(d.key.as_str()).copied().unwrap_or_default();
         EffRow {
             label: d.label.clone(),
             description: d.description.clone(),
             sensitive: d.sensitive,
-            cells: eff
-                .tenants
+            cells: columns
                 .iter()
-                .flat_map(|t| {
-                    [
-                        cell(&t.live, &d.key, eff.mfa_blocked.live),
-                        cell(&t.sandbox, &d.key, eff.mfa_blocked.sandbox),
-                    ]
-                })
+                .flat_map(|(c, _)| [c[2 * i].clone(), c[2 * i + 1].clone()])
                 .collect(),
         }
     });
@@ -248,9 +295,17 @@ pub(crate) fn effective(
             .iter()
             .any(|t| !t.live.is_empty() || !t.sandbox.is_empty());
     Effective {
-        tenants: eff.tenants.iter().map(|t| name_of(t.tenant_id)).collect(),
+        tenants: columns
+            .into_iter()
+            .map(|(_, names)| TenantColumn {
+                label: names_label(&names),
+                names: if names.len() > 1 { names } else { Vec::new() },
+            })
+            .collect(),
         areas,
         business,
         any,
+        shown,
+        total: eff.tenants.len(),
     }
 }

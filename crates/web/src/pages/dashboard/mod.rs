@@ -1,30 +1,45 @@
 //! The administration dashboard under `/b/{slug}/admin`: users, user groups, the audit log,
 //! security settings, API keys and the signed-in user's profile. Server-rendered (askama),
-//! working without JavaScript (one small script of our own adds copy buttons); forms post,
-//! then redirect with a success notice. Every handler checks its permission on the server
-//! first; the navigation only hides what the user may not use.
+//! working without JavaScript (one small script of our own adds copy buttons and floating,
+//! keyboard-driven Actions menus); forms post, then redirect with a success notice. Every
+//! handler checks its permission on the server first; the navigation only hides what the
+//! user may not use.
 
 mod api_keys;
 mod audit;
 mod audit_export;
+mod audit_filter;
+mod audit_words;
 mod context;
-mod fields;
+mod delivery;
+pub(crate) mod fields;
+mod group_choice;
 mod group_editor;
 mod group_form;
 mod group_members;
+mod group_review;
 mod groups;
 mod matrix;
 mod profile;
+mod self_loss;
 mod settings;
+mod tenants;
 mod user;
 mod user_actions;
+mod user_edit;
 mod users;
+mod users_bulk;
+mod users_export;
+mod words;
+
+pub(crate) use fields::{Fields, Params, encode};
 
 use axum::Router;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::browser::Browser;
 use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -35,13 +50,21 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(b, get(context::home))
         .route(&format!("{b}/users"), get(users::list_users_page))
         .route(
+            &format!("{b}/users/bulk"),
+            axum::routing::post(users_bulk::bulk),
+        )
+        .route(
+            &format!("{b}/users/export.csv"),
+            get(users_export::export_csv),
+        )
+        .route(
             &format!("{b}/users/new"),
             get(users::invite_page).post(users::invite_user),
         )
         .route(&format!("{b}/users/{{id}}"), get(user::user_page))
         .route(
             &format!("{b}/users/{{id}}/edit"),
-            get(user_actions::edit_page).post(user_actions::edit_user),
+            get(user_edit::edit_page).post(user_edit::edit_user),
         )
         .route(
             &format!("{b}/users/{{id}}/do/{{action}}"),
@@ -89,6 +112,14 @@ pub(crate) fn routes() -> Router<AppState> {
             &format!("{b}/api-keys/{{id}}/revoke"),
             get(api_keys::revoke_page).post(api_keys::revoke_api_key),
         )
+        .route(
+            &format!("{b}/tenants"),
+            get(tenants::tenants_page).post(tenants::create_tenant),
+        )
+        .route(
+            &format!("{b}/tenants/{{id}}"),
+            get(tenants::rename_form).post(tenants::rename_tenant),
+        )
         .route(&format!("{b}/profile"), get(profile::profile_page))
         .route(
             &format!("{b}/profile/password"),
@@ -102,6 +133,15 @@ pub(crate) fn routes() -> Router<AppState> {
             &format!("{b}/profile/recovery-codes"),
             axum::routing::post(profile::regenerate_codes),
         )
+}
+
+/// An unknown address under `/b/{slug}/admin`: the 404 page inside the dashboard's frame
+/// (or what replaces any dashboard page: sign-in, an unknown business).
+pub(crate) async fn not_found(state: &AppState, browser: Browser, slug: &str) -> Response {
+    match context::Dash::load(state, browser, slug).await {
+        Ok(d) => d.not_found_page(),
+        Err(answer) => answer,
+    }
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -129,7 +129,7 @@ pub(crate) async fn revoke_session(
 ) -> Answer {
     let d = own(&s, browser, &slug, &form).await?;
     let Ok(id) = id.parse::<SessionId>() else {
-        return Err(super::super::not_found(&slug));
+        return Err(d.not_found_page());
     };
     match s
         .gatehouse

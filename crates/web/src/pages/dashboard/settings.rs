@@ -10,6 +10,7 @@ use gatehouse_domain::model::{MfaPolicy, SecuritySettings};
 use gatehouse_domain::principal::SettingsManage;
 use gatehouse_domain::services::SettingsPatch;
 
+use super::super::problems::{FieldMap, Problems};
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
 use crate::browser::Browser;
@@ -70,7 +71,7 @@ async fn render(
     d: &Dash,
     access: &gatehouse_domain::principal::BusinessAccess<SettingsManage>,
     form: Option<&Fields>,
-    error: Option<(StatusCode, String)>,
+    error: Result<Option<(StatusCode, String)>, Problems>,
     notice: Option<&str>,
 ) -> Answer {
     let gh = &d.state.gatehouse;
@@ -79,8 +80,15 @@ async fn render(
     let exposure = gh.mfa_exposure(access).await.map_err(fail)?;
     let config = gh.auth_config();
     let mut c = d.chrome("Security settings", "settings");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
-    c.error = error.map(|(_, t)| t);
+    let status = match &error {
+        Ok(Some((s, _))) => *s,
+        Ok(None) => StatusCode::OK,
+        Err(_) => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    match error {
+        Ok(e) => c.error = e.map(|(_, t)| t),
+        Err(p) => c.problems = p,
+    }
     c.notice = notice.map(str::to_owned);
     Ok(page_with(
         status,
@@ -111,7 +119,7 @@ pub(crate) async fn settings_page(
     q: Params,
 ) -> Answer {
     let (d, access) = Dash::with::<SettingsManage>(&s, browser, &slug).await?;
-    render(&d, &access, None, None, notice_text(q.get("notice"))).await
+    render(&d, &access, None, Ok(None), notice_text(q.get("notice"))).await
 }
 
 /// Saves the MFA policy and grace period. Requires `settings.manage`.
@@ -122,21 +130,28 @@ pub(crate) async fn save_settings(
     form: Fields,
 ) -> Answer {
     let (d, access) = Dash::post::<SettingsManage>(&s, browser, &slug, form.csrf()).await?;
-    let patch = match (
-        MfaPolicy::parse(form.get("mfa_policy")),
-        form.get("mfa_grace_days").parse::<u32>(),
-    ) {
-        (Some(policy), Ok(days)) => SettingsPatch {
-            mfa_policy: Some(policy),
-            mfa_grace_days: Some(days),
-        },
-        _ => {
-            let err = (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Choose a policy and a grace period of 0 to 90 days.".to_owned(),
-            );
-            return render(&d, &access, Some(&form), Some(err), None).await;
-        }
+    let mut problems = Problems::default();
+    let policy = MfaPolicy::parse(form.get("mfa_policy"));
+    if policy.is_none() {
+        problems.add("p-all", "Choose who must use two-step verification.");
+    }
+    let days = form
+        .get("mfa_grace_days")
+        .parse::<u32>()
+        .ok()
+        .filter(|d| *d <= 90);
+    if days.is_none() {
+        problems.add(
+            "grace",
+            "Grace period must be a whole number of days from 0 to 90.",
+        );
+    }
+    let (Some(policy), Some(days)) = (policy, days) else {
+        return render(&d, &access, Some(&form), Err(problems), None).await;
+    };
+    let patch = SettingsPatch {
+        mfa_policy: Some(policy),
+        mfa_grace_days: Some(days),
     };
     match s
         .gatehouse
@@ -145,8 +160,14 @@ pub(crate) async fn save_settings(
     {
         Ok(_) => Ok(d.done(&d.admin("/settings"), "settings_saved")),
         Err(e) => {
-            let err = describe(d.catalog(), e);
-            render(&d, &access, Some(&form), Some(err), None).await
+            let fields: FieldMap<'_> = &[("mfa_grace_days", "grace", "Grace period")];
+            match problems.take(e, fields) {
+                None => render(&d, &access, Some(&form), Err(problems), None).await,
+                Some(e) => {
+                    let err = describe(d.catalog(), e);
+                    render(&d, &access, Some(&form), Ok(Some(err)), None).await
+                }
+            }
         }
     }
 }

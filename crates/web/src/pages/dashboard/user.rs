@@ -11,6 +11,7 @@ use gatehouse_domain::principal::{AuditView, UsersView};
 
 use super::audit::{EventRow, event_row};
 use super::context::{Answer, Chrome, Dash, notice_text, page};
+use super::delivery::{DeliveryView, delivery_view};
 use super::fields::Params;
 use super::matrix::{Effective, effective};
 use super::user_actions::{Action, actions_for, who};
@@ -35,10 +36,14 @@ struct UserPage {
     actions: Vec<Action>,
     events: Option<Vec<EventRow>>,
     m: Effective,
+    invitation: Option<super::users::Invitation>,
+    tenant_filter: String,
     active: bool,
     mfa_blocks_live: bool,
     /// Failed sign-ins in a row and any hold, in words; empty when there are none.
     sign_in_hold: String,
+    /// The invitation mail's delivery, for a pending user.
+    delivery: Option<DeliveryView>,
 }
 
 /// A time as pages show it: UTC, to the second.
@@ -62,6 +67,7 @@ pub(crate) async fn user_page(
     let id: UserId = id.parse().map_err(|_| fail(Error::UserNotFound))?;
     let u = gh.get_user(&access, id).await.map_err(fail)?;
     let sessions = gh.count_user_sessions(&access, id).await.map_err(fail)?;
+    let delivery = gh.invitation_delivery(&access, id).await.map_err(fail)?;
     let eff = gh
         .user_effective_permissions(&access, id)
         .await
@@ -86,10 +92,19 @@ pub(crate) async fn user_page(
                 .list_audit_events(&audit, filter, None, 10)
                 .await
                 .map_err(fail)?;
-            Some(page.items.iter().map(event_row).collect())
+            let names = super::audit::names(&d, &page.items).await;
+            Some(
+                page.items
+                    .iter()
+                    .map(|e| event_row(&d, &names, e))
+                    .collect(),
+            )
         }
         Err(_) => None,
     };
+    let invitation = super::users::invitations(&d, &access, &[&u])
+        .await
+        .remove(&u.id.to_string());
     let mut c = d.chrome(&who(&u), "users");
     c.notice = notice_text(q.get("notice")).map(str::to_owned);
     Ok(page(&UserPage {
@@ -109,10 +124,13 @@ pub(crate) async fn user_page(
         sessions,
         actions: actions_for(&d, &u),
         events,
-        m: effective(d.catalog(), &eff, &tenants),
+        m: effective(d.catalog(), &eff, &tenants, q.get("tenants")),
+        tenant_filter: q.get("tenants").to_owned(),
+        invitation,
         active: eff.active,
         mfa_blocks_live: eff.mfa_required_for_live,
         sign_in_hold,
+        delivery: delivery.as_ref().map(delivery_view),
         c,
     }))
 }

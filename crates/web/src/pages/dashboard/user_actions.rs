@@ -1,4 +1,4 @@
-//! What an administrator does to one user: edit name and groups, and the account actions
+//! What an administrator does to one user: the account actions
 //! (deactivate, reactivate, reset password or MFA, resend or revoke the invitation, unlock),
 //! each behind a confirmation page that says what will happen.
 
@@ -8,14 +8,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use gatehouse_domain::Error;
 use gatehouse_domain::ids::UserId;
-use gatehouse_domain::model::{User, UserStatus};
+use gatehouse_domain::model::{User, UserAction};
 use gatehouse_domain::principal::{BusinessAccess, UsersManage, UsersView};
-use gatehouse_domain::services::{Precondition, UserPatch};
-use gatehouse_domain::types::DisplayName;
+use gatehouse_domain::services::Precondition;
 
 use super::context::{Answer, Chrome, Dash, describe, page_with};
 use super::fields::Fields;
-use super::users::Opt;
+use super::self_loss;
 use crate::browser::Browser;
 use crate::state::AppState;
 
@@ -85,16 +84,22 @@ impl Kind {
         )
     }
 
-    /// Whether the action makes sense for a user in this state.
-    fn applies(self, u: &User) -> bool {
+    /// The domain's action this is.
+    fn action(self) -> UserAction {
         match self {
-            Kind::Deactivate => u.status != UserStatus::Deactivated,
-            Kind::Reactivate => u.status == UserStatus::Deactivated,
-            Kind::ResetPassword => matches!(u.status, UserStatus::Active | UserStatus::Locked),
-            Kind::ResetMfa => u.mfa_enrolled && u.status != UserStatus::Deactivated,
-            Kind::ResendInvitation | Kind::RevokeInvitation => u.status == UserStatus::Pending,
-            Kind::Unlock => u.status == UserStatus::Locked,
+            Kind::Deactivate => UserAction::Deactivate,
+            Kind::Reactivate => UserAction::Reactivate,
+            Kind::ResetPassword => UserAction::ResetPassword,
+            Kind::ResetMfa => UserAction::ResetMfa,
+            Kind::ResendInvitation => UserAction::ResendInvitation,
+            Kind::RevokeInvitation => UserAction::RevokeInvitation,
+            Kind::Unlock => UserAction::Unlock,
         }
+    }
+
+    /// Whether the action applies to the user as they are (the domain's state machine).
+    fn applies(self, u: &User) -> bool {
+        u.allows(self.action())
     }
 
     /// What will happen, in a sentence naming the user.
@@ -165,7 +170,7 @@ pub(crate) fn who(u: &User) -> String {
     }
 }
 
-async fn user_of(d: &Dash, id: &str) -> Answer<User> {
+pub(crate) async fn user_of(d: &Dash, id: &str) -> Answer<User> {
     let view = d
         .principal
         .authorize::<UsersView>()
@@ -190,6 +195,28 @@ pub(crate) struct ConfirmPage {
     pub(crate) button: String,
     pub(crate) danger: bool,
     pub(crate) cancel: String,
+    /// A warning that the action takes away the signed-in user's own access.
+    pub(crate) warn_self: Option<String>,
+}
+
+/// The warning an action on one's own account needs.
+fn own_account_warning(d: &Dash, u: &User, kind: Kind) -> Option<String> {
+    if u.id != d.me.id {
+        return None;
+    }
+    let what = match kind {
+        Kind::Deactivate => {
+            "This is your own account: you will be signed out at once and cannot sign in again until another administrator reactivates you."
+        }
+        Kind::ResetPassword => {
+            "This is your own account: you will be signed out at once and can sign in again only after choosing a new password from the mailed link."
+        }
+        Kind::ResetMfa => {
+            "This is your own account: you will be signed out at once and must set up two-step verification again."
+        }
+        _ => return None,
+    };
+    Some(what.to_owned())
 }
 
 fn confirm(d: &Dash, u: &User, kind: Kind, error: Option<(StatusCode, String)>) -> Response {
@@ -208,6 +235,7 @@ fn confirm(d: &Dash, u: &User, kind: Kind, error: Option<(StatusCode, String)>) 
             button: format!("{} {name}", kind.label()),
             danger: kind.danger(),
             cancel: user_page,
+            warn_self: own_account_warning(d, u, kind),
         },
     )
 }
@@ -219,7 +247,7 @@ pub(crate) async fn confirm_page(
     Path((slug, id, action)): Path<(String, String, String)>,
 ) -> Answer {
     let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
-    let kind = Kind::parse(&action).ok_or_else(|| super::super::not_found(&slug))?;
+    let kind = Kind::parse(&action).ok_or_else(|| d.not_found_page())?;
     let u = user_of(&d, &id).await?;
     Ok(confirm(&d, &u, kind, None))
 }
@@ -250,106 +278,17 @@ pub(crate) async fn perform(
     form: Fields,
 ) -> Answer {
     let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
-    let kind = Kind::parse(&action).ok_or_else(|| super::super::not_found(&slug))?;
+    let kind = Kind::parse(&action).ok_or_else(|| d.not_found_page())?;
     let u = user_of(&d, &id).await?;
+    if own_account_warning(&d, &u, kind).is_some() && !self_loss::confirmed(&form) {
+        let err = (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Nothing was done: tick “I understand” to go ahead with your own account.".to_owned(),
+        );
+        return Ok(confirm(&d, &u, kind, Some(err)));
+    }
     match run(&d, &access, kind, u.id).await {
         Ok(()) => Ok(d.done(&d.admin(&format!("/users/{}", u.id)), kind.notice())),
         Err(e) => Ok(confirm(&d, &u, kind, Some(describe(d.catalog(), e)))),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "dashboard/user_edit.html")]
-struct EditPage {
-    c: Chrome,
-    id: String,
-    email: String,
-    name: String,
-    version: i64,
-    groups: Vec<Opt>,
-}
-
-async fn render_edit(
-    d: &Dash,
-    u: &User,
-    form: Option<&Fields>,
-    error: Option<(StatusCode, String)>,
-) -> Answer {
-    let view = d
-        .principal
-        .authorize::<UsersView>()
-        .map_err(|e| d.fail(e, "users"))?;
-    let groups = d
-        .state
-        .gatehouse
-        .list_groups(&view)
-        .await
-        .map_err(|e| d.fail(e, "users"))?;
-    let current: Vec<String> = u.groups.iter().map(|g| g.id.to_string()).collect();
-    let chosen: Vec<&str> = match form {
-        Some(f) => f.all("group"),
-        None => current.iter().map(String::as_str).collect(),
-    };
-    let mut c = d.chrome(&format!("Edit {}", who(u)), "users");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
-    c.error = error.map(|(_, t)| t);
-    Ok(page_with(
-        status,
-        &EditPage {
-            c,
-            id: u.id.to_string(),
-            email: u.email.to_string(),
-            name: form.map_or_else(|| u.display_name.to_string(), |f| f.get("name").to_owned()),
-            version: u.version,
-            groups: Opt::groups(&groups, &chosen),
-        },
-    ))
-}
-
-/// The form to edit a user's name and groups. Requires `users.manage`.
-pub(crate) async fn edit_page(
-    State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-) -> Answer {
-    let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
-    let u = user_of(&d, &id).await?;
-    render_edit(&d, &u, None, None).await
-}
-
-/// Saves a user's name and groups. Requires `users.manage` (and the rights of any group
-/// the user joins).
-pub(crate) async fn edit_user(
-    State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-    form: Fields,
-) -> Answer {
-    let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
-    let u = user_of(&d, &id).await?;
-    let patch = DisplayName::parse(form.get("name")).map(|name| UserPatch {
-        display_name: Some(name),
-        groups: Some(
-            form.all("group")
-                .into_iter()
-                .filter_map(|g| g.parse().ok())
-                .collect(),
-        ),
-    });
-    let pre = Precondition {
-        if_match: None,
-        version: form.get("version").parse().ok(),
-    };
-    let result = match patch {
-        Ok(patch) => {
-            s.gatehouse
-                .update_user(&access, &d.browser.ctx, u.id, patch, pre)
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => Ok(d.done(&d.admin(&format!("/users/{}", u.id)), "user_saved")),
-        Err(e) => render_edit(&d, &u, Some(&form), Some(describe(d.catalog(), e))).await,
     }
 }

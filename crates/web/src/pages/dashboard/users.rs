@@ -4,15 +4,18 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use gatehouse_domain::ids::{GroupId, TenantId};
-use gatehouse_domain::model::{Group, Tenant, User, UserStatus};
+use gatehouse_domain::ids::{GroupId, TenantId, UserId};
+use gatehouse_domain::model::{Tenant, User, UserStatus};
 use gatehouse_domain::principal::{AnyMember, UsersManage, UsersView};
-use gatehouse_domain::services::NewUser;
+use gatehouse_domain::services::{InvitationState, NewUser};
 use gatehouse_domain::store::{UserFilter, UserSort};
 use gatehouse_domain::types::{DisplayName, Email};
 
+use super::super::problems::{FieldMap, Problems};
 use super::context::{Answer, Chrome, Dash, describe, notice_text, page, page_with};
+use super::delivery::{DeliveryView, delivery_view};
 use super::fields::{Fields, Params, query_string};
+use super::group_choice::{AccessChange, GroupChoice, change, choices, fingerprint, reviewed};
 use super::user_actions::{Action, actions_for};
 use crate::browser::Browser;
 use crate::state::AppState;
@@ -30,6 +33,59 @@ pub(crate) struct UserRow {
     pub(crate) status_label: &'static str,
     pub(crate) mfa: bool,
     pub(crate) actions: Vec<Action>,
+    /// A pending user's invitation mail, where the page looked it up.
+    pub(crate) delivery: Option<DeliveryView>,
+    /// A pending user's invitation: how it stands, in words, and a badge when it is dead.
+    pub(crate) invitation: Option<Invitation>,
+}
+
+/// A pending user's invitation as pages show it.
+#[derive(Debug, Clone)]
+pub(crate) struct Invitation {
+    pub(crate) text: String,
+    /// "Expired" or "Revoked" when the link no longer works.
+    pub(crate) dead: Option<&'static str>,
+}
+
+/// The invitation of each pending user of `users`, by user id.
+pub(crate) async fn invitations(
+    d: &Dash,
+    access: &gatehouse_domain::principal::BusinessAccess<UsersView>,
+    users: &[&User],
+) -> std::collections::HashMap<String, Invitation> {
+    let day = time::macros::format_description!("[year]-[month]-[day]");
+    let show = |t: time::OffsetDateTime| t.format(&day).unwrap_or_default();
+    let now = d.state.gatehouse.now();
+    let states = d
+        .state
+        .gatehouse
+        .invitation_states(access, users)
+        .await
+        .unwrap_or_default();
+    states
+        .into_iter()
+        .map(|(id, st)| {
+            let inv = match st {
+                InvitationState::Revoked(at) => Invitation {
+                    text: format!("Invitation revoked {}", show(at)),
+                    dead: Some("Revoked"),
+                },
+                InvitationState::Sent(at, Some(exp)) if exp <= now => Invitation {
+                    text: format!("Invited {}; the link expired {}", show(at), show(exp)),
+                    dead: Some("Expired"),
+                },
+                InvitationState::Sent(at, Some(exp)) => Invitation {
+                    text: format!("Invited {}; the link works until {}", show(at), show(exp)),
+                    dead: None,
+                },
+                InvitationState::Sent(at, None) => Invitation {
+                    text: format!("Invited {}", show(at)),
+                    dead: None,
+                },
+            };
+            (id.to_string(), inv)
+        })
+        .collect()
 }
 
 pub(crate) fn status_label(s: UserStatus) -> &'static str {
@@ -51,6 +107,8 @@ pub(crate) fn row(d: &Dash, u: &User) -> UserRow {
         status_label: status_label(u.status),
         mfa: u.mfa_enrolled,
         actions: actions_for(d, u),
+        delivery: None,
+        invitation: None,
     }
 }
 
@@ -70,6 +128,26 @@ struct UsersPage {
     by_name: SortLink,
     next: Option<String>,
     first: Option<String>,
+    /// This page's query, for the bulk form to come back to.
+    back: String,
+    /// The filters' query, for the export link and the jump form.
+    export: String,
+    kept: Vec<(&'static str, String)>,
+    /// Jumping by email works in the email order.
+    jump: bool,
+    from: String,
+}
+
+/// The users filter of a page's (or an export's) parameters.
+pub(crate) fn filter_from(q: &Fields) -> UserFilter {
+    UserFilter {
+        status: UserStatus::parse(q.get("status")),
+        group: q.get("group").parse::<GroupId>().ok(),
+        tenant: q.get("tenant").parse::<TenantId>().ok(),
+        query: Some(q.get("q").to_owned()).filter(|v| !v.is_empty()),
+        sort: UserSort::parse(q.get("sort")).unwrap_or_default(),
+        ..UserFilter::default()
+    }
 }
 
 /// The users table. Requires `users.view`.
@@ -83,18 +161,30 @@ pub(crate) async fn list_users_page(
     let gh = &s.gatehouse;
     let (status, search) = (q.get("status"), q.get("q"));
     let (group, tenant) = (q.get("group"), q.get("tenant"));
-    let sort = UserSort::parse(q.get("sort")).unwrap_or_default();
-    let filter = UserFilter {
-        status: UserStatus::parse(status),
-        group: group.parse::<GroupId>().ok(),
-        tenant: tenant.parse::<TenantId>().ok(),
-        query: Some(search.to_owned()).filter(|v| !v.is_empty()),
-        sort,
-        ..UserFilter::default()
-    };
+    let filter = filter_from(&q);
+    let sort = filter.sort;
+    // Jumping to emails from a prefix: a position of the user's choosing, not a cursor.
+    let from = q.get("from");
     let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
-    let listed = gh.list_users(&access, &filter, cursor, PAGE_SIZE).await;
+    let listed = match cursor {
+        None if sort == UserSort::Email && !from.is_empty() => {
+            gh.list_users_from_email(&access, &filter, from, PAGE_SIZE)
+                .await
+        }
+        _ => gh.list_users(&access, &filter, cursor, PAGE_SIZE).await,
+    };
     let users = listed.map_err(|e| d.fail(e, "users"))?;
+    // Whether each pending user's invitation reached them (or is stuck) shows in the table.
+    let pending: Vec<UserId> = users
+        .items
+        .iter()
+        .filter(|u| u.status == UserStatus::Pending)
+        .map(|u| u.id)
+        .collect();
+    let mut deliveries = gh
+        .invitation_deliveries(&access, &pending)
+        .await
+        .map_err(|e| d.fail(e, "users"))?;
     let groups = gh
         .list_groups(&access)
         .await
@@ -140,8 +230,31 @@ pub(crate) async fn list_users_page(
     let first = cursor.map(|_| format!("{here}?{}", query_string(&keep)));
     let mut c = d.chrome("Users", "users");
     c.notice = notice_text(q.get("notice")).map(str::to_owned);
+    c.error = notice_text(q.get("error")).map(str::to_owned);
+    let mut here_pairs = keep.to_vec();
+    here_pairs.extend([("cursor", q.get("cursor")), ("from", q.get("from"))]);
+    let refs: Vec<&User> = users.items.iter().collect();
+    let mut invited = invitations(&d, &access, &refs).await;
+    let rows = users
+        .items
+        .iter()
+        .map(|u| UserRow {
+            invitation: invited.remove(&u.id.to_string()),
+            delivery: deliveries.remove(&u.id).as_ref().map(delivery_view),
+            ..row(&d, u)
+        })
+        .collect();
     Ok(page(&UsersPage {
-        rows: users.items.iter().map(|u| row(&d, u)).collect(),
+        back: query_string(&here_pairs),
+        export: query_string(&keep),
+        kept: keep
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (*k, (*v).to_owned()))
+            .collect(),
+        jump: sort == UserSort::Email,
+        from: q.get("from").to_owned(),
+        rows,
         total: users.total.unwrap_or_default(),
         filtered: keep.iter().any(|(_, v)| !v.is_empty()),
         q: search.to_owned(),
@@ -207,21 +320,6 @@ impl Opt {
             selected: value == current,
         }
     }
-
-    /// One checkbox per group, ticked when its id is among `chosen`.
-    pub(crate) fn groups(groups: &[Group], chosen: &[&str]) -> Vec<Self> {
-        groups
-            .iter()
-            .map(|g| {
-                let value = g.id.to_string();
-                Self {
-                    selected: chosen.contains(&value.as_str()),
-                    value,
-                    label: g.name.to_string(),
-                }
-            })
-            .collect()
-    }
 }
 
 /// The business's tenants (every member may read them).
@@ -243,10 +341,19 @@ struct InvitePage {
     c: Chrome,
     email: String,
     name: String,
-    groups: Vec<Opt>,
+    groups: Vec<GroupChoice>,
+    who: String,
+    review: Option<AccessChange>,
+    reviewed: String,
 }
 
-async fn render_invite(d: &Dash, form: &Fields, error: Option<(StatusCode, String)>) -> Answer {
+async fn render_invite(
+    d: &Dash,
+    form: &Fields,
+    problems: Problems,
+    error: Failure,
+    review: Option<AccessChange>,
+) -> Answer {
     let gh = &d.state.gatehouse;
     let view = d
         .principal
@@ -257,19 +364,39 @@ async fn render_invite(d: &Dash, form: &Fields, error: Option<(StatusCode, Strin
         .await
         .map_err(|e| d.fail(e, "users"))?;
     let chosen = form.all("group");
+    let tenants = tenants_of(d).await?;
     let mut c = d.chrome("Add a new user", "users");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    let status = error.as_ref().map_or(
+        if problems.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        |(s, _)| *s,
+    );
     c.error = error.map(|(_, t)| t);
+    c.problems = problems;
     Ok(page_with(
         status,
         &InvitePage {
             c,
             email: form.get("email").to_owned(),
             name: form.get("name").to_owned(),
-            groups: Opt::groups(&groups, &chosen),
+            groups: choices(d.catalog(), &tenants, &groups, &chosen),
+            who: Some(form.get("name"))
+                .filter(|n| !n.is_empty())
+                .unwrap_or(form.get("email"))
+                .to_owned(),
+            review,
+            reviewed: fingerprint(form),
         },
     ))
 }
+
+type Failure = Option<(StatusCode, String)>;
+
+/// The invitation form's fields, by the domain's names.
+const INVITE_FIELDS: FieldMap<'static> = &[("email", "email", "Email"), ("name", "name", "Name")];
 
 /// The invitation form. Requires `users.manage`.
 pub(crate) async fn invite_page(
@@ -278,7 +405,7 @@ pub(crate) async fn invite_page(
     Path(slug): Path<String>,
 ) -> Answer {
     let (d, _access) = Dash::with::<UsersManage>(&s, browser, &slug).await?;
-    render_invite(&d, &Fields::default(), None).await
+    render_invite(&d, &Fields::default(), Problems::default(), None, None).await
 }
 
 /// Creates a pending user in the chosen groups and mails the invitation. Requires
@@ -290,27 +417,47 @@ pub(crate) async fn invite_user(
     form: Fields,
 ) -> Answer {
     let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
-    let parsed = Email::parse(form.get("email")).and_then(|email| {
-        let groups = form
+    let mut problems = Problems::default();
+    let email = problems.check("email", "Email", Email::parse(form.get("email")));
+    let name = problems.check("name", "Name", DisplayName::parse(form.get("name")));
+    let (Some(email), Some(display_name)) = (email, name) else {
+        return render_invite(&d, &form, problems, None, None).await;
+    };
+    let chosen = form.all("group");
+    if !chosen.is_empty() && !reviewed(&form) {
+        let view = d
+            .principal
+            .authorize::<UsersView>()
+            .map_err(|e| d.fail(e, "users"))?;
+        let groups = s
+            .gatehouse
+            .list_groups(&view)
+            .await
+            .map_err(|e| d.fail(e, "users"))?;
+        let tenants = tenants_of(&d).await?;
+        let joining: Vec<_> = groups
+            .iter()
+            .filter(|g| chosen.contains(&g.id.to_string().as_str()))
+            .collect();
+        let review = change(d.catalog(), &tenants, &[], &joining);
+        return render_invite(&d, &form, problems, None, Some(review)).await;
+    }
+    let new = NewUser {
+        email,
+        display_name,
+        groups: form
             .all("group")
             .into_iter()
             .filter_map(|g| g.parse().ok())
-            .collect();
-        Ok(NewUser {
-            email,
-            display_name: DisplayName::parse(form.get("name"))?,
-            groups,
-        })
-    });
-    let result = match parsed {
-        Ok(new) => s.gatehouse.create_user(&access, &d.browser.ctx, new).await,
-        Err(e) => Err(e),
+            .collect(),
     };
-    match result {
+    match s.gatehouse.create_user(&access, &d.browser.ctx, new).await {
         Ok(_) => Ok(d.done(&d.admin("/users"), "invited")),
         Err(e) => {
-            let err = describe(d.catalog(), e);
-            render_invite(&d, &form, Some(err)).await
+            let error = problems
+                .take(e, INVITE_FIELDS)
+                .map(|e| describe(d.catalog(), e));
+            render_invite(&d, &form, problems, error, None).await
         }
     }
 }

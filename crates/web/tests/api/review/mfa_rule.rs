@@ -43,7 +43,7 @@ async fn sandbox_only_and_live_users_are_told_apart_everywhere(app: App) {
             .sign_in("acme", "ada@example.com", PW)
             .await
             .location(),
-        "/b/acme/account"
+        "/b/acme/admin"
     );
     let tenant = f.tenants[0]["id"].as_str().unwrap();
 
