@@ -27,7 +27,14 @@ impl PermissionKey {
     }
 }
 
-crate::types::string_newtype!(PermissionKey);
+crate::types::string_newtype!(
+    PermissionKey,
+    crate::types::text_schema(
+        "^[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*$",
+        "A permission key of the catalog (`GET /api/v1/permissions`), e.g. `verification.view`."
+    )
+    .max_length(Some(64))
+);
 
 /// Where a permission applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

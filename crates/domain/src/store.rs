@@ -83,6 +83,27 @@ impl UserSort {
         }
     }
 
+    /// Checks that a decoded cursor is one [`UserSort::cursor_of`] makes in this order, so a
+    /// made-up or another order's cursor is refused rather than read as a position.
+    pub fn check_cursor(self, key: &str) -> Result<()> {
+        let valid = match self {
+            UserSort::Email | UserSort::EmailDesc => {
+                crate::types::Email::parse(key).is_ok_and(|e| e.as_str() == key)
+            }
+            UserSort::Name | UserSort::NameDesc => {
+                key.split_once(CURSOR_SEPARATOR).is_some_and(|(name, id)| {
+                    !name.chars().any(char::is_control) && id.parse::<UserId>().is_ok()
+                })
+            }
+            UserSort::Newest | UserSort::Oldest => key.parse::<UserId>().is_ok(),
+        };
+        if valid {
+            Ok(())
+        } else {
+            Err(crate::error::Error::InvalidCursor)
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             UserSort::Email => "email",

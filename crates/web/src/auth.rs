@@ -10,6 +10,7 @@ use gatehouse_domain::services::hash_secret;
 use subtle::ConstantTimeEq;
 
 use crate::error::ApiError;
+use crate::error_codes as codes;
 use crate::state::AppState;
 
 /// The operator's credential, kept only as a SHA-256 hash.
@@ -95,8 +96,7 @@ async fn session_principal(parts: &Parts, state: &AppState) -> Result<Principal,
             crate::browser::same_origin(&parts.headers, &state.gatehouse.auth_config().public_url);
         if !origin_ok || !bool::from(expected.as_bytes().ct_eq(presented.as_bytes())) {
             return Err(ApiError::new(
-                axum::http::StatusCode::FORBIDDEN,
-                "csrf_rejected",
+                codes::CSRF_REJECTED,
                 "a cookie-authenticated change needs the session's X-CSRF-Token and Gatehouse's own Origin",
             ));
         }

@@ -1,55 +1,19 @@
 //! Extractors that turn every kind of bad input into a clear 4xx in the API's error shape.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use gatehouse_domain::audit::RequestContext;
 use gatehouse_domain::services::Precondition;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::error_codes as codes;
 use crate::state::AppState;
 
-/// A JSON body; rejections become 400/413/415/422 with stable codes.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Json<T>(pub T);
+mod json_body;
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
-            Err(rejection) => Err(json_rejection(&rejection)),
-        }
-    }
-}
-
-fn json_rejection(rejection: &JsonRejection) -> ApiError {
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "the body must be JSON with Content-Type: application/json",
-        ),
-        JsonRejection::JsonSyntaxError(e) => ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("the body is not valid JSON: {}", source_message(e)),
-        ),
-        JsonRejection::JsonDataError(e) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_request",
-            format!(
-                "the body does not match the expected shape: {}",
-                source_message(e)
-            ),
-        ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
-        other => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", other.body_text()),
-    }
-}
+pub use json_body::{Json, OptionalJson};
 
 /// The innermost error message (serde's, without axum's wrapper text).
 fn source_message(e: &dyn std::error::Error) -> String {
@@ -60,7 +24,8 @@ fn source_message(e: &dyn std::error::Error) -> String {
     current.to_string()
 }
 
-/// Query parameters; a bad one is a 400 `invalid_query`.
+/// Query parameters; a bad one is a 400 `invalid_query`, and so is a value with a control
+/// character: no name, email, id or key has one (and PostgreSQL text cannot hold NUL).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);
 
@@ -68,12 +33,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|e| ApiError::new(codes::INVALID_QUERY, source_message(&e)))?;
+        if let Some((name, _)) = pairs
+            .0
+            .iter()
+            .find(|(_, v)| v.chars().any(char::is_control))
+        {
+            return Err(ApiError::new(
+                codes::INVALID_QUERY,
+                format!("{name}: must not contain control characters"),
+            ));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
-            .map_err(|e: QueryRejection| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", source_message(&e))
-            })
+            .map_err(|e: QueryRejection| ApiError::new(codes::INVALID_QUERY, source_message(&e)))
     }
 }
 
@@ -88,9 +63,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| Path(p.0))
-            .map_err(|e: PathRejection| {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", source_message(&e))
-            })
+            .map_err(|e: PathRejection| ApiError::new(codes::INVALID_PATH, source_message(&e)))
     }
 }
 
@@ -152,11 +125,39 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             .map(|v| IfMatch(Some(v)))
             .map_err(|_| {
                 ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_if_match",
+                    codes::INVALID_IF_MATCH,
                     "If-Match must be a version such as \"3\"",
                 )
             })
+    }
+}
+
+/// What [`IfMatch`] reads: optional quotes, an optional weak prefix, a whole number; or `*`.
+const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)*"*[+-]?[0-9]{1,18}"*)$"#;
+
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(utoipa::openapi::Required::False)
+                .description(Some(
+                    "The version the change is based on (`\"3\"`, `W/\"3\"` or `3`; `*` is any): \
+                     a stale one is refused with `precondition_failed` (412). Alternatively \
+                     `version` in the body.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(IF_MATCH_PATTERN)),
+                ))
+                .build(),
+        ]
     }
 }
 
@@ -172,59 +173,4 @@ impl IfMatch {
 /// An `ETag` header for a versioned object.
 pub fn etag(version: i64) -> [(axum::http::HeaderName, String); 1] {
     [(axum::http::header::ETAG, format!("\"{version}\""))]
-}
-
-impl<T: serde::Serialize> axum::response::IntoResponse for Json<T> {
-    fn into_response(self) -> axum::response::Response {
-        axum::Json(self.0).into_response()
-    }
-}
-
-/// An optional JSON body: an empty body is `None`; anything else must be valid JSON.
-#[derive(Debug, Clone, Default)]
-pub struct OptionalJson<T>(pub Option<T>);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJson<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/json"));
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| {
-                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::payload_too_large()
-                } else {
-                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
-                }
-            })?;
-        if bytes.is_empty() {
-            return Ok(OptionalJson(None));
-        }
-        if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "the body must be JSON with Content-Type: application/json",
-            ));
-        }
-        serde_json::from_slice(&bytes)
-            .map(|v| OptionalJson(Some(v)))
-            .map_err(|e| match e.classify() {
-                serde_json::error::Category::Data => ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_request",
-                    format!("the body does not match the expected shape: {e}"),
-                ),
-                _ => ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_json",
-                    format!("the body is not valid JSON: {e}"),
-                ),
-            })
-    }
 }

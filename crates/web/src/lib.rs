@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod client_ip;
 mod error;
+mod error_codes;
 mod extract;
 mod handlers;
 mod openapi;

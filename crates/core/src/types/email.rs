@@ -54,7 +54,25 @@ impl Email {
     }
 }
 
-super::string_newtype!(Email);
+/// What a client may send: `local@domain.tld` in ASCII. The server also takes surrounding
+/// whitespace (trimmed) and letters beyond ASCII, but answers with the trimmed, lower-cased
+/// address, which this pattern matches when the input did.
+const PATTERN: &str = concat!(
+    r"^[!#-'*+\-./0-9=?A-Z^-~]{1,64}@",
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?",
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+);
+
+super::string_newtype!(
+    Email,
+    super::text_schema(
+        PATTERN,
+        "An email address, at most 254 characters, stored lower-cased. The pattern is the \
+         portable form; surrounding whitespace is trimmed, and letters beyond ASCII are \
+         accepted too."
+    )
+    .max_length(Some(MAX_LEN))
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,9 +12,10 @@ pub use names::{ApiKeyName, BusinessName, Description, DisplayName, GroupName, T
 pub use slug::Slug;
 
 /// Implements the boilerplate shared by string newtypes: `as_str`, `Display`, `Serialize`,
-/// `Deserialize` through `parse`, and an OpenAPI string schema.
+/// `Deserialize` through `parse`, and an OpenAPI string schema: `$schema`, which states the
+/// rules of `parse` next to it, so that the API description tells what `parse` accepts.
 macro_rules! string_newtype {
-    ($ty:ident) => {
+    ($ty:ident, $schema:expr) => {
         impl $ty {
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -43,10 +44,19 @@ macro_rules! string_newtype {
         }
         impl utoipa::PartialSchema for $ty {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                String::schema()
+                let schema: utoipa::openapi::ObjectBuilder = $schema;
+                schema.into()
             }
         }
         impl utoipa::ToSchema for $ty {}
     };
 }
 pub(crate) use string_newtype;
+
+/// A string schema with a pattern and a description.
+pub(crate) fn text_schema(pattern: &str, description: &str) -> utoipa::openapi::ObjectBuilder {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .pattern(Some(pattern))
+        .description(Some(description))
+}

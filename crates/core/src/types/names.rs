@@ -41,8 +41,42 @@ macro_rules! name_type {
             }
         }
 
-        super::string_newtype!($ty);
+        super::string_newtype!($ty, name_schema($min, $max));
     };
+}
+
+/// Characters `str::trim` removes (Unicode `White_Space`), as a regex class body.
+const SPACE: &str = r"\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+/// Control characters (`char::is_control`, Unicode `Cc`).
+const CONTROL: &str = r"\u0000-\u001f\u007f-\u009f";
+
+/// The schema of a name `checked` with `min..=max` characters: the pattern says exactly what
+/// `checked` accepts (surrounding whitespace, which is trimmed; then `min` to `max`
+/// characters, none of them a control character), since `maxLength` would count the
+/// whitespace too.
+fn name_schema(min: usize, max: usize) -> utoipa::openapi::ObjectBuilder {
+    let solid = format!("[^{SPACE}{CONTROL}]");
+    let inner = format!("[^{CONTROL}]");
+    let core = match max {
+        0 => String::new(),
+        1 => solid.clone(),
+        _ => format!("{solid}(?:{inner}{{0,{}}}{solid})?", max - 2),
+    };
+    let core = if min == 0 {
+        format!("(?:{core})?")
+    } else {
+        core
+    };
+    let description = if min == 0 {
+        format!(
+            "At most {max} characters after trimming surrounding whitespace; no control characters."
+        )
+    } else {
+        format!(
+            "{min} to {max} characters after trimming surrounding whitespace; no control characters."
+        )
+    };
+    super::text_schema(&format!("^[{SPACE}]*{core}[{SPACE}]*$"), &description)
 }
 
 name_type!(/// A business's display name.

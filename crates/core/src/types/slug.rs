@@ -25,7 +25,15 @@ impl Slug {
     }
 }
 
-super::string_newtype!(Slug);
+super::string_newtype!(
+    Slug,
+    super::text_schema(
+        "^[a-z][a-z0-9-]{0,61}[a-z0-9]$",
+        "2–63 of `a-z`, `0-9` and `-`, starting with a letter, not ending with `-`."
+    )
+    .min_length(Some(2))
+    .max_length(Some(63))
+);
 
 #[cfg(test)]
 mod tests {

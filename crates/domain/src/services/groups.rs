@@ -249,6 +249,10 @@ impl Gatehouse {
         access.ensure_holds(&group.grants, &group.scope)?;
         let ids: Vec<UserId> = unique.into_iter().collect();
         let added = tx.add_group_members(business, id, &ids, now).await?;
+        if added == 0 {
+            // Nothing changed: no event, and the transaction (and change sequence) is dropped.
+            return Ok(group);
+        }
         let after = tx
             .get_group(business, id)
             .await?

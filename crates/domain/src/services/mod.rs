@@ -33,7 +33,7 @@ pub use dashboard::InvitationState;
 pub use decisions::{Checks, Decisions};
 pub use group_plan::{GroupPlan, GroupProposal};
 pub use groups::{GroupPatch, NewGroup};
-pub use settings::SettingsPatch;
+pub use settings::{MAX_GRACE_DAYS, SettingsPatch};
 pub use users::{NewUser, UserPatch};
 
 use crate::audit::{AuditEvent, AuditTarget, RequestContext};

@@ -7,7 +7,7 @@ use crate::ids::{BusinessId, UserId};
 use crate::model::User;
 use crate::page::{Page, decode_cursor, paginate};
 use crate::principal::{BusinessAccess, UsersView};
-use crate::store::UserFilter;
+use crate::store::{UserFilter, UserSort};
 
 impl Gatehouse {
     /// Several users by id, in that order; ids of other businesses are left out.
@@ -19,6 +19,8 @@ impl Gatehouse {
         self.store.get_users(access.business_id(), ids).await
     }
 
+    /// A page of the listing: the first, or the one after `cursor`, which must be a
+    /// `next_cursor` this listing issued in this order (anything else is `invalid_cursor`).
     pub async fn list_users(
         &self,
         access: &BusinessAccess<UsersView>,
@@ -30,6 +32,24 @@ impl Gatehouse {
             .await
     }
 
+    /// The email-ordered listing from where `prefix` would sort (the dashboard's "jump to"):
+    /// a position the caller chooses, so it is no cursor and needs no checking.
+    pub async fn list_users_from_email(
+        &self,
+        access: &BusinessAccess<UsersView>,
+        filter: &UserFilter,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Page<User>> {
+        let filter = UserFilter {
+            sort: UserSort::Email,
+            ..filter.clone()
+        };
+        let after = prefix.trim().to_lowercase();
+        self.list_users_after(access.business_id(), &filter, Some(after), limit)
+            .await
+    }
+
     pub(crate) async fn list_users_in(
         &self,
         business: BusinessId,
@@ -38,6 +58,19 @@ impl Gatehouse {
         limit: u32,
     ) -> Result<Page<User>> {
         let after = cursor.map(decode_cursor).transpose()?;
+        if let Some(key) = &after {
+            filter.sort.check_cursor(key)?;
+        }
+        self.list_users_after(business, filter, after, limit).await
+    }
+
+    async fn list_users_after(
+        &self,
+        business: BusinessId,
+        filter: &UserFilter,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Page<User>> {
         let mut resolved = filter.clone();
         if let Some(tenant) = filter.tenant {
             // "Access in a tenant" is the engine's rule: a group that covers it.

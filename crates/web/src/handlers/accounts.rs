@@ -10,7 +10,7 @@ use gatehouse_domain::principal::{Principal, UsersManage};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorResponses};
+use crate::error::ApiError;
 use crate::extract::{Ctx, Json, Path, etag};
 use crate::state::AppState;
 
@@ -25,7 +25,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 /// Send a pending user a new invitation mail; the previous link stops working.
 /// Requires `users.manage`.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/invitation", tag = "users", params(("user_id" = UserId, Path)),
-    responses((status = 200, body = User), ErrorResponses))]
+    responses((status = 200, body = User)))]
 async fn resend_invitation(
     State(s): State<AppState>,
     principal: Principal,
@@ -39,7 +39,7 @@ async fn resend_invitation(
 
 /// Void a pending user's invitation link (the user stays pending). Requires `users.manage`.
 #[utoipa::path(delete, path = "/api/v1/users/{user_id}/invitation", tag = "users", params(("user_id" = UserId, Path)),
-    responses((status = 204), ErrorResponses))]
+    responses((status = 204)))]
 async fn revoke_invitation(
     State(s): State<AppState>,
     principal: Principal,
@@ -54,7 +54,7 @@ async fn revoke_invitation(
 /// Remove the user's authenticator and recovery codes and end their sessions; they enrol
 /// again at their next sign-in if the MFA policy requires it. Requires `users.manage`.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/reset-mfa", tag = "users", params(("user_id" = UserId, Path)),
-    responses((status = 200, body = User), ErrorResponses))]
+    responses((status = 200, body = User)))]
 async fn reset_user_mfa(
     State(s): State<AppState>,
     principal: Principal,
@@ -69,7 +69,7 @@ async fn reset_user_mfa(
 /// Mail the user a password-reset link (the caller never sees it), clear their password
 /// and end their sessions. Requires `users.manage`.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/reset-password", tag = "users", params(("user_id" = UserId, Path)),
-    responses((status = 202, body = User), ErrorResponses))]
+    responses((status = 202, body = User)))]
 async fn reset_user_password(
     State(s): State<AppState>,
     principal: Principal,
@@ -83,7 +83,7 @@ async fn reset_user_password(
 
 /// Lift a lock from failed sign-ins before it runs out. Requires `users.manage`.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/unlock", tag = "users", params(("user_id" = UserId, Path)),
-    responses((status = 200, body = User), ErrorResponses))]
+    responses((status = 200, body = User)))]
 async fn unlock_user(
     State(s): State<AppState>,
     principal: Principal,

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorResponses};
+use crate::error::ApiError;
 use crate::extract::{Ctx, Json, Path};
 use crate::state::AppState;
 
@@ -27,8 +27,9 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewApiKeyBody {
+    #[schema(value_type = ApiKeyName)]
     name: String,
-    /// When the key stops working (RFC 3339); never when absent.
+    /// When the key stops working (RFC 3339), in the future; never when absent or `null`.
     #[serde(default, with = "time::serde::rfc3339::option")]
     expires_at: Option<OffsetDateTime>,
     /// The key's rights; no larger than the creator's.
@@ -66,7 +67,7 @@ pub(super) async fn create_key(
 
 /// Create an API key with rights no larger than the caller's. Requires `api_keys.manage`.
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "api-keys", request_body = NewApiKeyBody,
-    responses((status = 201, body = CreatedApiKey), ErrorResponses))]
+    responses((status = 201, body = CreatedApiKey)))]
 async fn create_api_key(
     State(s): State<AppState>,
     principal: Principal,
@@ -78,7 +79,7 @@ async fn create_api_key(
 }
 
 /// List the business's API keys, newest first (never their secrets). Requires `api_keys.manage`.
-#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", responses((status = 200, body = Vec<ApiKey>), ErrorResponses))]
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "api-keys", responses((status = 200, body = Vec<ApiKey>)))]
 async fn list_api_keys(
     State(s): State<AppState>,
     principal: Principal,
@@ -89,7 +90,7 @@ async fn list_api_keys(
 
 /// Revoke an API key; it stops working at once. Requires `api_keys.manage`.
 #[utoipa::path(delete, path = "/api/v1/api-keys/{api_key_id}", tag = "api-keys",
-    params(("api_key_id" = ApiKeyId, Path)), responses((status = 200, body = ApiKey), ErrorResponses))]
+    params(("api_key_id" = ApiKeyId, Path)), responses((status = 200, body = ApiKey)))]
 async fn revoke_api_key(
     State(s): State<AppState>,
     principal: Principal,

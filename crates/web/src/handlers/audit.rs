@@ -9,7 +9,8 @@ use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorResponses};
+use super::schemas;
+use crate::error::ApiError;
 use crate::extract::{Json, Query};
 use crate::state::AppState;
 
@@ -18,13 +19,17 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditQuery {
     /// Id of the acting user or API key.
+    #[param(pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     actor: Option<String>,
     /// Id of the object acted upon.
+    #[param(pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     target: Option<String>,
     /// Action or dotted prefix (`group` matches `group.created`).
+    #[param(pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     action: Option<String>,
     /// Events at or after this time (RFC 3339).
     #[serde(default, with = "time::serde::rfc3339::option")]
@@ -34,14 +39,15 @@ pub(crate) struct AuditQuery {
     #[serde(default, with = "time::serde::rfc3339::option")]
     #[param(value_type = Option<String>, format = DateTime)]
     to: Option<OffsetDateTime>,
+    #[param(schema_with = schemas::cursor)]
     cursor: Option<String>,
-    /// Page size, 1–500 (default 50).
+    #[param(schema_with = schemas::page_limit)]
     limit: Option<u32>,
 }
 
 /// Audit events of the business, newest first. Requires `audit.view`.
 #[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", params(AuditQuery),
-    responses((status = 200, body = Page<AuditEvent>), ErrorResponses))]
+    responses((status = 200, body = Page<AuditEvent>)))]
 async fn list_audit_events(
     State(s): State<AppState>,
     principal: Principal,

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorResponses};
+use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 
@@ -35,7 +35,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct CheckBody {
     user_id: UserId,
-    /// A permission key of the catalog, e.g. `verification.view`.
+    /// A permission key of the catalog, e.g. `verification.view`; a key it does not know is
+    /// denied with reason `permission_unknown`.
     permission: String,
     /// Required for environment permissions; ignored for business permissions.
     tenant_id: Option<TenantId>,
@@ -46,8 +47,15 @@ pub(crate) struct CheckBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BatchBody {
-    /// Up to 1,000 questions.
+    #[schema(schema_with = batch_checks)]
     checks: Vec<CheckBody>,
+}
+
+fn batch_checks() -> utoipa::openapi::schema::ArrayBuilder {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(utoipa::openapi::Ref::from_schema_name("CheckBody"))
+        .max_items(Some(MAX_BATCH))
+        .description(Some(format!("Up to {MAX_BATCH} questions.")))
 }
 
 /// Every decision, alone or in a batch, has this shape.
@@ -85,7 +93,7 @@ fn decide(checks: &Checks, body: &CheckBody) -> Result<DecisionView, Error> {
 
 /// Decide one question. Requires `authz.check`.
 #[utoipa::path(post, path = "/api/v1/authz/check", tag = "authz", request_body = CheckBody,
-    responses((status = 200, body = DecisionView), ErrorResponses))]
+    responses((status = 200, body = DecisionView)))]
 async fn check(
     State(s): State<AppState>,
     principal: Principal,
@@ -99,7 +107,7 @@ async fn check(
 /// Decide up to 1,000 questions against one snapshot, answers in order. An invalid question
 /// fails the whole batch with its index. Requires `authz.check`.
 #[utoipa::path(post, path = "/api/v1/authz/check-batch", tag = "authz", request_body = BatchBody,
-    responses((status = 200, body = BatchView), ErrorResponses))]
+    responses((status = 200, body = BatchView)))]
 async fn check_batch(
     State(s): State<AppState>,
     principal: Principal,
@@ -130,7 +138,7 @@ async fn check_batch(
 /// The user's full matrix: tenants × environments × permissions, and business permissions,
 /// each with the groups it comes from. Requires `users.view`.
 #[utoipa::path(get, path = "/api/v1/users/{user_id}/effective-permissions", tag = "authz", params(("user_id" = UserId, Path)),
-    responses((status = 200, body = EffectivePermissions), ErrorResponses))]
+    responses((status = 200, body = EffectivePermissions)))]
 async fn effective_permissions_of_user(
     State(s): State<AppState>,
     principal: Principal,
@@ -141,22 +149,25 @@ async fn effective_permissions_of_user(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WhoCanQuery {
+    /// A permission key of the catalog.
     permission: String,
-    /// Required for environment permissions.
+    /// Required for environment permissions (else `tenant_required`, 422).
     tenant: Option<TenantId>,
-    /// Required for environment permissions.
+    /// Required for environment permissions (else `tenant_required`, 422).
     environment: Option<Environment>,
+    #[param(schema_with = super::schemas::cursor)]
     cursor: Option<String>,
-    /// Page size, 1–500 (default 50).
+    #[param(schema_with = super::schemas::page_limit)]
     limit: Option<u32>,
 }
 
 /// Users who may use a permission (in a tenant and environment), ordered by id.
 /// Requires `users.view`.
 #[utoipa::path(get, path = "/api/v1/authz/who-can", tag = "authz", params(WhoCanQuery),
-    responses((status = 200, body = Page<User>), ErrorResponses))]
+    responses((status = 200, body = Page<User>)))]
 async fn list_who_can(
     State(s): State<AppState>,
     principal: Principal,

@@ -12,7 +12,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::api_keys::{CreatedApiKey, NewApiKeyBody, create_key};
-use crate::error::{ApiError, ErrorResponses};
+use super::schemas;
+use crate::error::ApiError;
 use crate::extract::{Ctx, Json, Path, Query};
 use crate::state::AppState;
 
@@ -26,28 +27,32 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewBusinessBody {
+    #[schema(value_type = BusinessName)]
     name: String,
+    #[schema(value_type = Slug)]
     slug: String,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RenameBody {
+    #[schema(value_type = BusinessName)]
     name: String,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PageQuery {
-    /// Opaque cursor from the previous page's `next_cursor`.
+    #[param(schema_with = schemas::cursor)]
     cursor: Option<String>,
-    /// Page size, 1–500 (default 50).
+    #[param(schema_with = schemas::page_limit)]
     limit: Option<u32>,
 }
 
 /// Create a business. Operator only.
 #[utoipa::path(post, path = "/api/v1/businesses", tag = "operator", request_body = NewBusinessBody,
-    responses((status = 201, body = Business), ErrorResponses))]
+    responses((status = 201, body = Business)))]
 async fn create_business(
     State(s): State<AppState>,
     principal: Principal,
@@ -62,7 +67,7 @@ async fn create_business(
 
 /// List businesses, by id. Operator only.
 #[utoipa::path(get, path = "/api/v1/businesses", tag = "operator", params(PageQuery),
-    responses((status = 200, body = Page<Business>), ErrorResponses))]
+    responses((status = 200, body = Page<Business>)))]
 async fn list_businesses(
     State(s): State<AppState>,
     principal: Principal,
@@ -79,7 +84,7 @@ async fn list_businesses(
 
 /// Get a business. Operator only.
 #[utoipa::path(get, path = "/api/v1/businesses/{business_id}", tag = "operator",
-    params(("business_id" = BusinessId, Path)), responses((status = 200, body = Business), ErrorResponses))]
+    params(("business_id" = BusinessId, Path)), responses((status = 200, body = Business)))]
 async fn get_business(
     State(s): State<AppState>,
     principal: Principal,
@@ -91,7 +96,7 @@ async fn get_business(
 
 /// Rename a business. Operator only.
 #[utoipa::path(patch, path = "/api/v1/businesses/{business_id}", tag = "operator", request_body = RenameBody,
-    params(("business_id" = BusinessId, Path)), responses((status = 200, body = Business), ErrorResponses))]
+    params(("business_id" = BusinessId, Path)), responses((status = 200, body = Business)))]
 async fn rename_business(
     State(s): State<AppState>,
     principal: Principal,
@@ -108,7 +113,7 @@ async fn rename_business(
 
 /// Create an API key in a business with any rights (bootstrap). Operator only.
 #[utoipa::path(post, path = "/api/v1/businesses/{business_id}/api-keys", tag = "operator", request_body = NewApiKeyBody,
-    params(("business_id" = BusinessId, Path)), responses((status = 201, body = CreatedApiKey), ErrorResponses))]
+    params(("business_id" = BusinessId, Path)), responses((status = 201, body = CreatedApiKey)))]
 async fn create_business_api_key(
     State(s): State<AppState>,
     principal: Principal,

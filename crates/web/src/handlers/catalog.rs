@@ -6,7 +6,7 @@ use gatehouse_domain::principal::{AnyMember, Principal};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorResponses};
+use crate::error::ApiError;
 use crate::extract::Json;
 use crate::state::AppState;
 
@@ -16,7 +16,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 
 /// Every permission the deployment knows, with scope and sensitivity. Any authenticated
 /// principal (the operator included).
-#[utoipa::path(get, path = "/api/v1/permissions", tag = "catalog", responses((status = 200, body = Vec<PermissionDef>), ErrorResponses))]
+#[utoipa::path(get, path = "/api/v1/permissions", tag = "catalog", responses((status = 200, body = Vec<PermissionDef>)))]
 async fn list_permissions(
     State(s): State<AppState>,
     principal: Principal,

@@ -14,7 +14,8 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorResponses};
+use super::schemas;
+use crate::error::ApiError;
 use crate::extract::{Ctx, IfMatch, Json, Path, Query, etag};
 use crate::state::AppState;
 
@@ -29,8 +30,10 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewGroupBody {
+    #[schema(value_type = GroupName)]
     name: String,
     #[serde(default)]
+    #[schema(value_type = Description)]
     description: String,
     #[serde(rename = "type")]
     kind: GroupKind,
@@ -46,7 +49,9 @@ pub(crate) struct NewGroupBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GroupPatchBody {
+    #[schema(value_type = Option<GroupName>)]
     name: Option<String>,
+    #[schema(value_type = Option<Description>)]
     description: Option<String>,
     #[serde(rename = "type")]
     kind: Option<GroupKind>,
@@ -63,10 +68,12 @@ pub(crate) struct GroupPatchBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MembersBody {
+    #[schema(schema_with = schemas::member_ids)]
     user_ids: Vec<UserId>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DeleteQuery {
     /// Delete even while the group has members (they lose its rights at once).
@@ -75,15 +82,17 @@ pub(crate) struct DeleteQuery {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MembersQuery {
+    #[param(schema_with = schemas::cursor)]
     cursor: Option<String>,
-    /// Page size, 1–500 (default 50).
+    #[param(schema_with = schemas::page_limit)]
     limit: Option<u32>,
 }
 
 /// List the business's groups with member counts. Requires `users.view`.
-#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", responses((status = 200, body = Vec<GroupView>), ErrorResponses))]
+#[utoipa::path(get, path = "/api/v1/groups", tag = "groups", responses((status = 200, body = Vec<GroupView>)))]
 async fn list_groups(
     State(s): State<AppState>,
     principal: Principal,
@@ -101,7 +110,7 @@ async fn list_groups(
 
 /// Create a group granting no more than the caller holds. Requires `groups.manage`.
 #[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = NewGroupBody,
-    responses((status = 201, body = GroupView), ErrorResponses))]
+    responses((status = 201, body = GroupView)))]
 async fn create_group(
     State(s): State<AppState>,
     principal: Principal,
@@ -127,7 +136,7 @@ async fn create_group(
 
 /// Get a group. Requires `users.view`.
 #[utoipa::path(get, path = "/api/v1/groups/{group_id}", tag = "groups", params(("group_id" = GroupId, Path)),
-    responses((status = 200, body = GroupView, headers(("ETag" = String))), ErrorResponses))]
+    responses((status = 200, body = GroupView, headers(("ETag" = String)))))]
 async fn get_group(
     State(s): State<AppState>,
     principal: Principal,
@@ -141,8 +150,8 @@ async fn get_group(
 /// Change a group's name, description, type, tenants or permissions. What the change adds
 /// must be held by the caller. Requires `groups.manage`.
 #[utoipa::path(patch, path = "/api/v1/groups/{group_id}", tag = "groups", request_body = GroupPatchBody,
-    params(("group_id" = GroupId, Path), ("If-Match" = Option<String>, Header, description = "Expected version")),
-    responses((status = 200, body = GroupView), ErrorResponses))]
+    params(("group_id" = GroupId, Path), IfMatch),
+    responses((status = 200, body = GroupView)))]
 async fn update_group(
     State(s): State<AppState>,
     principal: Principal,
@@ -179,7 +188,7 @@ async fn update_group(
 
 /// Delete a group; refused with `group_has_members` unless `force=true`. Requires `groups.manage`.
 #[utoipa::path(delete, path = "/api/v1/groups/{group_id}", tag = "groups", params(("group_id" = GroupId, Path), DeleteQuery),
-    responses((status = 204), ErrorResponses))]
+    responses((status = 204)))]
 async fn delete_group(
     State(s): State<AppState>,
     principal: Principal,
@@ -194,7 +203,7 @@ async fn delete_group(
 
 /// List a group's members, by email. Requires `users.view`.
 #[utoipa::path(get, path = "/api/v1/groups/{group_id}/members", tag = "groups", params(("group_id" = GroupId, Path), MembersQuery),
-    responses((status = 200, body = Page<User>), ErrorResponses))]
+    responses((status = 200, body = Page<User>)))]
 async fn list_group_members(
     State(s): State<AppState>,
     principal: Principal,
@@ -212,7 +221,7 @@ async fn list_group_members(
 
 /// Add members; the caller must hold the group's rights. Requires `groups.manage`.
 #[utoipa::path(post, path = "/api/v1/groups/{group_id}/members", tag = "groups", request_body = MembersBody,
-    params(("group_id" = GroupId, Path)), responses((status = 200, body = GroupView), ErrorResponses))]
+    params(("group_id" = GroupId, Path)), responses((status = 200, body = GroupView)))]
 async fn add_group_members(
     State(s): State<AppState>,
     principal: Principal,
@@ -221,11 +230,14 @@ async fn add_group_members(
     Json(body): Json<MembersBody>,
 ) -> Result<Json<GroupView>, ApiError> {
     let access = principal.authorize::<GroupsManage>()?;
-    if body.user_ids.len() > 1000 {
+    if body.user_ids.len() > schemas::MAX_MEMBERS_PER_REQUEST {
         return Err(gatehouse_domain::Error::invalid(
             "too_many_users",
             "user_ids",
-            "at most 1000 users at a time",
+            format!(
+                "at most {} users at a time",
+                schemas::MAX_MEMBERS_PER_REQUEST
+            ),
         )
         .into());
     }
@@ -239,7 +251,7 @@ async fn add_group_members(
 
 /// Remove a member; they lose the group's rights at once. Requires `groups.manage`.
 #[utoipa::path(delete, path = "/api/v1/groups/{group_id}/members/{user_id}", tag = "groups",
-    params(("group_id" = GroupId, Path), ("user_id" = UserId, Path)), responses((status = 204), ErrorResponses))]
+    params(("group_id" = GroupId, Path), ("user_id" = UserId, Path)), responses((status = 204)))]
 async fn remove_group_member(
     State(s): State<AppState>,
     principal: Principal,

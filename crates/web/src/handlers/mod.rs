@@ -9,6 +9,7 @@ mod businesses;
 mod catalog;
 mod groups;
 mod health;
+mod schemas;
 mod settings;
 mod tenants;
 mod users;
@@ -24,6 +25,7 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::error::ApiError;
+use crate::error_codes as codes;
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
 
@@ -48,9 +50,14 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
 pub(crate) fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     let request_timeout = state.config.request_timeout;
-    let (api, doc) = api_routes().split_for_parts();
+    let (api, generated) = api_routes().split_for_parts();
+    let doc = crate::openapi::document(
+        &generated,
+        state.gatehouse.catalog(),
+        state.config.cookie_secure,
+    );
     let doc = std::sync::Arc::new(doc);
-    api.route("/api/v1/openapi.json", axum::routing::get(move || {
+    let router = api.route("/api/v1/openapi.json", axum::routing::get(move || {
         let doc = doc.clone();
         async move { axum::Json(doc.as_ref().clone()) }
     }))
@@ -61,7 +68,7 @@ pub(crate) fn router(state: AppState) -> Router {
     .layer(axum::middleware::from_fn(move |req, next| refuse_declared_oversize(body_limit, req, next)))
     .layer(CatchPanicLayer::custom(|_| {
         tracing::error!("a request handler panicked");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log").into_response()
+        ApiError::new(codes::INTERNAL, "internal error; see the server log").into_response()
     }))
     .layer(PropagateRequestIdLayer::new(REQUEST_ID))
     .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -69,8 +76,8 @@ pub(crate) fn router(state: AppState) -> Router {
         tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
     }))
     .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-    .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, request_timeout))
-    .with_state(state)
+    .with_state(state);
+    with_timeout(router, request_timeout)
 }
 
 /// Refuses a body whose declared length is over the limit before reading any of it (bodies
@@ -91,10 +98,60 @@ async fn refuse_declared_oversize(
     next.run(req).await
 }
 
+/// Answers a request whose handler takes longer than `after` with 408 `request_timeout`.
+fn with_timeout(router: Router, after: std::time::Duration) -> Router {
+    router
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            after,
+        ))
+        .layer(axum::middleware::map_response(explain_timeout))
+}
+
+/// The timeout layer answers 408 with an empty body; give it the API's error shape.
+async fn explain_timeout(response: axum::response::Response) -> axum::response::Response {
+    if response.status() == StatusCode::REQUEST_TIMEOUT
+        && !response
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return ApiError::new(
+            codes::REQUEST_TIMEOUT,
+            "the request took longer than the server allows",
+        )
+        .into_response();
+    }
+    response
+}
+
 async fn method_not_allowed() -> ApiError {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        codes::METHOD_NOT_ALLOWED,
         "this route does not take that method",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_request_that_takes_too_long_gets_the_json_error() {
+        let slow = Router::new().route(
+            "/",
+            axum::routing::get(std::future::pending::<&'static str>),
+        );
+        let app = with_timeout(slow, std::time::Duration::from_millis(1));
+        let request = axum::http::Request::get("/").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "request_timeout");
+    }
 }

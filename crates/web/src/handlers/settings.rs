@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorResponses};
+use crate::error::ApiError;
 use crate::extract::{Ctx, Json};
 use crate::state::AppState;
 
@@ -20,12 +20,12 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct SettingsBody {
     mfa_policy: Option<MfaPolicy>,
-    /// 0–90 days.
+    #[schema(schema_with = super::schemas::grace_days)]
     mfa_grace_days: Option<u32>,
 }
 
 /// The security settings. Requires `settings.manage`.
-#[utoipa::path(get, path = "/api/v1/settings/security", tag = "settings", responses((status = 200, body = SecuritySettings), ErrorResponses))]
+#[utoipa::path(get, path = "/api/v1/settings/security", tag = "settings", responses((status = 200, body = SecuritySettings)))]
 async fn get_security_settings(
     State(s): State<AppState>,
     principal: Principal,
@@ -37,7 +37,7 @@ async fn get_security_settings(
 /// Change the MFA policy or grace period; takes effect on the next check. Requires
 /// `settings.manage`.
 #[utoipa::path(patch, path = "/api/v1/settings/security", tag = "settings", request_body = SettingsBody,
-    responses((status = 200, body = SecuritySettings), ErrorResponses))]
+    responses((status = 200, body = SecuritySettings)))]
 async fn update_security_settings(
     State(s): State<AppState>,
     principal: Principal,

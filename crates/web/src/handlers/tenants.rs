@@ -10,7 +10,7 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorResponses};
+use crate::error::ApiError;
 use crate::extract::{Ctx, Json, Path};
 use crate::state::AppState;
 
@@ -24,19 +24,22 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewTenantBody {
+    #[schema(value_type = TenantName)]
     name: String,
+    #[schema(value_type = Slug)]
     slug: String,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RenameTenantBody {
+    #[schema(value_type = TenantName)]
     name: String,
 }
 
 /// Create a tenant in a business. Operator only.
 #[utoipa::path(post, path = "/api/v1/businesses/{business_id}/tenants", tag = "operator", request_body = NewTenantBody,
-    params(("business_id" = BusinessId, Path)), responses((status = 201, body = Tenant), ErrorResponses))]
+    params(("business_id" = BusinessId, Path)), responses((status = 201, body = Tenant)))]
 async fn create_tenant(
     State(s): State<AppState>,
     principal: Principal,
@@ -55,7 +58,7 @@ async fn create_tenant(
 
 /// List a business's tenants. Operator only.
 #[utoipa::path(get, path = "/api/v1/businesses/{business_id}/tenants", tag = "operator",
-    params(("business_id" = BusinessId, Path)), responses((status = 200, body = Vec<Tenant>), ErrorResponses))]
+    params(("business_id" = BusinessId, Path)), responses((status = 200, body = Vec<Tenant>)))]
 async fn list_business_tenants(
     State(s): State<AppState>,
     principal: Principal,
@@ -69,7 +72,7 @@ async fn list_business_tenants(
 
 /// Rename a tenant. Operator only.
 #[utoipa::path(patch, path = "/api/v1/businesses/{business_id}/tenants/{tenant_id}", tag = "operator", request_body = RenameTenantBody,
-    params(("business_id" = BusinessId, Path), ("tenant_id" = TenantId, Path)), responses((status = 200, body = Tenant), ErrorResponses))]
+    params(("business_id" = BusinessId, Path), ("tenant_id" = TenantId, Path)), responses((status = 200, body = Tenant)))]
 async fn rename_tenant(
     State(s): State<AppState>,
     principal: Principal,
@@ -88,7 +91,7 @@ async fn rename_tenant(
 
 /// Delete a tenant; refused with `tenant_in_use` while groups name it. Operator only.
 #[utoipa::path(delete, path = "/api/v1/businesses/{business_id}/tenants/{tenant_id}", tag = "operator",
-    params(("business_id" = BusinessId, Path), ("tenant_id" = TenantId, Path)), responses((status = 204), ErrorResponses))]
+    params(("business_id" = BusinessId, Path), ("tenant_id" = TenantId, Path)), responses((status = 204)))]
 async fn delete_tenant(
     State(s): State<AppState>,
     principal: Principal,
@@ -101,7 +104,7 @@ async fn delete_tenant(
 }
 
 /// The tenants of the caller's business. Any authenticated principal of the business.
-#[utoipa::path(get, path = "/api/v1/tenants", tag = "catalog", responses((status = 200, body = Vec<Tenant>), ErrorResponses))]
+#[utoipa::path(get, path = "/api/v1/tenants", tag = "catalog", responses((status = 200, body = Vec<Tenant>)))]
 async fn list_tenants(
     State(s): State<AppState>,
     principal: Principal,

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ErrorResponses};
+use super::schemas;
+use crate::error::ApiError;
 use crate::extract::{Ctx, IfMatch, Json, OptionalJson, Path, Query, etag};
 use crate::state::AppState;
 
@@ -28,6 +29,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserListQuery {
     /// Only users with this status.
@@ -37,20 +39,23 @@ pub(crate) struct UserListQuery {
     /// Only users with any access in this tenant.
     tenant: Option<TenantId>,
     /// Prefix of the email or display name, case-insensitive.
+    #[param(pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     q: Option<String>,
     /// The order: `email` (default), `email_desc`, `name`, `name_desc`, `newest`, `oldest`.
     sort: Option<UserSort>,
-    /// Opaque cursor from the previous page's `next_cursor`.
+    #[param(schema_with = schemas::cursor)]
     cursor: Option<String>,
-    /// Page size, 1–500 (default 50).
+    #[param(schema_with = schemas::page_limit)]
     limit: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewUserBody {
+    #[schema(value_type = Email)]
     email: String,
     #[serde(default)]
+    #[schema(value_type = DisplayName)]
     display_name: String,
     #[serde(default)]
     group_ids: Vec<GroupId>,
@@ -59,6 +64,7 @@ pub(crate) struct NewUserBody {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserPatchBody {
+    #[schema(value_type = Option<DisplayName>)]
     display_name: Option<String>,
     /// The complete new set of groups.
     group_ids: Option<Vec<GroupId>>,
@@ -76,7 +82,7 @@ pub(crate) struct VersionBody {
 /// List users with filters, ordered by email, keyset-paginated with a total count.
 /// Requires `users.view`.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListQuery),
-    responses((status = 200, body = Page<User>), ErrorResponses))]
+    responses((status = 200, body = Page<User>)))]
 async fn list_users(
     State(s): State<AppState>,
     principal: Principal,
@@ -102,7 +108,7 @@ async fn list_users(
 /// Invite a user: created as `pending`, optionally in groups whose rights the caller holds,
 /// and mailed a single-use invitation link. Requires `users.manage`.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserBody,
-    responses((status = 201, body = User), ErrorResponses))]
+    responses((status = 201, body = User)))]
 async fn create_user(
     State(s): State<AppState>,
     principal: Principal,
@@ -132,7 +138,7 @@ pub(crate) struct UserDetail {
 
 /// Get a user, with the delivery state of their invitation mail. Requires `users.view`.
 #[utoipa::path(get, path = "/api/v1/users/{user_id}", tag = "users", params(("user_id" = UserId, Path)),
-    responses((status = 200, body = UserDetail, headers(("ETag" = String))), ErrorResponses))]
+    responses((status = 200, body = UserDetail, headers(("ETag" = String)))))]
 async fn get_user(
     State(s): State<AppState>,
     principal: Principal,
@@ -152,8 +158,8 @@ async fn get_user(
 
 /// Change a user's display name and/or groups. Requires `users.manage`.
 #[utoipa::path(patch, path = "/api/v1/users/{user_id}", tag = "users", request_body = UserPatchBody,
-    params(("user_id" = UserId, Path), ("If-Match" = Option<String>, Header, description = "Expected version")),
-    responses((status = 200, body = User), ErrorResponses))]
+    params(("user_id" = UserId, Path), IfMatch),
+    responses((status = 200, body = User)))]
 async fn update_user(
     State(s): State<AppState>,
     principal: Principal,
@@ -186,8 +192,8 @@ async fn update_user(
 
 /// Deactivate a user: access ends at once. Requires `users.manage`.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/deactivate", tag = "users", request_body(content = Option<VersionBody>),
-    params(("user_id" = UserId, Path), ("If-Match" = Option<String>, Header, description = "Expected version")),
-    responses((status = 200, body = User), ErrorResponses))]
+    params(("user_id" = UserId, Path), IfMatch),
+    responses((status = 200, body = User)))]
 async fn deactivate_user(
     State(s): State<AppState>,
     principal: Principal,
@@ -207,8 +213,8 @@ async fn deactivate_user(
 
 /// Reactivate a deactivated user. Requires `users.manage`.
 #[utoipa::path(post, path = "/api/v1/users/{user_id}/reactivate", tag = "users", request_body(content = Option<VersionBody>),
-    params(("user_id" = UserId, Path), ("If-Match" = Option<String>, Header, description = "Expected version")),
-    responses((status = 200, body = User), ErrorResponses))]
+    params(("user_id" = UserId, Path), IfMatch),
+    responses((status = 200, body = User)))]
 async fn reactivate_user(
     State(s): State<AppState>,
     principal: Principal,

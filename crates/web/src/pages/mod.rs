@@ -394,7 +394,7 @@ pub(crate) async fn fallback(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     if path.starts_with("/api/") || !wants_html {
-        return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route").into_response();
+        return ApiError::new(crate::error_codes::NOT_FOUND, "no such route").into_response();
     }
     let mut parts = path.trim_start_matches('/').split('/');
     if let (Some("b"), Some(slug), Some("admin")) = (parts.next(), parts.next(), parts.next()) {

@@ -6,7 +6,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use gatehouse_domain::ids::{GroupId, TenantId, UserId};
 use gatehouse_domain::model::{Tenant, User, UserStatus};
-use gatehouse_domain::page::encode_cursor;
 use gatehouse_domain::principal::{AnyMember, UsersManage, UsersView};
 use gatehouse_domain::services::{InvitationState, NewUser};
 use gatehouse_domain::store::{UserFilter, UserSort};
@@ -164,13 +163,16 @@ pub(crate) async fn list_users_page(
     let (group, tenant) = (q.get("group"), q.get("tenant"));
     let filter = filter_from(&q);
     let sort = filter.sort;
-    // Jumping to emails from a prefix: in the email order the keyset position is the prefix.
-    let from = q.get("from").to_lowercase();
-    let jumped = (sort == UserSort::Email && !from.is_empty()).then(|| encode_cursor(&from));
-    let cursor = Some(q.get("cursor"))
-        .filter(|c| !c.is_empty())
-        .or(jumped.as_deref());
-    let listed = gh.list_users(&access, &filter, cursor, PAGE_SIZE).await;
+    // Jumping to emails from a prefix: a position of the user's choosing, not a cursor.
+    let from = q.get("from");
+    let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
+    let listed = match cursor {
+        None if sort == UserSort::Email && !from.is_empty() => {
+            gh.list_users_from_email(&access, &filter, from, PAGE_SIZE)
+                .await
+        }
+        _ => gh.list_users(&access, &filter, cursor, PAGE_SIZE).await,
+    };
     let users = listed.map_err(|e| d.fail(e, "users"))?;
     // Whether each pending user's invitation reached them (or is stuck) shows in the table.
     let pending: Vec<UserId> = users
