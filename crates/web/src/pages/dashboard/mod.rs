@@ -19,6 +19,8 @@ mod group_form;
 mod group_members;
 mod group_review;
 mod groups;
+mod invitations;
+mod invite;
 mod matrix;
 mod profile;
 mod self_loss;
@@ -59,7 +61,7 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route(
             &format!("{b}/users/new"),
-            get(users::invite_page).post(users::invite_user),
+            get(invite::invite_page).post(invite::invite_user),
         )
         .route(&format!("{b}/users/{{id}}"), get(user::user_page))
         .route(

@@ -36,7 +36,7 @@ struct UserPage {
     actions: Vec<Action>,
     events: Option<Vec<EventRow>>,
     m: Effective,
-    invitation: Option<super::users::Invitation>,
+    invitation: Option<super::invitations::Invitation>,
     tenant_filter: String,
     active: bool,
     mfa_blocks_live: bool,
@@ -102,7 +102,7 @@ pub(crate) async fn user_page(
         }
         Err(_) => None,
     };
-    let invitation = super::users::invitations(&d, &access, &[&u])
+    let invitation = super::invitations::invitations(&d, &access, &[&u])
         .await
         .remove(&u.id.to_string());
     let mut c = d.chrome(&who(&u), "users");
