@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::{KeyEntry, Snapshot};
 use crate::data::KeyCreator;
 use crate::grants::Grants;
-use crate::index::{Masks, PermissionBit, PermissionIndex};
+use crate::index::{Masks, PermissionIndex};
 use crate::model::UserStatus;
 
 /// How many makers deep a chain of keys is followed; deeper is refused.
@@ -35,35 +35,16 @@ impl Snapshot {
     pub fn key_grants(&self, perms: &PermissionIndex, key: &KeyEntry) -> Option<Arc<Grants>> {
         let limit = self.maker_limit(perms, key.creator, MAX_CHAIN)?;
         let own = perms.masks(&key.grants);
-        if intersect(own, limit) == own {
+        let kept = intersect(own, limit);
+        if kept == own {
             return Some(key.grants.clone());
         }
-        let within = |k: &crate::catalog::PermissionKey, env_mask: u64| match perms.bit(k.as_str())
-        {
-            Some(PermissionBit::Environment(b)) => env_mask & b != 0,
-            Some(PermissionBit::Business(b)) => limit.business & b != 0,
-            None => false,
-        };
-        let g = &key.grants;
+        // Back from masks to keys through the index: what the catalog does not know is
+        // dropped, as checks deny it anyway.
         Some(Arc::new(Grants {
-            business: g
-                .business
-                .iter()
-                .filter(|k| within(k, 0))
-                .cloned()
-                .collect(),
-            live: g
-                .live
-                .iter()
-                .filter(|k| within(k, limit.live))
-                .cloned()
-                .collect(),
-            sandbox: g
-                .sandbox
-                .iter()
-                .filter(|k| within(k, limit.sandbox))
-                .cloned()
-                .collect(),
+            business: perms.business_keys(kept.business).cloned().collect(),
+            live: perms.environment_keys(kept.live).cloned().collect(),
+            sandbox: perms.environment_keys(kept.sandbox).cloned().collect(),
         }))
     }
 

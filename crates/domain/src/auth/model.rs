@@ -85,6 +85,13 @@ pub struct Credentials {
     pub failure_epoch: i64,
 }
 
+impl Credentials {
+    /// Until when no attempt is evaluated: the later of a delay and a lock, if any.
+    pub fn held_until(&self) -> Option<OffsetDateTime> {
+        self.throttled_until.max(self.locked_until)
+    }
+}
+
 /// What a single-use token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {

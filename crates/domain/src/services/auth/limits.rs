@@ -52,10 +52,7 @@ impl Gatehouse {
         let now = self.now();
         Ok(SignInHold {
             failed_attempts: creds.failed_count,
-            until: creds
-                .throttled_until
-                .max(creds.locked_until)
-                .filter(|t| *t > now),
+            until: creds.held_until().filter(|t| *t > now),
         })
     }
 
@@ -103,8 +100,9 @@ impl Gatehouse {
             .await?
             .unwrap_or_default();
         let now = self.now();
-        let until = creds.throttled_until.max(creds.locked_until);
-        let secs = until.map_or(1, |t| (t - now).whole_seconds().max(1));
+        let secs = creds
+            .held_until()
+            .map_or(1, |t| (t - now).whole_seconds().max(1));
         Ok(u64::try_from(secs).unwrap_or(1))
     }
 

@@ -26,11 +26,6 @@ impl Gatehouse {
         Ok(())
     }
 
-    /// Whether the session must step up before changing its user's second factor.
-    pub fn needs_step_up(&self, session: &Session) -> bool {
-        self.ensure_recent_authentication(session).is_err()
-    }
-
     /// Proves again who the signed-in user is: their password and, when they have a second
     /// factor, a current code (or a recovery code). Counts against the account's lock like
     /// a sign-in; audited.
