@@ -32,10 +32,7 @@ impl Gatehouse {
         access: &BusinessAccess<UsersView>,
         id: UserId,
     ) -> Result<EffectivePermissions> {
-        let snap = self
-            .engine
-            .snapshot_or_load(self.store.as_ref(), access.business_id())
-            .await?;
+        let snap = self.access_snapshot(access).await?;
         effective_permissions(&snap, self.engine.permissions(), id, self.now())
             .ok_or(Error::UserNotFound)
     }
@@ -46,10 +43,7 @@ impl Gatehouse {
         access: &BusinessAccess<GroupsManage>,
         change: &GroupChange<'_>,
     ) -> Result<AccessEffect> {
-        let snap = self
-            .engine
-            .snapshot_or_load(self.store.as_ref(), access.business_id())
-            .await?;
+        let snap = self.access_snapshot(access).await?;
         Ok(group_change_effect(
             &snap,
             self.engine.permissions(),
@@ -62,10 +56,7 @@ impl Gatehouse {
         &self,
         access: &BusinessAccess<SettingsManage>,
     ) -> Result<MfaExposure> {
-        let snap = self
-            .engine
-            .snapshot_or_load(self.store.as_ref(), access.business_id())
-            .await?;
+        let snap = self.access_snapshot(access).await?;
         Ok(snap.mfa_exposure())
     }
 }

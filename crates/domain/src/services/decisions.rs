@@ -62,12 +62,8 @@ impl Gatehouse {
         &self,
         access: &BusinessAccess<P>,
     ) -> Result<Decisions> {
-        let snapshot = self
-            .engine
-            .snapshot_or_load(self.store.as_ref(), access.business_id())
-            .await?;
         Ok(Decisions {
-            snapshot,
+            snapshot: self.access_snapshot(access).await?,
             perms: self.engine.permissions_shared(),
             now: self.now(),
         })
