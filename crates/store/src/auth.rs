@@ -45,7 +45,7 @@ fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
     row.try_get::<Option<i64>, _>(col).map_err(db)
 }
 
-const SESSION_COLS: &str = "token_hash, id, business_id, user_id, stage, created_at, authenticated_at, last_seen_at, expires_at, client_ip, user_agent";
+pub(crate) const SESSION_COLS: &str = "token_hash, id, business_id, user_id, stage, created_at, authenticated_at, mfa_at, last_seen_at, expires_at, client_ip, user_agent";
 
 pub(crate) fn session(row: &AnyRow) -> Result<Session> {
     Ok(Session {
@@ -59,6 +59,7 @@ pub(crate) fn session(row: &AnyRow) -> Result<Session> {
             Some(t) => t,
             None => rows::time(row, "created_at")?,
         },
+        mfa_at: rows::opt_time(row, "mfa_at")?,
         last_seen_at: rows::time(row, "last_seen_at")?,
         expires_at: rows::time(row, "expires_at")?,
         client_ip: rows::opt_text(row, "client_ip")?,

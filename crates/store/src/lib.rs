@@ -15,6 +15,7 @@ mod auth_tx;
 mod connect;
 mod error;
 mod notify;
+mod oauth;
 mod outbox;
 mod queries;
 mod rows;

@@ -12,6 +12,7 @@ mod error_codes;
 mod extract;
 mod handlers;
 mod openapi;
+pub mod oidc;
 mod pages;
 mod server;
 mod state;

@@ -5,7 +5,7 @@
 
 mod api_keys;
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod businesses;
 mod dashboard;
 mod decisions;
@@ -54,11 +54,11 @@ pub struct Gatehouse {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     catalog: Arc<Catalog>,
-    engine: Arc<AccessEngine>,
+    pub(crate) engine: Arc<AccessEngine>,
     /// When each API key's use was last recorded by this node.
     key_touches: Arc<Mutex<FxHashMap<ApiKeyId, OffsetDateTime>>>,
     /// Authentication: its settings, the password hasher, the TOTP cipher, randomness, mail.
-    auth: Arc<auth::AuthRuntime>,
+    pub(crate) auth: Arc<auth::AuthRuntime>,
 }
 
 impl Gatehouse {

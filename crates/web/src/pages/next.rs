@@ -34,7 +34,7 @@ pub(crate) fn safe_next(slug: &str, raw: &str) -> Option<String> {
     if raw.len() > MAX_NEXT || !raw.starts_with(&prefix) {
         return None;
     }
-    let plain = |b: u8| b.is_ascii_alphanumeric() || b"/-_.~?=&%+".contains(&b);
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"/-_.~?=&%+*".contains(&b);
     if !raw.bytes().all(plain) {
         return None;
     }
