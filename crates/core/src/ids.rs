@@ -39,6 +39,7 @@ id_kinds! {
     AuditEventKind => AuditEventId, "audit_event";
     SessionKind => SessionId, "session";
     MailKind => MailId, "mail";
+    ApplicationKind => ApplicationId, "application";
 }
 
 impl<K> Id<K> {
