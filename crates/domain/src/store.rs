@@ -16,6 +16,7 @@ use crate::oidc::grants::{OAuthReads, OAuthWrites};
 use crate::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
 };
+use crate::oidc::applications::store::{ApplicationReads, ApplicationWrites};
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -133,7 +134,14 @@ impl UserSort {
 /// Read access. Every method that takes a `BusinessId` only ever sees that business.
 #[async_trait]
 pub trait Store:
-    AccessSource + AuthReads + MailOutbox + OAuthReads + Send + Sync + std::fmt::Debug
+    AccessSource
+    + AuthReads
+    + ApplicationReads
+    + MailOutbox
+    + OAuthReads
+    + Send
+    + Sync
+    + std::fmt::Debug
 {
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
@@ -289,6 +297,7 @@ pub trait StoreTx:
     + UserWrites
     + GroupWrites
     + KeyWrites
+    + ApplicationWrites
     + MailOutboxTx
     + OAuthWrites
     + Send

@@ -10,6 +10,7 @@
 
 mod access;
 mod access_source;
+mod applications;
 mod auth;
 mod auth_tx;
 mod connect;

@@ -21,6 +21,7 @@ use tokio::sync::Notify;
 use crate::error::db;
 use crate::{access, queries, rows};
 
+mod applications;
 mod business;
 mod groups;
 mod keys;

@@ -2,8 +2,10 @@
 //! `protocol` holds the vocabulary (scopes, PKCE, the specifications' errors), `grants` what
 //! the flows keep, `authorize` the authorization endpoint, `tokens` the token endpoint,
 //! `claims` what the tokens say and the resource side (userinfo, introspection,
-//! revocation), `logout` the end-session endpoint.
+//! revocation), `logout` the end-session endpoint, `backchannel` the logouts owed to
+//! applications, `applications` the OAuth clients.
 
+pub mod applications;
 pub mod authorize;
 pub mod backchannel;
 pub mod claims;

@@ -26,6 +26,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, TOKEN_PREFIX, hash_secret};
+pub(crate) use api_keys::{PreparedKey, insert_prepared_key};
 pub use auth::{
     AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm, SignInHold,
 };

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api_keys;
+mod applications;
 mod audit;
 mod authz;
 mod businesses;
@@ -40,6 +41,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(accounts::routes())
         .merge(groups::routes())
         .merge(api_keys::routes())
+        .merge(applications::routes())
         .merge(audit::routes())
         .merge(catalog::routes())
         .merge(authz::routes())

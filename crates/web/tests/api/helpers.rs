@@ -314,7 +314,7 @@ pub fn everything() -> Value {
         "analytics",
     ];
     json!({
-        "business": ["users.view", "users.manage", "groups.manage", "audit.view", "settings.manage", "api_keys.manage", "authz.check"],
+        "business": ["users.view", "users.manage", "groups.manage", "audit.view", "settings.manage", "api_keys.manage", "applications.manage", "authz.check"],
         "live": env,
         "sandbox": env,
     })
