@@ -15,6 +15,7 @@ use crate::mail::outbox::{MailOutbox, MailOutboxTx};
 use crate::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
 };
+use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -131,7 +132,9 @@ impl UserSort {
 
 /// Read access. Every method that takes a `BusinessId` only ever sees that business.
 #[async_trait]
-pub trait Store: AccessSource + AuthReads + MailOutbox + Send + Sync + std::fmt::Debug {
+pub trait Store:
+    AccessSource + AuthReads + MailOutbox + SigningKeyStore + Send + Sync + std::fmt::Debug
+{
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
 
@@ -281,7 +284,14 @@ pub trait KeyWrites: Send {
 /// Its writes are grouped by resource in the supertraits.
 #[async_trait]
 pub trait StoreTx:
-    AuthWrites + BusinessWrites + UserWrites + GroupWrites + KeyWrites + MailOutboxTx + Send
+    AuthWrites
+    + BusinessWrites
+    + UserWrites
+    + GroupWrites
+    + KeyWrites
+    + MailOutboxTx
+    + SigningKeyWrites
+    + Send
 {
     /// Writes the audit events, bumps the change sequence of every business touched and
     /// records what changed for the change feed, then commits, all or nothing. At least one event is required: there is no silent

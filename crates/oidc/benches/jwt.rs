@@ -1,6 +1,10 @@
 //! Signing and verifying tokens with each algorithm.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_debug_implementations)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_debug_implementations
+)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gatehouse_oidc::{RsaKeySize, SigningAlg, SigningKey, sign, verify};

@@ -62,7 +62,9 @@ impl ClaimChecks<'_> {
             None if self.require_exp => return Err(JwtError::MissingClaim("exp")),
             _ => {}
         }
-        if r.nbf.is_some_and(|nbf| self.now.saturating_add(self.leeway) < nbf) {
+        if r.nbf
+            .is_some_and(|nbf| self.now.saturating_add(self.leeway) < nbf)
+        {
             return Err(JwtError::NotYetValid);
         }
         Ok(())
@@ -92,17 +94,28 @@ mod tests {
         assert_eq!(checks(1029).check(&ok), Ok(()), "within the leeway");
         assert_eq!(checks(1030).check(&ok), Err(JwtError::Expired));
         assert_eq!(checks(869).check(&ok), Err(JwtError::NotYetValid));
-        let many = json!({"iss": "https://id.example.com/b/acme", "aud": ["x", "app-1"], "exp": 1000});
+        let many =
+            json!({"iss": "https://id.example.com/b/acme", "aud": ["x", "app-1"], "exp": 1000});
         assert_eq!(checks(950).check(&many), Ok(()));
         let other_aud = json!({"iss": "https://id.example.com/b/acme", "aud": ["x"], "exp": 1000});
         assert_eq!(checks(950).check(&other_aud), Err(JwtError::WrongAudience));
-        let other_iss = json!({"iss": "https://id.example.com/b/other", "aud": "app-1", "exp": 1000});
+        let other_iss =
+            json!({"iss": "https://id.example.com/b/other", "aud": "app-1", "exp": 1000});
         assert_eq!(checks(950).check(&other_iss), Err(JwtError::WrongIssuer));
         let no_exp = json!({"iss": "https://id.example.com/b/acme", "aud": "app-1"});
-        assert_eq!(checks(950).check(&no_exp), Err(JwtError::MissingClaim("exp")));
+        assert_eq!(
+            checks(950).check(&no_exp),
+            Err(JwtError::MissingClaim("exp"))
+        );
         let no_aud = json!({"iss": "https://id.example.com/b/acme", "exp": 1000});
-        assert_eq!(checks(950).check(&no_aud), Err(JwtError::MissingClaim("aud")));
+        assert_eq!(
+            checks(950).check(&no_aud),
+            Err(JwtError::MissingClaim("aud"))
+        );
         let bad = json!({"iss": 5, "exp": 1000});
-        assert!(matches!(checks(950).check(&bad), Err(JwtError::InvalidClaims(_))));
+        assert!(matches!(
+            checks(950).check(&bad),
+            Err(JwtError::InvalidClaims(_))
+        ));
     }
 }

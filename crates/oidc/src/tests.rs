@@ -107,7 +107,10 @@ fn the_jwks_holds_public_parts_only() {
 fn debug_never_shows_the_private_key() {
     let (ec, _) = keys();
     let shown = format!("{ec:?}");
-    assert!(shown.contains(ec.kid()) && shown.contains("<redacted>"), "{shown}");
+    assert!(
+        shown.contains(ec.kid()) && shown.contains("<redacted>"),
+        "{shown}"
+    );
     let der_b64 = BASE64URL_NOPAD.encode(ec.pkcs8_der());
     assert!(!shown.contains(&der_b64[..20]));
 }
@@ -116,7 +119,11 @@ fn debug_never_shows_the_private_key() {
 fn alg_none_is_refused() {
     let (ec, _) = keys();
     for alg in ["none", "None", "NONE", ""] {
-        let token = forged(json!({"alg": alg, "kid": ec.kid(), "typ": "JWT"}), &claims(), b"");
+        let token = forged(
+            json!({"alg": alg, "kid": ec.kid(), "typ": "JWT"}),
+            &claims(),
+            b"",
+        );
         let token = token.trim_end_matches('.').to_owned() + ".";
         assert!(
             matches!(
@@ -204,12 +211,7 @@ fn tampering_is_detected() {
         // One bit of the signature flipped.
         let mut sig = BASE64URL_NOPAD.decode(parts[2].as_bytes()).unwrap();
         sig[7] ^= 1;
-        let flipped = format!(
-            "{}.{}.{}",
-            parts[0],
-            parts[1],
-            BASE64URL_NOPAD.encode(&sig)
-        );
+        let flipped = format!("{}.{}.{}", parts[0], parts[1], BASE64URL_NOPAD.encode(&sig));
         assert_eq!(
             verify::<Value>(&verifiers(), &flipped, &["JWT"]).unwrap_err(),
             JwtError::InvalidSignature
@@ -242,7 +244,8 @@ fn the_type_must_be_expected() {
 #[test]
 fn critical_extensions_and_malformed_tokens_are_refused() {
     let (ec, _) = keys();
-    let header = json!({"alg": "ES256", "kid": ec.kid(), "typ": "JWT", "crit": ["b64"], "b64": false});
+    let header =
+        json!({"alg": "ES256", "kid": ec.kid(), "typ": "JWT", "crit": ["b64"], "b64": false});
     let input = format!("{}.{}", b64(&header), b64(&claims()));
     let sig = ec.sign_bytes(input.as_bytes()).unwrap();
     let token = format!("{input}.{}", BASE64URL_NOPAD.encode(&sig));
@@ -259,7 +262,10 @@ fn critical_extensions_and_malformed_tokens_are_refused() {
         &good.replacen('.', "=.", 1),
         &format!("e30.{}", good.split('.').nth(1).unwrap()),
     ] {
-        assert!(verify::<Value>(&verifiers(), bad, &["JWT"]).is_err(), "{bad}");
+        assert!(
+            verify::<Value>(&verifiers(), bad, &["JWT"]).is_err(),
+            "{bad}"
+        );
     }
     let duplicate = format!(
         r#"{{"alg":"HS256","alg":"ES256","kid":"{}","typ":"JWT"}}"#,
@@ -292,8 +298,8 @@ fn a_general_purpose_library_verifies_our_tokens_with_the_jwk() {
         let mut validation = Validation::new(alg);
         validation.set_audience(&["app"]);
         validation.set_issuer(&["https://id.example.com/b/acme"]);
-        let data = decode::<Value>(&token, &DecodingKey::from_jwk(&jwk).unwrap(), &validation)
-            .unwrap();
+        let data =
+            decode::<Value>(&token, &DecodingKey::from_jwk(&jwk).unwrap(), &validation).unwrap();
         assert_eq!(data.claims["sub"], "u1");
         assert_eq!(data.header.kid.as_deref(), Some(key.kid()));
     }
@@ -336,9 +342,15 @@ fn discovery_lists_the_endpoints_under_the_issuer() {
         "https://id.example.com/b/acme/oauth2/authorize"
     );
     assert_eq!(v["jwks_uri"], "https://id.example.com/b/acme/oauth2/jwks");
-    assert_eq!(v["end_session_endpoint"], "https://id.example.com/b/acme/oauth2/logout");
+    assert_eq!(
+        v["end_session_endpoint"],
+        "https://id.example.com/b/acme/oauth2/logout"
+    );
     assert_eq!(v["code_challenge_methods_supported"], json!(["S256"]));
-    assert_eq!(v["id_token_signing_alg_values_supported"], json!(["ES256", "RS256"]));
+    assert_eq!(
+        v["id_token_signing_alg_values_supported"],
+        json!(["ES256", "RS256"])
+    );
     assert_eq!(v["response_types_supported"], json!(["code"]));
     assert_eq!(v["authorization_response_iss_parameter_supported"], true);
 }

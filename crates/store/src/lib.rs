@@ -18,6 +18,7 @@ mod notify;
 mod outbox;
 mod queries;
 mod rows;
+mod signing_keys;
 mod store;
 mod tx;
 
