@@ -115,6 +115,10 @@ pub enum Error {
     MfaNotEnrolled,
     #[error("Gatehouse is already set up")]
     AlreadySetUp,
+    #[error(
+        "the next signing key was published too recently for clients to have it; rotate again in {retry_after_secs} s, or force it"
+    )]
+    SigningKeyTooNew { retry_after_secs: u64 },
 
     // --- the machinery failed (500, body generic, cause logged once) ---
     #[error("storage error: {0}")]
@@ -127,6 +131,8 @@ pub enum Error {
     SecretDecryption(String),
     #[error("mail could not be handed over: {0}")]
     MailDelivery(String),
+    #[error("signing failed: {0}")]
+    Signing(String),
 }
 
 impl Error {
@@ -175,11 +181,13 @@ impl Error {
             Error::UserNotPending => "user_not_pending",
             Error::MfaNotEnrolled => "mfa_not_enrolled",
             Error::AlreadySetUp => "already_set_up",
+            Error::SigningKeyTooNew { .. } => "signing_key_too_new",
             Error::Storage(_)
             | Error::Randomness(_)
             | Error::PasswordHashing(_)
             | Error::SecretDecryption(_)
-            | Error::MailDelivery(_) => "internal",
+            | Error::MailDelivery(_)
+            | Error::Signing(_) => "internal",
         }
     }
 
@@ -202,7 +210,8 @@ impl Error {
                 json!({ "current_version": current })
             }
             Error::RateLimited { retry_after_secs }
-            | Error::SignInThrottled { retry_after_secs } => {
+            | Error::SignInThrottled { retry_after_secs }
+            | Error::SigningKeyTooNew { retry_after_secs } => {
                 json!({ "retry_after_secs": retry_after_secs })
             }
             Error::LinkUnusable(why) => json!({ "reason": why }),

@@ -17,6 +17,7 @@ use crate::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
 };
 use crate::oidc::applications::store::{ApplicationReads, ApplicationWrites};
+use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -139,6 +140,7 @@ pub trait Store:
     + ApplicationReads
     + MailOutbox
     + OAuthReads
+    + SigningKeyStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -300,6 +302,7 @@ pub trait StoreTx:
     + ApplicationWrites
     + MailOutboxTx
     + OAuthWrites
+    + SigningKeyWrites
     + Send
 {
     /// Writes the audit events, bumps the change sequence of every business touched and

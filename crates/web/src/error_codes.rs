@@ -120,6 +120,7 @@ registry! {
     USER_NOT_PENDING = "user_not_pending", CONFLICT, "Only pending (invited, not yet accepted) users have invitations.";
     MFA_NOT_ENROLLED = "mfa_not_enrolled", CONFLICT, "The user has no second factor enrolled.";
     ALREADY_SET_UP = "already_set_up", CONFLICT, "Gatehouse is already set up.";
+    SIGNING_KEY_TOO_NEW = "signing_key_too_new", CONFLICT, "A signing-key rotation would activate a key published too recently for clients to have it (`details.retry_after_secs`); wait, or force it (operator CLI).";
 }
 
 /// The registered entry of `code`.

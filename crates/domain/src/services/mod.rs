@@ -60,6 +60,8 @@ pub struct Gatehouse {
     key_touches: Arc<Mutex<FxHashMap<ApiKeyId, OffsetDateTime>>>,
     /// Authentication: its settings, the password hasher, the TOTP cipher, randomness, mail.
     pub(crate) auth: Arc<auth::AuthRuntime>,
+    /// The OpenID Provider: signing keys in memory, issuers.
+    pub(crate) oidc: Arc<crate::oidc::OidcRuntime>,
 }
 
 impl Gatehouse {
@@ -72,6 +74,7 @@ impl Gatehouse {
             engine,
             key_touches: Arc::default(),
             auth: Arc::new(auth::AuthRuntime::ephemeral()),
+            oidc: Arc::new(crate::oidc::OidcRuntime::new(Default::default())),
         }
     }
 

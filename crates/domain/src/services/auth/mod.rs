@@ -110,6 +110,16 @@ impl Gatehouse {
         &self.auth.hasher
     }
 
+    /// The cipher that seals secrets at rest (TOTP secrets, signing keys).
+    pub(crate) fn cipher(&self) -> &SecretCipher {
+        &self.auth.cipher
+    }
+
+    /// The randomness the services use.
+    pub(crate) fn entropy(&self) -> &dyn Entropy {
+        self.auth.entropy.as_ref()
+    }
+
     /// An absolute link to `path` (which starts with `/`).
     pub(crate) fn link(&self, path: &str) -> String {
         format!(
