@@ -12,11 +12,11 @@ use crate::authz::AccessSource;
 use crate::error::Result;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
 use crate::mail::outbox::{MailOutbox, MailOutboxTx};
-use crate::oidc::grants::{OAuthReads, OAuthWrites};
 use crate::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
 };
 use crate::oidc::applications::store::{ApplicationReads, ApplicationWrites};
+use crate::oidc::grants::{OAuthReads, OAuthWrites};
 use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
 
 /// Which users to list. All filters combine with AND.

@@ -6,11 +6,11 @@
 use async_trait::async_trait;
 use gatehouse_domain::auth::{Session, TokenHash};
 use gatehouse_domain::clock::to_micros;
-use gatehouse_domain::ids::{ApplicationId, OAuthGrantId, SessionId, UserId};
 use gatehouse_domain::ids::BusinessId;
+use gatehouse_domain::ids::{ApplicationId, OAuthGrantId, SessionId, UserId};
 use gatehouse_domain::oidc::grants::{
-    AuthCode, ClaimedLogout, EndingSessions, LogoutOutcome, OAuthGrant, OAuthReads,
-    OAuthWrites, RefreshToken, Use,
+    AuthCode, ClaimedLogout, EndingSessions, LogoutOutcome, OAuthGrant, OAuthReads, OAuthWrites,
+    RefreshToken, Use,
 };
 use gatehouse_domain::{Error, Result};
 use sqlx::any::AnyRow;
@@ -378,9 +378,11 @@ impl OAuthWrites for SqlTx {
     }
 
     async fn touch_session_by_id(&mut self, id: SessionId, at: OffsetDateTime) -> Result<()> {
-        let q = sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1")
-            .bind(to_micros(at))
-            .bind(id.to_string());
+        let q = sqlx::query(
+            "UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1",
+        )
+        .bind(to_micros(at))
+        .bind(id.to_string());
         self.exec(q).await.map(drop)
     }
 
@@ -391,9 +393,11 @@ impl OAuthWrites for SqlTx {
         at: OffsetDateTime,
     ) -> Result<u64> {
         let (sessions, key, keep) = match ending {
-            EndingSessions::One { id, .. } => {
-                ("SELECT id FROM sessions WHERE id = $3", id.to_string(), None)
-            }
+            EndingSessions::One { id, .. } => (
+                "SELECT id FROM sessions WHERE id = $3",
+                id.to_string(),
+                None,
+            ),
             EndingSessions::ByHash(h) => (
                 "SELECT id FROM sessions WHERE token_hash = $3",
                 h.to_hex(),

@@ -8,15 +8,17 @@
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
+use super::client::ClientRules;
 use super::grants::{AuthCode, OAuthGrant};
 use super::protocol::{OAuthError, OAuthErrorCode, Scopes, is_s256_challenge};
 use crate::Gatehouse;
+use crate::application::Application;
 use crate::audit::RequestContext;
 use crate::auth::{SecretToken, Session, SessionStage};
 use crate::authz::MfaRequirement;
 use crate::error::{Error, Result};
 use crate::ids::OAuthGrantId;
-use crate::model::{Application, Business, User, UserStatus};
+use crate::model::{Business, User, UserStatus};
 use crate::services::{Audit, user_target};
 
 /// How long an authorization code may be exchanged (RFC 9700 recommends a short life).
@@ -116,7 +118,10 @@ impl Gatehouse {
         params: &AuthorizeParams,
     ) -> Result<std::result::Result<(Application, String), ClientProblem>> {
         let client_id = params.client_id.as_deref().unwrap_or_default();
-        let Some(app) = self.application_by_client_id(business.id, client_id).await? else {
+        let Some(app) = self
+            .application_by_client_id(business.id, client_id)
+            .await?
+        else {
             return Ok(Err(ClientProblem::UnknownClient));
         };
         let Some(uri) = params.redirect_uri.as_deref() else {
@@ -321,10 +326,9 @@ impl Gatehouse {
             return Ok(AuthorizeStep::Consent);
         }
         let code = self.issue_code(ctx, req, session, &user, consented).await?;
-        Ok(AuthorizeStep::Redirect(self.authorization_response(
-            req,
-            &[("code", code.as_str())],
-        )))
+        Ok(AuthorizeStep::Redirect(
+            self.authorization_response(req, &[("code", code.as_str())]),
+        ))
     }
 
     /// The user declined on the consent page.
@@ -335,8 +339,14 @@ impl Gatehouse {
         session: &Session,
     ) -> Result<String> {
         let user = self.session_user(session).await?;
-        self.audit_oauth(ctx, &user, &req.application, "oauth.consent_denied", json!({}))
-            .await?;
+        self.audit_oauth(
+            ctx,
+            &user,
+            &req.application,
+            "oauth.consent_denied",
+            json!({}),
+        )
+        .await?;
         Ok(self.error_response(
             req,
             &OAuthError::new(OAuthErrorCode::AccessDenied, "the user declined"),
@@ -443,7 +453,11 @@ impl Gatehouse {
     }
 
     /// The redirect back to the client with `params`, `state` and `iss` (RFC 9207).
-    pub fn authorization_response(&self, req: &AuthorizeRequest, params: &[(&str, &str)]) -> String {
+    pub fn authorization_response(
+        &self,
+        req: &AuthorizeRequest,
+        params: &[(&str, &str)],
+    ) -> String {
         let mut url = match url::Url::parse(&req.redirect_uri) {
             Ok(u) => u,
             // Registered URIs are parsed when they are registered: this cannot happen.

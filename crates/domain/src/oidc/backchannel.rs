@@ -100,17 +100,27 @@ impl Gatehouse {
     /// are owed a logout (and the end is audited).
     pub(crate) async fn end_expired_session(&self, session: &Session) -> Result<()> {
         if !self.store().session_has_grants(session.id).await? {
-            return self.store().delete_expired_session(&session.token_hash).await;
+            return self
+                .store()
+                .delete_expired_session(&session.token_hash)
+                .await;
         }
         let mut tx = self.store().begin().await?;
         let this = EndingSessions::ByHash(&session.token_hash);
-        if self.end_sessions(tx.as_mut(), session.business_id, this).await? == 0 {
+        if self
+            .end_sessions(tx.as_mut(), session.business_id, this)
+            .await?
+            == 0
+        {
             return Ok(());
         }
         let actor = Actor::system();
         let ctx = RequestContext::default();
         let audit = Audit::new(self.now(), Some(session.business_id), &actor, &ctx);
-        let user = self.store().get_user(session.business_id, session.user_id).await?;
+        let user = self
+            .store()
+            .get_user(session.business_id, session.user_id)
+            .await?;
         let target = match &user {
             Some(u) => user_target(u),
             None => ("user", session.user_id.to_string(), String::new()),
@@ -249,7 +259,11 @@ impl Gatehouse {
         detail["attempts"] = json!(logout.attempt);
         let event = audit.event(
             action,
-            ("application", logout.application_id.to_string(), String::new()),
+            (
+                "application",
+                logout.application_id.to_string(),
+                String::new(),
+            ),
             None,
             Some(detail),
         );

@@ -9,12 +9,13 @@ use serde_json::{Map, Value, json};
 use super::protocol::{ACCESS_SCOPE, OAuthError, OAuthErrorCode, Scopes};
 use super::tokens::{LiveGrant, TokenResponse};
 use crate::Gatehouse;
+use crate::application::Application;
 use crate::audit::RequestContext;
 use crate::auth::SecretToken;
 use crate::authz::access_claim;
 use crate::error::Result;
 use crate::ids::OAuthGrantId;
-use crate::model::{Application, Business, User, UserStatus};
+use crate::model::{Business, User, UserStatus};
 
 /// Above this size (bytes of JSON) the access claim is left out of tokens, with a marker:
 /// the application then asks the decision API.
@@ -129,10 +130,7 @@ impl Gatehouse {
             ("aud", json!(client_id)),
             ("client_id", json!(client_id)),
             ("iat", json!(now.unix_timestamp())),
-            (
-                "exp",
-                json!((now + app.access_token_ttl).unix_timestamp()),
-            ),
+            ("exp", json!((now + app.access_token_ttl).unix_timestamp())),
             ("jti", json!(self.new_jti()?)),
             ("scope", json!(scope)),
             ("auth_time", json!(g.auth_time.unix_timestamp())),
@@ -248,7 +246,12 @@ impl Gatehouse {
         business: &Business,
         token: &str,
     ) -> std::result::Result<Map<String, Value>, OAuthError> {
-        let invalid = || OAuthError::new(OAuthErrorCode::InvalidToken, "the access token is not valid");
+        let invalid = || {
+            OAuthError::new(
+                OAuthErrorCode::InvalidToken,
+                "the access token is not valid",
+            )
+        };
         let Some((claims, Some(live))) = self.check_access_token(business, token).await? else {
             return Err(invalid());
         };
@@ -346,8 +349,16 @@ impl Gatehouse {
             return Ok(());
         }
         let mut tx = self.store().begin().await?;
-        if tx.revoke_oauth_grant(grant.id, self.now(), "revoked_by_client").await? {
-            let event = self.client_event(ctx, app, "oauth.token_revoked", json!({ "grant_id": grant.id }));
+        if tx
+            .revoke_oauth_grant(grant.id, self.now(), "revoked_by_client")
+            .await?
+        {
+            let event = self.client_event(
+                ctx,
+                app,
+                "oauth.token_revoked",
+                json!({ "grant_id": grant.id }),
+            );
             self.commit(tx, vec![event]).await?;
         }
         Ok(())

@@ -155,8 +155,11 @@ pub trait OAuthWrites: Send {
     async fn insert_oauth_code(&mut self, code: &AuthCode) -> Result<()>;
     /// Marks the code used, atomically: of two simultaneous uses one is `Fresh`, the other
     /// `Replayed`.
-    async fn use_oauth_code(&mut self, hash: &TokenHash, at: OffsetDateTime)
-    -> Result<Use<AuthCode>>;
+    async fn use_oauth_code(
+        &mut self,
+        hash: &TokenHash,
+        at: OffsetDateTime,
+    ) -> Result<Use<AuthCode>>;
     async fn insert_refresh_token(&mut self, token: &RefreshToken) -> Result<()>;
     /// Marks the refresh token used, atomically (as [`OAuthWrites::use_oauth_code`]).
     async fn use_refresh_token(

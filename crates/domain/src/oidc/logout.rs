@@ -6,8 +6,9 @@
 use serde::Deserialize;
 
 use crate::Gatehouse;
+use crate::application::Application;
 use crate::error::Result;
-use crate::model::{Application, Business};
+use crate::model::Business;
 
 /// The end-session request's parameters, as they came.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -58,10 +59,12 @@ impl Gatehouse {
             serde_json::Value::Array(a) => a.first().and_then(|v| v.as_str()).map(str::to_owned),
             _ => None,
         });
-        if let (Some(a), Some(b)) = (&hint_client, &p.client_id) {
-            if a != b {
-                return Ok(Err("The sign-out request names two different applications."));
-            }
+        if let (Some(a), Some(b)) = (&hint_client, &p.client_id)
+            && a != b
+        {
+            return Ok(Err(
+                "The sign-out request names two different applications.",
+            ));
         }
         let client_id = p.client_id.clone().or(hint_client);
         let application = match client_id {
@@ -76,7 +79,11 @@ impl Gatehouse {
                 ));
             }
             (Some(uri), Some(app)) => {
-                if !app.post_logout_redirect_uris.iter().any(|r| r.as_str() == uri) {
+                if !app
+                    .post_logout_redirect_uris
+                    .iter()
+                    .any(|r| r.as_str() == uri)
+                {
                     return Ok(Err(
                         "The application asked to return to an address it has not registered.",
                     ));

@@ -14,6 +14,7 @@ pub mod applications;
 pub mod authorize;
 pub mod backchannel;
 pub mod claims;
+mod client;
 pub mod grants;
 pub mod logout;
 pub mod protocol;

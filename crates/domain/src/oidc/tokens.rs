@@ -5,13 +5,15 @@
 use serde_json::json;
 use time::OffsetDateTime;
 
+use super::client::ClientRules;
 use super::grants::{OAuthGrant, RefreshToken, Use};
 use super::protocol::{OAuthError, OAuthErrorCode, Scopes, pkce_s256_matches};
 use crate::Gatehouse;
+use crate::application::{Application, ClientType};
 use crate::audit::RequestContext;
 use crate::auth::{SecretToken, Session, SessionStage};
 use crate::error::Result;
-use crate::model::{Application, Business, ClientType, User, UserStatus};
+use crate::model::{Business, User, UserStatus};
 use crate::principal::{Actor, ActorKind};
 use crate::services::{Audit, user_target};
 
@@ -77,7 +79,10 @@ impl Gatehouse {
         creds: &ClientCredentials,
     ) -> std::result::Result<Application, OAuthError> {
         let client_id = creds.client_id.as_deref().unwrap_or_default();
-        let Some(app) = self.application_by_client_id(business.id, client_id).await? else {
+        let Some(app) = self
+            .application_by_client_id(business.id, client_id)
+            .await?
+        else {
             return Err(OAuthError::invalid_client());
         };
         let ok = match (app.client_type, creds.client_secret.as_deref()) {
@@ -139,15 +144,25 @@ impl Gatehouse {
         let code = match tx.use_oauth_code(&code.hash(), now).await? {
             Use::Unknown => {
                 drop(tx);
-                self.audit_client(ctx, app, "oauth.token_refused", json!({ "reason": "unknown_code" }))
-                    .await?;
+                self.audit_client(
+                    ctx,
+                    app,
+                    "oauth.token_refused",
+                    json!({ "reason": "unknown_code" }),
+                )
+                .await?;
                 return Err(OAuthError::invalid_grant("the code is not valid"));
             }
             Use::Replayed(code) => {
                 // RFC 6749 §4.1.2: a code used twice revokes what it issued.
                 tx.revoke_oauth_grant(code.grant_id, now, "code_replayed")
                     .await?;
-                let event = self.client_event(ctx, app, "oauth.code_replayed", json!({ "grant_id": code.grant_id }));
+                let event = self.client_event(
+                    ctx,
+                    app,
+                    "oauth.code_replayed",
+                    json!({ "grant_id": code.grant_id }),
+                );
                 self.commit(tx, vec![event]).await?;
                 return Err(OAuthError::invalid_grant("the code was already used"));
             }
@@ -174,7 +189,12 @@ impl Gatehouse {
         };
         if let Some(reason) = refusal {
             // The code stays used: a failed exchange burns it.
-            let event = self.client_event(ctx, app, "oauth.token_refused", json!({ "reason": reason, "grant_id": code.grant_id }));
+            let event = self.client_event(
+                ctx,
+                app,
+                "oauth.token_refused",
+                json!({ "reason": reason, "grant_id": code.grant_id }),
+            );
             self.commit(tx, vec![event]).await?;
             return Err(OAuthError::invalid_grant(match reason {
                 "code_expired" => "the code has expired",
@@ -187,17 +207,31 @@ impl Gatehouse {
             return Err(OAuthError::invalid_grant("the code is not valid"));
         };
         let Some(live) = self.live_grant(grant.clone(), now).await? else {
-            let event = self.client_event(ctx, app, "oauth.token_refused", json!({ "reason": "session_ended", "grant_id": grant.id }));
+            let event = self.client_event(
+                ctx,
+                app,
+                "oauth.token_refused",
+                json!({ "reason": "session_ended", "grant_id": grant.id }),
+            );
             self.commit(tx, vec![event]).await?;
-            return Err(OAuthError::invalid_grant("the sign-in this code came from has ended"));
+            return Err(OAuthError::invalid_grant(
+                "the sign-in this code came from has ended",
+            ));
         };
-        let refresh = self.new_refresh_token(tx.as_mut(), app, &grant, now).await?;
-        let event = self.user_event(ctx, &live.user, "oauth.tokens_issued", json!({
-            "application_id": app.id,
-            "grant_id": grant.id,
-            "scope": grant.scope,
-            "refresh_token": refresh.is_some(),
-        }));
+        let refresh = self
+            .new_refresh_token(tx.as_mut(), app, &grant, now)
+            .await?;
+        let event = self.user_event(
+            ctx,
+            &live.user,
+            "oauth.tokens_issued",
+            json!({
+                "application_id": app.id,
+                "grant_id": grant.id,
+                "scope": grant.scope,
+                "refresh_token": refresh.is_some(),
+            }),
+        );
         self.commit(tx, vec![event]).await?;
         self.token_response(business, app, &live, &grant.scope, refresh, true)
             .await
@@ -218,8 +252,13 @@ impl Gatehouse {
         let used = match tx.use_refresh_token(&token.hash(), now).await? {
             Use::Unknown => {
                 drop(tx);
-                self.audit_client(ctx, app, "oauth.token_refused", json!({ "reason": "unknown_refresh_token" }))
-                    .await?;
+                self.audit_client(
+                    ctx,
+                    app,
+                    "oauth.token_refused",
+                    json!({ "reason": "unknown_refresh_token" }),
+                )
+                .await?;
                 return Err(OAuthError::invalid_grant("the refresh token is not valid"));
             }
             Use::Replayed(t) => {
@@ -227,9 +266,16 @@ impl Gatehouse {
                 // family goes.
                 tx.revoke_oauth_grant(t.grant_id, now, "refresh_token_reused")
                     .await?;
-                let event = self.client_event(ctx, app, "oauth.refresh_token_reused", json!({ "grant_id": t.grant_id }));
+                let event = self.client_event(
+                    ctx,
+                    app,
+                    "oauth.refresh_token_reused",
+                    json!({ "grant_id": t.grant_id }),
+                );
                 self.commit(tx, vec![event]).await?;
-                return Err(OAuthError::invalid_grant("the refresh token was already used"));
+                return Err(OAuthError::invalid_grant(
+                    "the refresh token was already used",
+                ));
             }
             Use::Fresh(t) => t,
         };
@@ -242,9 +288,16 @@ impl Gatehouse {
             None => None,
         };
         let Some(live) = live else {
-            let event = self.client_event(ctx, app, "oauth.token_refused", json!({ "reason": "grant_ended", "grant_id": used.grant_id }));
+            let event = self.client_event(
+                ctx,
+                app,
+                "oauth.token_refused",
+                json!({ "reason": "grant_ended", "grant_id": used.grant_id }),
+            );
             self.commit(tx, vec![event]).await?;
-            return Err(OAuthError::invalid_grant("the refresh token is no longer valid"));
+            return Err(OAuthError::invalid_grant(
+                "the refresh token is no longer valid",
+            ));
         };
         let granted = Scopes::parse(&live.grant.scope).unwrap_or_default();
         let scope = match p.scope.as_deref() {
@@ -261,12 +314,19 @@ impl Gatehouse {
             },
         };
         tx.touch_session_by_id(live.session.id, now).await?;
-        let refresh = self.new_refresh_token(tx.as_mut(), app, &live.grant, now).await?;
-        let event = self.user_event(ctx, &live.user, "oauth.tokens_refreshed", json!({
-            "application_id": app.id,
-            "grant_id": live.grant.id,
-            "scope": scope.as_string(),
-        }));
+        let refresh = self
+            .new_refresh_token(tx.as_mut(), app, &live.grant, now)
+            .await?;
+        let event = self.user_event(
+            ctx,
+            &live.user,
+            "oauth.tokens_refreshed",
+            json!({
+                "application_id": app.id,
+                "grant_id": live.grant.id,
+                "scope": scope.as_string(),
+            }),
+        );
         self.commit(tx, vec![event]).await?;
         self.token_response(business, app, &live, &scope.as_string(), refresh, false)
             .await

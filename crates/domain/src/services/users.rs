@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 
 use super::{Audit, Gatehouse, Precondition};
-use crate::oidc::grants::EndingSessions;
 use crate::audit::{AuditEvent, RequestContext};
 use crate::auth::TokenKind;
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, GroupId, UserId};
 use crate::model::{GroupRef, User, UserStatus};
+use crate::oidc::grants::EndingSessions;
 use crate::principal::{BusinessAccess, UsersManage, UsersView};
 use crate::store::StoreTx;
 use crate::types::{DisplayName, Email};

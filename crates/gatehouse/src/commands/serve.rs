@@ -150,7 +150,10 @@ async fn serve_until_signal(
     }
     let _ = stop_logouts.send(());
     let abort = logout_sender.abort_handle();
-    if tokio::time::timeout(MAIL_STOP_WAIT, logout_sender).await.is_err() {
+    if tokio::time::timeout(MAIL_STOP_WAIT, logout_sender)
+        .await
+        .is_err()
+    {
         abort.abort();
     }
     served

@@ -14,8 +14,10 @@ use gatehouse_domain::oidc::{AuthorizeParams, AuthorizeRequest, AuthorizeStep, O
 use serde::Deserialize;
 
 use crate::browser::Browser;
-use crate::pages::dashboard::encode;
-use crate::pages::{CheckedForm, CsrfToken, Page, PageMeta, business_of, internal, message, not_found, redirect};
+use crate::pages::encode;
+use crate::pages::{
+    CheckedForm, CsrfToken, Page, PageMeta, business_of, internal, message, not_found, redirect,
+};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -71,7 +73,9 @@ pub(crate) async fn current_session(
         return Ok(None);
     };
     match s.gatehouse.authenticate_session(token).await {
-        Ok(session) if session.business_id == business.id && session.stage == SessionStage::Full => {
+        Ok(session)
+            if session.business_id == business.id && session.stage == SessionStage::Full =>
+        {
             Ok(Some(session))
         }
         Ok(_) | Err(Error::Unauthenticated) => Ok(None),
@@ -148,10 +152,16 @@ pub(crate) async fn consent(
     if form.decision != "allow" {
         let session = match current_session(&s, &browser, &req.business).await {
             Ok(Some(session)) => session,
-            Ok(None) => return decide(&s, &browser, &slug, params, &req, &form.request, false).await,
+            Ok(None) => {
+                return decide(&s, &browser, &slug, params, &req, &form.request, false).await;
+            }
             Err(e) => return internal(e),
         };
-        return match s.gatehouse.deny_authorization(&browser.ctx, &req, &session).await {
+        return match s
+            .gatehouse
+            .deny_authorization(&browser.ctx, &req, &session)
+            .await
+        {
             Ok(to) => redirect(&to, &[]),
             Err(e) => internal(e),
         };
@@ -186,7 +196,7 @@ async fn decide(
             params.auth_after = auth_after.map(|t| t.unix_timestamp().to_string());
             let back = format!(
                 "/b/{slug}/oauth2/authorize?{}",
-                serde_urlencoded::to_string(&ReturnParams(&params)).unwrap_or_default()
+                serde_urlencoded::to_string(ReturnParams(&params)).unwrap_or_default()
             );
             let mut to = format!("/b/{slug}/sign-in?next={}", encode(&back));
             if let Some(hint) = login_hint {

@@ -7,7 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use data_encoding::BASE64;
-use gatehouse_domain::model::{Application, Business, ClientType};
+use gatehouse_domain::application::{Application, ClientType};
+use gatehouse_domain::model::Business;
 use gatehouse_domain::oidc::{ClientCredentials, OAuthError, OAuthErrorCode, TokenParams};
 use serde::Deserialize;
 use serde_json::json;
@@ -63,26 +64,30 @@ async fn business(s: &AppState, slug: &str) -> Result<Business, Response> {
 }
 
 /// A form body (`application/x-www-form-urlencoded`); a repeated parameter is an error.
-fn form<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, Response> {
+/// A refusal already answered (boxed: a `Response` is large).
+type Refused = Box<Response>;
+
+fn form<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, Refused> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+            v.split(';').next().is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
         });
     if !is_form {
-        return Err(oauth_error(
+        return Err(Box::new(oauth_error(
             &OAuthError::invalid_request("the body must be application/x-www-form-urlencoded"),
             false,
-        ));
+        )));
     }
     serde_urlencoded::from_bytes(body).map_err(|_| {
-        oauth_error(
+        Box::new(oauth_error(
             &OAuthError::invalid_request("the form is malformed or repeats a parameter"),
             false,
-        )
+        ))
     })
 }
 
@@ -92,7 +97,7 @@ fn credentials(
     headers: &HeaderMap,
     client_id: Option<String>,
     client_secret: Option<String>,
-) -> Result<ClientCredentials, Response> {
+) -> Result<ClientCredentials, Refused> {
     let Some(auth) = headers.get(header::AUTHORIZATION) else {
         return Ok(ClientCredentials {
             client_id,
@@ -100,7 +105,7 @@ fn credentials(
             basic: false,
         });
     };
-    let bad = || oauth_error(&OAuthError::invalid_client(), true);
+    let bad = || Box::new(oauth_error(&OAuthError::invalid_client(), true));
     let raw = auth.to_str().map_err(|_| bad())?;
     let Some(encoded) = raw
         .split_once(' ')
@@ -112,15 +117,13 @@ fn credentials(
     let decoded = BASE64.decode(encoded.as_bytes()).map_err(|_| bad())?;
     let decoded = String::from_utf8(decoded).map_err(|_| bad())?;
     let (id, secret) = decoded.split_once(':').ok_or_else(bad)?;
-    let unform = |v: &str| {
-        form_urlencoded_decode(v).ok_or_else(bad)
-    };
+    let unform = |v: &str| form_urlencoded_decode(v).ok_or_else(bad);
     let (id, secret) = (unform(id)?, unform(secret)?);
     if client_secret.is_some() || client_id.as_deref().is_some_and(|c| c != id) {
-        return Err(oauth_error(
+        return Err(Box::new(oauth_error(
             &OAuthError::invalid_request("use one client authentication method"),
             true,
-        ));
+        )));
     }
     Ok(ClientCredentials {
         client_id: Some(id),
@@ -153,13 +156,21 @@ pub(crate) async fn token(
     };
     let params: TokenParams = match form(&headers, &body) {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
-    let creds = match credentials(&headers, params.client_id.clone(), params.client_secret.clone()) {
+    let creds = match credentials(
+        &headers,
+        params.client_id.clone(),
+        params.client_secret.clone(),
+    ) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
-    let app = match s.gatehouse.authenticate_client(&ctx, &business, &creds).await {
+    let app = match s
+        .gatehouse
+        .authenticate_client(&ctx, &business, &creds)
+        .await
+    {
         Ok(app) => app,
         Err(e) => return oauth_error(&e, creds.basic),
     };
@@ -185,18 +196,22 @@ async fn client_request(
     slug: &str,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<(Business, Application, String), Response> {
-    let business = business(s, slug).await?;
+) -> Result<(Business, Application, String), Refused> {
+    let business = business(s, slug).await.map_err(Box::new)?;
     let f: TokenForm = form(headers, body)?;
     let creds = credentials(headers, f.client_id, f.client_secret)?;
     let app = s
         .gatehouse
         .authenticate_client(ctx, &business, &creds)
         .await
-        .map_err(|e| oauth_error(&e, creds.basic))?;
+        .map_err(|e| Box::new(oauth_error(&e, creds.basic)))?;
+    // The hint only speeds up a lookup; both kinds are tried whatever it says.
     let _ = f.token_type_hint;
     let Some(token) = f.token.filter(|t| !t.is_empty() && t.len() <= 8192) else {
-        return Err(oauth_error(&OAuthError::invalid_request("token is required"), false));
+        return Err(Box::new(oauth_error(
+            &OAuthError::invalid_request("token is required"),
+            false,
+        )));
     };
     Ok((business, app, token))
 }
@@ -211,7 +226,7 @@ pub(crate) async fn introspect(
 ) -> Response {
     let (business, app, token) = match client_request(&s, &ctx, &slug, &headers, &body).await {
         Ok(found) => found,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if app.client_type != ClientType::Confidential {
         return oauth_error(&OAuthError::invalid_client(), false);
@@ -232,9 +247,13 @@ pub(crate) async fn revoke(
 ) -> Response {
     let (business, app, token) = match client_request(&s, &ctx, &slug, &headers, &body).await {
         Ok(found) => found,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
-    match s.gatehouse.revoke_token(&ctx, &business, &app, &token).await {
+    match s
+        .gatehouse
+        .revoke_token(&ctx, &business, &app, &token)
+        .await
+    {
         Ok(()) => answer(StatusCode::OK, json!({})),
         Err(e) => oauth_error(&e.into(), false),
     }
@@ -257,7 +276,10 @@ pub(crate) async fn userinfo(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, t)| t.trim().to_owned());
     let Some(token) = bearer else {
-        let mut r = answer(StatusCode::UNAUTHORIZED, json!({ "error": "invalid_request" }));
+        let mut r = answer(
+            StatusCode::UNAUTHORIZED,
+            json!({ "error": "invalid_request" }),
+        );
         r.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             HeaderValue::from_static("Bearer realm=\"gatehouse\""),

@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use super::authorize::current_session;
 use crate::browser::{Browser, clear_session_cookie};
-use crate::pages::{CheckedForm, CsrfToken, Page, PageMeta, business_of, internal, message, not_found, redirect};
+use crate::pages::{
+    CheckedForm, CsrfToken, Page, PageMeta, business_of, internal, message, not_found, redirect,
+};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -47,7 +49,12 @@ async fn checked(
         Err(e) => return Err(internal(e)),
     };
     let refused = |text: &str| {
-        let p = PageMeta::new("Sign-out request refused", slug, Some(&business), String::new());
+        let p = PageMeta::new(
+            "Sign-out request refused",
+            slug,
+            Some(&business),
+            String::new(),
+        );
         message(StatusCode::BAD_REQUEST, p, text, None).into_response()
     };
     let Ok(params) = serde_urlencoded::from_str::<LogoutParams>(query) else {

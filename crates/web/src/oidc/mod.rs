@@ -6,5 +6,5 @@ mod endpoints;
 mod flows;
 mod logout;
 
-pub(crate) use flows::routes as flow_routes;
 pub use backchannel::HttpLogoutTransport;
+pub(crate) use flows::routes as flow_routes;

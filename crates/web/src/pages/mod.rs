@@ -15,6 +15,7 @@ mod problems;
 mod setup;
 mod sign_in;
 mod step_up;
+pub(crate) use dashboard::encode;
 pub(crate) use forms::{CheckedForm, CsrfToken, PageForm, csrf_refused};
 
 use axum::Router;

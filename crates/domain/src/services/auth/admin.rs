@@ -4,13 +4,13 @@
 
 use serde_json::json;
 
-use crate::oidc::grants::EndingSessions;
 use crate::Gatehouse;
 use crate::audit::RequestContext;
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, UserId};
 use crate::mail::MailMessage;
 use crate::model::{User, UserAction};
+use crate::oidc::grants::EndingSessions;
 use crate::principal::{BusinessAccess, UsersManage};
 use crate::services::Audit;
 use crate::store::StoreTx;

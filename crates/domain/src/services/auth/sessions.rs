@@ -3,13 +3,13 @@
 
 use serde_json::json;
 
-use crate::oidc::grants::EndingSessions;
 use crate::Gatehouse;
 use crate::audit::RequestContext;
 use crate::auth::{SecretToken, Session, SessionStage};
 use crate::error::{Error, Result};
 use crate::ids::SessionId;
 use crate::model::User;
+use crate::oidc::grants::EndingSessions;
 use crate::principal::{Actor, ActorKind, Principal};
 use crate::services::{Audit, user_target};
 
@@ -92,7 +92,11 @@ impl Gatehouse {
         let user = self.session_user(session).await?;
         let mut tx = self.store.begin().await?;
         let one = EndingSessions::One { user: user.id, id };
-        if self.end_sessions(tx.as_mut(), user.business_id, one).await? == 0 {
+        if self
+            .end_sessions(tx.as_mut(), user.business_id, one)
+            .await?
+            == 0
+        {
             return Err(Error::SessionNotFound);
         }
         let actor = self_actor(&user);
