@@ -16,6 +16,8 @@ mod openapi;
 mod pages;
 mod server;
 mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::future::Future;
 
