@@ -13,7 +13,7 @@ use gatehouse_domain::principal::{AnyMember, SettingsManage, UsersView};
 use gatehouse_domain::types::{Slug, TenantName};
 
 use super::super::problems::{FieldMap, Problems};
-use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
 use super::user::when;
 use crate::browser::Browser;
@@ -144,11 +144,8 @@ async fn allowed(d: &Dash) -> Result<(), Response> {
 /// Creates a tenant. Requires `settings.manage`, where the operator allows it.
 pub(crate) async fn create_tenant(
     State(s): State<AppState>,
-    browser: Browser,
-    Path(slug): Path<String>,
-    form: Fields,
+    DashForm(d, access, form): DashForm<SettingsManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<SettingsManage>(&s, browser, &slug, form.csrf()).await?;
     allowed(&d).await?;
     let mut problems = Problems::default();
     let name = problems.check("name", "Name", TenantName::parse(form.get("name")));
@@ -221,11 +218,9 @@ pub(crate) async fn rename_form(
 /// `settings.manage`, where the operator allows it.
 pub(crate) async fn rename_tenant(
     State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-    form: Fields,
+    Path((_, id)): Path<(String, String)>,
+    DashForm(d, access, form): DashForm<SettingsManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<SettingsManage>(&s, browser, &slug, form.csrf()).await?;
     allowed(&d).await?;
     let t = tenant_of(&d, &id).await?;
     let result = match TenantName::parse(form.get("name")) {
