@@ -8,6 +8,7 @@ mod browser;
 mod helpers;
 
 mod account_admin;
+mod account_forms;
 mod audit;
 mod auth;
 mod authz;

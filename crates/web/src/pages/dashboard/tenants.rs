@@ -187,10 +187,11 @@ async fn tenant_of(d: &Dash, id: &str) -> Answer<Tenant> {
         .ok_or_else(|| d.fail(Error::TenantNotFound, "tenants"))
 }
 
-fn rename_page(d: &Dash, t: &Tenant, name: &str, error: Failure) -> Response {
+fn rename_page(d: &Dash, t: &Tenant, name: &str, error: Failure, problems: Problems) -> Response {
     let mut c = d.chrome(&format!("Rename {}", t.name), "tenants");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    let status = problems.status(error.as_ref().map(|(s, _)| *s));
     c.error = error.map(|(_, t)| t);
+    c.problems = problems;
     page_with(
         status,
         &RenamePage {
@@ -211,7 +212,13 @@ pub(crate) async fn rename_form(
     let (d, _access) = Dash::with::<SettingsManage>(&s, browser, &slug).await?;
     allowed(&d).await?;
     let t = tenant_of(&d, &id).await?;
-    Ok(rename_page(&d, &t, t.name.as_str(), None))
+    Ok(rename_page(
+        &d,
+        &t,
+        t.name.as_str(),
+        None,
+        Problems::default(),
+    ))
 }
 
 /// Renames a tenant (its short name stays: addresses and API clients use it). Requires
@@ -223,21 +230,21 @@ pub(crate) async fn rename_tenant(
 ) -> Answer {
     allowed(&d).await?;
     let t = tenant_of(&d, &id).await?;
-    let result = match TenantName::parse(form.get("name")) {
-        Ok(name) => {
-            s.gatehouse
-                .rename_own_tenant(&access, &d.browser.ctx, t.id, name)
-                .await
-        }
-        Err(e) => Err(e),
+    let mut problems = Problems::default();
+    let Some(name) = problems.check("name", "Name", TenantName::parse(form.get("name"))) else {
+        return Ok(rename_page(&d, &t, form.get("name"), None, problems));
     };
-    match result {
+    match s
+        .gatehouse
+        .rename_own_tenant(&access, &d.browser.ctx, t.id, name)
+        .await
+    {
         Ok(_) => Ok(d.done(&d.admin("/tenants"), "tenant_renamed")),
-        Err(e) => Ok(rename_page(
-            &d,
-            &t,
-            form.get("name"),
-            Some(describe(d.catalog(), e)),
-        )),
+        Err(e) => {
+            let error = problems
+                .take(e, &[("name", "name", "Name")])
+                .map(|e| describe(d.catalog(), e));
+            Ok(rename_page(&d, &t, form.get("name"), error, problems))
+        }
     }
 }
