@@ -221,19 +221,14 @@ const PASSWORD_FIELDS: FieldMap<'static> = &[
 /// problem of the form is shown at once, beside its field. Requires a signed-in session.
 pub(crate) async fn change_password<F: InFrame>(DashForm(d, _member, form): DashForm) -> Answer {
     let (current, new) = (form.raw("current"), form.raw("new"));
+    let policy = d.state.gatehouse.auth_config().password;
+    let checked = policy.check(new, d.me.email.local_part(), d.business.name.as_str());
+    // Both fields are judged on every try, and their problems listed in the fields' order.
     let mut problems = Problems::default();
+    let mut error = None;
     if current.is_empty() {
         problems.add("current", "Enter your current password.");
-    }
-    let policy = d.state.gatehouse.auth_config().password;
-    let local = d.me.email.local_part();
-    problems.check(
-        "new",
-        "New password",
-        policy.check(new, local, d.business.name.as_str()),
-    );
-    let mut error = None;
-    if !current.is_empty() {
+    } else {
         let changed = d
             .state
             .gatehouse
@@ -248,6 +243,7 @@ pub(crate) async fn change_password<F: InFrame>(DashForm(d, _member, form): Dash
             }
         }
     }
+    problems.check("new", "New password", checked);
     let shown = Shown {
         problems,
         error,

@@ -58,8 +58,11 @@ pub(crate) trait CsrfToken {
 /// Whom a form is posted as, read from the request before its body: it decides which CSRF
 /// token the form must carry.
 pub(crate) trait FormScope: Sized + Send {
-    /// The scope of the request, or the answer that replaces the form's (sign in first).
-    fn scope(state: &AppState, parts: &Parts) -> Result<Self, Response>;
+    /// The scope of the request, if it is in one.
+    fn scope(state: &AppState, parts: &Parts) -> Option<Self>;
+
+    /// The answer to a form posted outside the scope (sign in first).
+    fn outside() -> Response;
 
     /// The token this scope's forms carry; `None`: the browser's own (its session's, or
     /// before a session its CSRF cookie).
@@ -68,8 +71,12 @@ pub(crate) trait FormScope: Sized + Send {
 
 /// A visitor of the account pages and the dashboard: the browser's own token.
 impl FormScope for () {
-    fn scope(_: &AppState, _: &Parts) -> Result<Self, Response> {
-        Ok(())
+    fn scope(_: &AppState, _: &Parts) -> Option<Self> {
+        Some(())
+    }
+
+    fn outside() -> Response {
+        csrf_refused("")
     }
 
     fn csrf(&self) -> Option<&str> {
@@ -92,7 +99,7 @@ impl<S: FormScope, T: DeserializeOwned + CsrfToken> FromRequest<AppState> for Sc
             Ok(b) => b,
             Err(never) => match never {},
         };
-        let scope = S::scope(state, &parts)?;
+        let scope = S::scope(state, &parts).ok_or_else(S::outside)?;
         let slug = slug_in_path(parts.uri.path()).to_owned();
         let PageForm(form) =
             PageForm::<T>::from_request(Request::from_parts(parts, body), state).await?;

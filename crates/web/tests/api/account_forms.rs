@@ -149,6 +149,11 @@ async fn password_problems_show_beside_their_fields(app: App) {
             "New password must be at least 12 characters."
         );
         assert!(both.body.contains("2 things to fix"), "{}", both.body);
+        let listed = |id: &str| both.body.find(&format!("href=\"#{id}\"")).unwrap();
+        assert!(
+            listed("current") < listed("new"),
+            "listed in the fields' order"
+        );
         assert!(!both.body.contains("current:") && !both.body.contains("password:"));
 
         let empty = b.submit(home, &action, &[("new", "")]).await;

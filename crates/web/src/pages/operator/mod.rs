@@ -126,8 +126,12 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Console, Res
 /// A console form is posted as the signed-in console (else back to its sign-in page) and
 /// carries the console's own CSRF token.
 impl FormScope for Console {
-    fn scope(state: &AppState, parts: &Parts) -> Result<Self, Response> {
-        console_of(state, &parts.headers).ok_or_else(|| redirect("/operator", &[]))
+    fn scope(state: &AppState, parts: &Parts) -> Option<Self> {
+        console_of(state, &parts.headers)
+    }
+
+    fn outside() -> Response {
+        redirect("/operator", &[])
     }
 
     fn csrf(&self) -> Option<&str> {
