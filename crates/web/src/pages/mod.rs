@@ -34,7 +34,10 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/gatehouse.css", get(stylesheet))
         .route("/", get(landing::landing))
-        .route("/sign-in", get(landing::find_business))
+        .route(
+            "/sign-in",
+            get(landing::find_business).post(landing::find_business_post),
+        )
         .route(
             "/b/{slug}/sign-in",
             get(sign_in::sign_in_page).post(sign_in::sign_in),

@@ -29,5 +29,6 @@ mod review;
 mod sessions;
 mod setup;
 mod sign_in;
+mod sign_in_links;
 mod strict_input;
 mod users;

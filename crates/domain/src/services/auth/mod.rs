@@ -11,6 +11,7 @@ mod passwords;
 mod sessions;
 mod setup;
 mod sign_in;
+mod sign_in_links;
 mod step_up;
 
 use std::sync::Arc;
