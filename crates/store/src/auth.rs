@@ -152,10 +152,7 @@ impl AuthReads for SqlStore {
             .fetch_all(self.reader())
             .await
             .map_err(db)?;
-        found
-            .iter()
-            .map(|r| Ok((rows::id(r, "business_id")?, rows::id(r, "id")?)))
-            .collect()
+        business_user_ids(&found)
     }
 
     async fn get_credentials(&self, user: UserId) -> Result<Option<Credentials>> {
@@ -319,9 +316,14 @@ impl AuthReads for SqlStore {
         .fetch_all(self.reader())
         .await
         .map_err(db)?;
-        found
-            .iter()
-            .map(|r| Ok((rows::id(r, "business_id")?, rows::id(r, "id")?)))
-            .collect()
+        business_user_ids(&found)
     }
+}
+
+/// The `(business_id, id)` of each row of users.
+fn business_user_ids(found: &[sqlx::any::AnyRow]) -> Result<Vec<(BusinessId, UserId)>> {
+    found
+        .iter()
+        .map(|r| Ok((rows::id(r, "business_id")?, rows::id(r, "id")?)))
+        .collect()
 }

@@ -154,19 +154,22 @@ async fn business_form(
     }
 }
 
-/// A form's problems as its outcome: `Ok` only when there are none and `done` worked.
-fn outcome(
+/// The outcome of a form: `change` (there only when every field was valid) run, its error
+/// beside its field when it is about one.
+async fn settle<T>(
     mut problems: Problems,
-    done: Option<Result<(), Error>>,
+    change: Option<impl Future<Output = Result<T, Error>>>,
     fields: FieldMap<'_>,
 ) -> Outcome {
-    match done {
-        Some(Ok(())) if problems.is_empty() => Ok(()),
-        Some(Err(e)) => {
+    let Some(change) = change else {
+        return Err((problems, None));
+    };
+    match change.await {
+        Ok(_) => Ok(()),
+        Err(e) => {
             let error = problems.take(e, fields);
             Err((problems, error))
         }
-        _ => Err((problems, None)),
     }
 }
 
@@ -179,20 +182,14 @@ pub(crate) async fn create_tenant(
         let mut problems = Problems::default();
         let name = problems.check("tenant-name", "Name", TenantName::parse(form.get("name")));
         let slug = problems.check("tenant-slug", "Short name", Slug::parse(form.get("slug")));
-        let done = match (name, slug) {
-            (Some(n), Some(sl)) => Some(
-                s.gatehouse
-                    .create_tenant(&c.op, &browser.ctx, b, n, sl)
-                    .await
-                    .map(drop),
-            ),
-            _ => None,
-        };
+        let change = name
+            .zip(slug)
+            .map(|(n, sl)| s.gatehouse.create_tenant(&c.op, &browser.ctx, b, n, sl));
         let fields: FieldMap<'_> = &[
             ("name", "tenant-name", "Name"),
             ("slug", "tenant-slug", "Short name"),
         ];
-        outcome(problems, done, fields)
+        settle(problems, change, fields).await
     };
     business_form(&s, &c, &id, &form, "tenant_created", String::new(), act).await
 }
@@ -207,16 +204,10 @@ pub(crate) async fn rename_tenant(
             return Err((Problems::default(), Some(Error::TenantNotFound)));
         };
         let mut problems = Problems::default();
-        let done = match problems.check("rename", "New name", TenantName::parse(form.get("name"))) {
-            Some(n) => Some(
-                s.gatehouse
-                    .rename_tenant(&c.op, &browser.ctx, b, t, n)
-                    .await
-                    .map(drop),
-            ),
-            None => None,
-        };
-        outcome(problems, done, &[("name", "rename", "New name")])
+        let change = problems
+            .check("rename", "New name", TenantName::parse(form.get("name")))
+            .map(|n| s.gatehouse.rename_tenant(&c.op, &browser.ctx, b, t, n));
+        settle(problems, change, &[("name", "rename", "New name")]).await
     };
     business_form(&s, &c, &id, &form, "tenant_renamed", tenant.clone(), act).await
 }
@@ -236,17 +227,14 @@ pub(crate) async fn invite_administrator(
             "Name",
             DisplayName::parse(form.get("display_name")),
         );
-        let done = match (email, name) {
-            (Some(email), Some(display_name)) => {
-                Some(invite(&s, &c, &browser.ctx, b, email, display_name).await)
-            }
-            _ => None,
-        };
+        let change = email
+            .zip(name)
+            .map(|(e, n)| invite(&s, &c, &browser.ctx, b, e, n));
         let fields: FieldMap<'_> = &[
             ("email", "email", "Email"),
             ("display_name", "display_name", "Name"),
         ];
-        outcome(problems, done, fields)
+        settle(problems, change, fields).await
     };
     business_form(&s, &c, &id, &form, "invited", String::new(), act).await
 }
