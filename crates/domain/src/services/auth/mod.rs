@@ -12,6 +12,7 @@ mod sessions;
 pub(crate) use sessions::self_actor;
 mod setup;
 mod sign_in;
+mod sign_in_links;
 mod step_up;
 
 use std::sync::Arc;

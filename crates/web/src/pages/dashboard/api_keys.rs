@@ -13,7 +13,7 @@ use gatehouse_domain::services::NewApiKey;
 use gatehouse_domain::types::ApiKeyName;
 
 use super::super::problems::Problems;
-use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
 use super::group_form::{GroupForm, editor_view};
 use super::matrix::{Area, BizRow, PermRow, Summary, grants_from, summary};
@@ -171,11 +171,8 @@ fn new_key(d: &Dash, f: &Fields) -> Result<NewApiKey, Error> {
 /// key gets.
 pub(crate) async fn create_api_key(
     State(s): State<AppState>,
-    browser: Browser,
-    Path(slug): Path<String>,
-    form: Fields,
+    DashForm(d, access, form): DashForm<ApiKeysManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<ApiKeysManage>(&s, browser, &slug, form.csrf()).await?;
     let created = match new_key(&d, &form) {
         Ok(new) => {
             s.gatehouse
@@ -258,11 +255,9 @@ pub(crate) async fn revoke_page(
 /// Revokes a key. Requires `api_keys.manage`.
 pub(crate) async fn revoke_api_key(
     State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-    form: Fields,
+    Path((_, id)): Path<(String, String)>,
+    DashForm(d, access, _form): DashForm<ApiKeysManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<ApiKeysManage>(&s, browser, &slug, form.csrf()).await?;
     let k = key_of(&d, &access, &id).await?;
     match s
         .gatehouse

@@ -79,6 +79,9 @@ pub(crate) fn sentence(e: &AuditEvent, names: &Names) -> String {
         "auth.password_changed" => format!("{t} changed their password"),
         "auth.password_reset" => format!("{t} chose a new password with a reset link"),
         "auth.password_reset_requested" => format!("A password reset link was asked for {t}"),
+        "auth.sign_in_links_sent" => {
+            format!("{t} was mailed where to sign in (asked on the start page)")
+        }
         "auth.session_revoked" => format!("{a} signed out a session of {t}"),
         "group.created" => format!("{a} created the group {t}"),
         "group.updated" | "group.permissions_changed" => format!("{a} changed the group {t}"),

@@ -3,7 +3,7 @@
 //! may see, and how pages, refusals and errors are answered.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gatehouse_domain::Error;
@@ -11,11 +11,13 @@ use gatehouse_domain::auth::{Session, SessionStage};
 use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::model::{Business, User};
 use gatehouse_domain::principal::{
-    ApiKeysManage, AuditView, BusinessAccess, BusinessPermission, GroupsManage, Principal,
-    SettingsManage, UsersManage, UsersView,
+    AnyMember, ApiKeysManage, AuditView, BusinessAccess, BusinessPermission, GroupsManage,
+    Principal, SettingsManage, UsersManage, UsersView,
 };
 
-use super::super::{Page, page_session, redirect};
+use super::super::forms::slug_in_path;
+use super::super::{CheckedForm, Page, page_session, redirect};
+use super::fields::Fields;
 pub(crate) use super::words::{describe, label, notice_text, right};
 use crate::browser::Browser;
 use crate::state::AppState;
@@ -69,6 +71,27 @@ pub(crate) struct Dash {
 /// A handler's early answer (a redirect to sign-in, a refusal, an error page).
 pub(crate) type Answer<T = Response> = Result<T, Response>;
 
+/// A dashboard form post: its CSRF token checked first (by [`CheckedForm`], the one check
+/// every form goes through), then the signed-in session ([`Dash::load`]) and the capability
+/// `P` (without it, a refusal naming it) — every dashboard form handler takes this.
+#[derive(Debug)]
+pub(crate) struct DashForm<P = AnyMember>(
+    pub(crate) Dash,
+    pub(crate) BusinessAccess<P>,
+    pub(crate) Fields,
+);
+
+impl<P: BusinessPermission> FromRequest<AppState> for DashForm<P> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let slug = slug_in_path(req.uri().path()).to_owned();
+        let CheckedForm(browser, form) = CheckedForm::<Fields>::from_request(req, state).await?;
+        let (d, access) = Dash::with::<P>(state, browser, &slug).await?;
+        Ok(DashForm(d, access, form))
+    }
+}
+
 impl Dash {
     /// The signed-in session of this business, or the answer that replaces the page.
     pub(crate) async fn load(state: &AppState, browser: Browser, slug: &str) -> Answer<Self> {
@@ -121,19 +144,6 @@ impl Dash {
             Ok(access) => Ok((d, access)),
             Err(e) => Err(d.fail(e, "users")),
         }
-    }
-
-    /// For a form post: the CSRF token first, then [`Dash::with`].
-    pub(crate) async fn post<P: BusinessPermission>(
-        state: &AppState,
-        browser: Browser,
-        slug: &str,
-        csrf: &str,
-    ) -> Answer<(Self, BusinessAccess<P>)> {
-        if !browser.csrf_ok(csrf) {
-            return Err(super::super::csrf_refused(slug));
-        }
-        Self::with::<P>(state, browser, slug).await
     }
 
     pub(crate) fn catalog(&self) -> &Catalog {

@@ -1,5 +1,6 @@
 //! The administration dashboard under `/b/{slug}/admin`: users, user groups, the audit log,
-//! security settings, API keys and the signed-in user's profile. Server-rendered (askama),
+//! security settings, API keys, tenants, and the signed-in user's profile (the account page,
+//! `pages/account.rs`, in the dashboard's frame). Server-rendered (askama),
 //! working without JavaScript (one small script of our own adds copy buttons and floating,
 //! keyboard-driven Actions menus); forms post, then redirect with a success notice. Every
 //! handler checks its permission on the server first; the navigation only hides what the
@@ -22,7 +23,6 @@ mod groups;
 mod invitations;
 mod invite;
 mod matrix;
-mod profile;
 mod self_loss;
 mod settings;
 mod tenants;
@@ -34,7 +34,9 @@ mod users_bulk;
 mod users_export;
 mod words;
 
+pub(crate) use context::{Chrome, Dash, DashForm, describe, notice_text, page, page_with};
 pub(crate) use fields::{Fields, Params, encode};
+pub(crate) use user::when;
 
 use axum::Router;
 use axum::http::header;
@@ -122,19 +124,9 @@ pub(crate) fn routes() -> Router<AppState> {
             &format!("{b}/tenants/{{id}}"),
             get(tenants::rename_form).post(tenants::rename_tenant),
         )
-        .route(&format!("{b}/profile"), get(profile::profile_page))
-        .route(
-            &format!("{b}/profile/password"),
-            axum::routing::post(profile::change_password),
-        )
-        .route(
-            &format!("{b}/profile/sessions/{{id}}/revoke"),
-            axum::routing::post(profile::revoke_session),
-        )
-        .route(
-            &format!("{b}/profile/recovery-codes"),
-            axum::routing::post(profile::regenerate_codes),
-        )
+        .merge(super::account::routes::<super::account::InDashboard>(
+            &format!("{b}/profile"),
+        ))
 }
 
 /// An unknown address under `/b/{slug}/admin`: the 404 page inside the dashboard's frame
