@@ -211,13 +211,7 @@ async fn simultaneous_requests_on_two_nodes_mail_once(app: App) {
     for email in ["dana@example.com", "lee@example.com", "mia@example.com"] {
         member(&app, &acme, email, &[]).await;
     }
-    let (base, _) =
-        crate::helpers::spawn_node_with(app.db.store.clone(), app.clock.clone(), &app.mail, |_| {})
-            .await;
-    let other = App {
-        base,
-        ..app.clone_handles()
-    };
+    let other = app.through(app.node()).await;
     // Five requests for Dana on each node, all released at the same instant.
     let mut requests = Vec::new();
     for node in [&app, &other] {
