@@ -17,6 +17,7 @@ use std::sync::Arc;
 use gatehouse_domain::audit::RequestContext;
 use gatehouse_domain::auth::{Argon2Params, AuthConfig, OsEntropy, SecretCipher};
 use gatehouse_domain::catalog::Catalog;
+use gatehouse_domain::oidc::backchannel::LogoutPolicy;
 use gatehouse_domain::services::{AuthSetup, NewSession};
 use gatehouse_domain::{Clock, Gatehouse, ManualClock, SystemClock};
 use gatehouse_mail::{SmtpConfig, SmtpMailer, TlsMode};
@@ -213,6 +214,22 @@ impl TestServerBuilder {
         let sender = gh.clone();
         let until = stopped.clone();
         tokio::spawn(async move { sender.run_mail_sender(stop_signal(until)).await });
+        // The OpenID Provider's signing keys (made on the first start), and the sender of
+        // back-channel logouts, retrying quickly.
+        gh.load_signing_keys().await.map_err(|e| e.to_string())?;
+        let transport = crate::oidc::HttpLogoutTransport::new(std::time::Duration::from_secs(5))?;
+        let policy = LogoutPolicy {
+            retry_initial: time::Duration::milliseconds(200),
+            poll_interval: std::time::Duration::from_millis(100),
+            ..LogoutPolicy::default()
+        };
+        let sender = gh.clone();
+        let until = stopped.clone();
+        tokio::spawn(async move {
+            sender
+                .run_logout_sender(&transport, policy, stop_signal(until))
+                .await;
+        });
         let state = AppState::new(
             gh.clone(),
             OperatorToken::from_token(OPERATOR_TOKEN),

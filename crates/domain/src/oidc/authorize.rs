@@ -134,12 +134,39 @@ impl Gatehouse {
     }
 
     /// The second check: everything else about the request. An error here is answered to
-    /// the client at its redirect URI.
+    /// the client at its redirect URI: `Err` is that redirect.
     pub fn check_authorization(
         &self,
         business: Business,
         application: Application,
         redirect_uri: String,
+        p: &AuthorizeParams,
+    ) -> std::result::Result<AuthorizeRequest, (OAuthError, String)> {
+        self.check_request(&business, &application, p)
+            .map(|checked| AuthorizeRequest {
+                business: business.clone(),
+                application: application.clone(),
+                redirect_uri: redirect_uri.clone(),
+                ..checked
+            })
+            .map_err(|e| {
+                let to = self.redirect_with(
+                    &business,
+                    &redirect_uri,
+                    p.state.as_deref(),
+                    &[
+                        ("error", e.code.as_str()),
+                        ("error_description", e.description.as_str()),
+                    ],
+                );
+                (e, to)
+            })
+    }
+
+    fn check_request(
+        &self,
+        business: &Business,
+        application: &Application,
         p: &AuthorizeParams,
     ) -> std::result::Result<AuthorizeRequest, OAuthError> {
         use OAuthErrorCode as C;
@@ -245,9 +272,9 @@ impl Gatehouse {
             .and_then(|raw| raw.parse::<i64>().ok())
             .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok());
         Ok(AuthorizeRequest {
-            business,
-            application,
-            redirect_uri,
+            business: business.clone(),
+            application: application.clone(),
+            redirect_uri: String::new(),
             scopes,
             state: p.state.clone(),
             nonce: p.nonce.clone(),
@@ -458,20 +485,35 @@ impl Gatehouse {
         req: &AuthorizeRequest,
         params: &[(&str, &str)],
     ) -> String {
-        let mut url = match url::Url::parse(&req.redirect_uri) {
+        self.redirect_with(
+            &req.business,
+            &req.redirect_uri,
+            req.state.as_deref(),
+            params,
+        )
+    }
+
+    fn redirect_with(
+        &self,
+        business: &Business,
+        redirect_uri: &str,
+        state: Option<&str>,
+        params: &[(&str, &str)],
+    ) -> String {
+        let mut url = match url::Url::parse(redirect_uri) {
             Ok(u) => u,
             // Registered URIs are parsed when they are registered: this cannot happen.
-            Err(_) => return req.redirect_uri.clone(),
+            Err(_) => return redirect_uri.to_owned(),
         };
         {
             let mut q = url.query_pairs_mut();
             for (k, v) in params {
                 q.append_pair(k, v);
             }
-            if let Some(state) = &req.state {
+            if let Some(state) = state {
                 q.append_pair("state", state);
             }
-            q.append_pair("iss", &self.issuer(&req.business));
+            q.append_pair("iss", &self.issuer(business));
         }
         url.into()
     }

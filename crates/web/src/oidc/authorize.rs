@@ -109,19 +109,16 @@ async fn checked(
     };
     match s.gatehouse.check_authorization(business, app, uri, &params) {
         Ok(req) => Ok((params, req)),
-        Err(e) => Err(to_client(s, None, &e)),
+        Err((_, to)) => Err(redirect(&to, &[])),
     }
 }
 
-/// An error answered at the client's redirect URI (when the request got that far).
-fn to_client(s: &AppState, req: Option<&AuthorizeRequest>, e: &OAuthError) -> Response {
+/// An error answered at the client's redirect URI.
+fn to_client(s: &AppState, req: &AuthorizeRequest, e: &OAuthError) -> Response {
     if let Some(internal) = &e.internal {
         tracing::error!(error = %internal, "authorization request failed");
     }
-    match req {
-        Some(req) => redirect(&s.gatehouse.error_response(req, e), &[]),
-        None => refused("", None, &e.description),
-    }
+    redirect(&s.gatehouse.error_response(req, e), &[])
 }
 
 /// `GET /b/{slug}/oauth2/authorize`.
@@ -180,7 +177,7 @@ async fn decide(
 ) -> Response {
     let session = match current_session(s, browser, &req.business).await {
         Ok(session) => session,
-        Err(e) => return to_client(s, Some(req), &e.into()),
+        Err(e) => return to_client(s, req, &e.into()),
     };
     let step = s
         .gatehouse
@@ -240,7 +237,7 @@ async fn decide(
             .cookie(cookie)
             .into_response()
         }
-        Err(e) => to_client(s, Some(req), &e),
+        Err(e) => to_client(s, req, &e),
     }
 }
 
