@@ -11,6 +11,7 @@ mod error;
 mod error_codes;
 mod extract;
 mod handlers;
+mod oidc;
 mod openapi;
 mod pages;
 mod server;

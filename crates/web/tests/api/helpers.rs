@@ -127,6 +127,8 @@ pub async fn spawn_node_web(
             mailer: Arc::new(mailer),
         })
         .unwrap();
+    // Its signing keys are loaded (made on the first node) before it serves, as `serve` does.
+    gh.load_signing_keys().await.unwrap();
     // Each node delivers queued mail, as `gatehouse serve` does.
     let sender = gh.clone();
     tokio::spawn(async move { sender.run_mail_sender(std::future::pending()).await });

@@ -21,6 +21,7 @@ mod isolation;
 mod lockout;
 mod mail_delivery;
 mod mfa;
+mod oidc;
 mod openapi;
 mod operator;
 mod proxies;

@@ -1,0 +1,3 @@
+//! The OpenID Provider's HTTP surface.
+
+mod documents;
