@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    api_key::ApiKeyCommand, business::BusinessCommand, group::GroupCommand, tenant::TenantCommand,
-    user::UserCommand,
+    api_key::ApiKeyCommand, business::BusinessCommand, group::GroupCommand,
+    signing_key::SigningKeyCommand, tenant::TenantCommand, user::UserCommand,
 };
 use crate::config::{LogFormat, Overrides};
 
@@ -66,6 +66,9 @@ pub enum Command {
     /// Groups of a business: who gets which permissions where.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// OpenID Connect signing keys: list them, rotate them.
+    #[command(subcommand, name = "signing-key")]
+    SigningKey(SigningKeyCommand),
     /// The operator token (the credential for the operator API).
     #[command(subcommand, name = "operator-token")]
     OperatorToken(OperatorTokenCommand),

@@ -32,6 +32,7 @@ pub struct Config {
     pub authz: AuthzConfig,
     pub auth: crate::auth_config::AuthSettings,
     pub mail: crate::auth_config::MailSettings,
+    pub oidc: crate::oidc_config::OidcSettings,
 }
 
 impl Default for Config {
@@ -46,6 +47,7 @@ impl Default for Config {
             authz: AuthzConfig::default(),
             auth: Default::default(),
             mail: Default::default(),
+            oidc: Default::default(),
         }
     }
 }

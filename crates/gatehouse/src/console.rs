@@ -49,7 +49,11 @@ pub fn gatehouse_at(
 ) -> anyhow::Result<Gatehouse> {
     let catalog = Catalog::with_config(&config.catalog.permissions)?;
     let setup = crate::auth_config::auth_setup(config, listen)?;
-    Ok(Gatehouse::new(store, Arc::new(SystemClock), Arc::new(catalog)).with_auth(setup)?)
+    Ok(
+        Gatehouse::new(store, Arc::new(SystemClock), Arc::new(catalog))
+            .with_auth(setup)?
+            .with_oidc(config.oidc.oidc_config()?),
+    )
 }
 
 /// An open database and the operator's access to it.

@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod console;
 mod fd_limit;
+mod oidc_config;
 mod operator;
 mod output;
 mod secret;

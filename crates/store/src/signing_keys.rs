@@ -72,23 +72,20 @@ impl SigningKeyWrites for SqlTx {
     }
 
     async fn insert_signing_key(&mut self, k: &StoredSigningKey) -> Result<bool> {
-        let inserted = sqlx::query(&format!(
+        let sql = format!(
             "INSERT INTO signing_keys ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
              ON CONFLICT DO NOTHING"
-        ))
-        .bind(k.kid.as_str())
-        .bind(k.alg.as_str())
-        .bind(k.sealed_private_key.as_str())
-        .bind(k.public_jwk.as_str())
-        .bind(to_micros(k.created_at))
-        .bind(k.activated_at.map(to_micros))
-        .bind(k.retired_at.map(to_micros))
-        .bind(k.removable_at.map(to_micros))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        Ok(inserted == 1)
+        );
+        let q = sqlx::query(&sql)
+            .bind(k.kid.as_str())
+            .bind(k.alg.as_str())
+            .bind(k.sealed_private_key.as_str())
+            .bind(k.public_jwk.as_str())
+            .bind(to_micros(k.created_at))
+            .bind(k.activated_at.map(to_micros))
+            .bind(k.retired_at.map(to_micros))
+            .bind(k.removable_at.map(to_micros));
+        self.one_row(q).await
     }
 
     async fn retire_signing_key(
@@ -97,30 +94,37 @@ impl SigningKeyWrites for SqlTx {
         at: OffsetDateTime,
         removable_at: OffsetDateTime,
     ) -> Result<bool> {
-        let changed = sqlx::query(
+        let q = sqlx::query(
             "UPDATE signing_keys SET retired_at = $1, removable_at = $2 \
              WHERE kid = $3 AND activated_at IS NOT NULL AND retired_at IS NULL",
         )
         .bind(to_micros(at))
         .bind(to_micros(removable_at))
-        .bind(kid)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        Ok(changed == 1)
+        .bind(kid);
+        self.one_row(q).await
     }
 
     async fn activate_signing_key(&mut self, kid: &str, at: OffsetDateTime) -> Result<bool> {
-        let changed = sqlx::query(
+        let q = sqlx::query(
             "UPDATE signing_keys SET activated_at = $1 WHERE kid = $2 AND activated_at IS NULL",
         )
         .bind(to_micros(at))
-        .bind(kid)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        Ok(changed == 1)
+        .bind(kid);
+        self.one_row(q).await
+    }
+}
+
+impl SqlTx {
+    /// Runs `query`; whether it wrote exactly one row.
+    async fn one_row<'q>(
+        &mut self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<bool> {
+        let affected = query
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        Ok(affected == 1)
     }
 }

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
 use arc_swap::ArcSwap;
-pub use gatehouse_oidc::{RsaKeySize, SigningAlg};
+pub use gatehouse_oidc::{ClaimChecks, ProviderMetadata, RsaKeySize, SigningAlg, TokenType};
 use time::Duration;
 
 pub use issuers::OidcIssuer;

@@ -7,6 +7,7 @@ pub mod group;
 mod migrate;
 mod operator_token;
 mod serve;
+pub mod signing_key;
 pub mod tenant;
 pub mod user;
 
@@ -35,6 +36,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::User(cmd) => with_console(&config, out, async |c| user::run(cmd, c).await).await,
         Command::Group(cmd) => with_console(&config, out, async |c| group::run(cmd, c).await).await,
+        Command::SigningKey(cmd) => {
+            with_console(&config, out, async |c| signing_key::run(cmd, c).await).await
+        }
     }
 }
 

@@ -71,6 +71,14 @@ async fn serve_until_signal(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "access snapshots loaded"
     );
+    // The OpenID Connect signing keys: made on the first start, then shared by every node.
+    gh.load_signing_keys().await.context(
+        "loading the OpenID Connect signing keys (they are sealed with auth.totp_key: every node needs the same)",
+    )?;
+    let key_refresh = {
+        let gh = gh.clone();
+        tokio::spawn(async move { gh.run_signing_key_refresh(std::future::pending()).await })
+    };
     // Other nodes' writes arrive through the change feed; it stops with the server.
     let feed = {
         let gh = gh.clone();
@@ -142,6 +150,7 @@ async fn serve_until_signal(
         .context("serving HTTP");
     feed.abort();
     sweeper.abort();
+    key_refresh.abort();
     // A delivery under way may finish; one cut short is taken up again when its lease ends.
     let _ = stop_mail.send(());
     let abort = sender.abort_handle();

@@ -9,3 +9,4 @@ mod errors;
 mod helpers;
 mod mail;
 mod serve;
+mod signing_keys;

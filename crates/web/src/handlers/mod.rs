@@ -64,7 +64,7 @@ pub(crate) fn router(state: AppState) -> Router {
         async move { axum::Json(doc.as_ref().clone()) }
     }))
     .merge(crate::pages::routes())
-    .merge(crate::oidc::flow_routes())
+    .merge(crate::oidc::routes())
     .fallback(crate::pages::fallback)
     .method_not_allowed_fallback(method_not_allowed)
     .layer(DefaultBodyLimit::max(body_limit))

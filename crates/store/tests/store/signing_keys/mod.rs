@@ -9,7 +9,7 @@ use gatehouse_domain::auth::{AuthConfig, OsEntropy, SecretCipher};
 use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::mail::DiscardMailer;
 use gatehouse_domain::oidc::SigningKeyStore;
-use gatehouse_domain::oidc::{SigningAlg, SigningKeyInfo, SigningKeyState, SigningKeyWrites as _};
+use gatehouse_domain::oidc::{SigningAlg, SigningKeyInfo, SigningKeyState};
 use gatehouse_domain::services::AuthSetup;
 use gatehouse_domain::store::Store;
 use gatehouse_domain::{Gatehouse, ManualClock};

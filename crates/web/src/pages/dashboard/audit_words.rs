@@ -110,6 +110,8 @@ pub(crate) fn sentence(e: &AuditEvent, names: &Names) -> String {
         "settings.security_changed" => format!("{a} changed the security settings"),
         "setup.completed" => format!("{a} set up Gatehouse"),
         "setup.link_issued" => "A first-start setup link was issued".to_owned(),
+        "signing_key.created" => format!("{a} created OpenID Connect signing keys"),
+        "signing_key.rotated" => format!("{a} rotated the OpenID Connect signing keys"),
         other => format!("{a}: {other} ({t})"),
     }
 }

@@ -4,6 +4,7 @@
 //! rotation and reuse detection, RP-initiated and back-channel logout; and the refusals
 //! the specifications ask for.
 
+mod documents;
 mod flow;
 mod refusals;
 
