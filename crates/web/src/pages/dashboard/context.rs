@@ -11,8 +11,8 @@ use gatehouse_domain::auth::{Session, SessionStage};
 use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::model::{Business, User};
 use gatehouse_domain::principal::{
-    ApiKeysManage, AuditView, BusinessAccess, BusinessPermission, GroupsManage, Principal,
-    SettingsManage, UsersManage, UsersView,
+    ApiKeysManage, ApplicationsManage, AuditView, BusinessAccess, BusinessPermission, GroupsManage,
+    Principal, SettingsManage, UsersManage, UsersView,
 };
 
 use super::super::{Page, page_session, redirect};
@@ -29,6 +29,7 @@ pub(crate) struct Can {
     pub(crate) audit_view: bool,
     pub(crate) settings_manage: bool,
     pub(crate) api_keys_manage: bool,
+    pub(crate) applications_manage: bool,
     /// Create and rename tenants: `settings.manage`, where the operator allows it.
     pub(crate) tenants_manage: bool,
 }
@@ -93,6 +94,7 @@ impl Dash {
             audit_view: principal.authorize::<AuditView>().is_ok(),
             settings_manage: principal.authorize::<SettingsManage>().is_ok(),
             api_keys_manage: principal.authorize::<ApiKeysManage>().is_ok(),
+            applications_manage: principal.authorize::<ApplicationsManage>().is_ok(),
             tenants_manage: state.config.business_tenants
                 && principal.authorize::<SettingsManage>().is_ok(),
         };
@@ -202,6 +204,9 @@ impl Dash {
             "audit" if self.can.audit_view => Some((self.admin("/audit"), "Back to the audit log")),
             "api_keys" if self.can.api_keys_manage => {
                 Some((self.admin("/api-keys"), "Back to API keys"))
+            }
+            "applications" if self.can.applications_manage => {
+                Some((self.admin("/applications"), "Back to Applications"))
             }
             "tenants" => Some((self.admin("/tenants"), "Back to Tenants")),
             _ => None,
