@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use gatehouse_domain::application::{ApplicationView, ClientType, GrantType};
 use gatehouse_domain::oidc::applications::{ApplicationPatch, NewApplication};
 use gatehouse_domain::principal::{ApiKeysManage, ApplicationsManage};
@@ -42,7 +43,7 @@ fn render(
     existing: Option<&ApplicationView>,
     problems: Problems,
     error: Failure,
-) -> Answer {
+) -> Response {
     let keys = d.principal.authorize::<ApiKeysManage>().ok();
     let (areas, business) = keys
         .as_ref()
@@ -60,7 +61,7 @@ fn render(
     };
     c.error = error.map(|(_, t)| t);
     c.problems = problems;
-    Ok(page_with(
+    page_with(
         status,
         &FormPage {
             c,
@@ -80,7 +81,7 @@ fn render(
             business,
             f,
         },
-    ))
+    )
 }
 
 /// The form of a new application. Requires `applications.manage`.
@@ -90,7 +91,13 @@ pub(crate) async fn new_application_page(
     Path(slug): Path<String>,
 ) -> Answer {
     let (d, _access) = Dash::with::<ApplicationsManage>(&s, browser, &slug).await?;
-    render(&d, AppForm::blank(), None, Problems::default(), None)
+    Ok(render(
+        &d,
+        AppForm::blank(),
+        None,
+        Problems::default(),
+        None,
+    ))
 }
 
 /// Registers an application; a confidential client's secret is shown once. Requires
@@ -105,7 +112,7 @@ pub(crate) async fn create_application(
     let f = AppForm::read(&form);
     let mut problems = Problems::default();
     let Some(p) = f.parse(&mut problems) else {
-        return render(&d, f, None, problems, None);
+        return Ok(render(&d, f, None, problems, None));
     };
     let service = p.grant_types.contains(&GrantType::ClientCredentials);
     let new = NewApplication {
@@ -135,13 +142,16 @@ pub(crate) async fn create_application(
         .create_application(&access, keys.as_ref(), &d.browser.ctx, new)
         .await
     {
-        Ok((app, Some(secret))) => {
-            secret_page(&d, &app, secret, &format!("{} is registered", app.name))
-        }
+        Ok((app, Some(secret))) => Ok(secret_page(
+            &d,
+            &app,
+            secret,
+            &format!("{} is registered", app.name),
+        )),
         Ok((_, None)) => Ok(d.done(&d.admin("/applications"), "application_created")),
         Err(e) => {
             let error = problems.take(e, FIELDS).map(|e| describe(d.catalog(), e));
-            render(&d, f, None, problems, error)
+            Ok(render(&d, f, None, problems, error))
         }
     }
 }
@@ -154,7 +164,13 @@ pub(crate) async fn edit_application_page(
 ) -> Answer {
     let (d, access) = Dash::with::<ApplicationsManage>(&s, browser, &slug).await?;
     let a = application_of(&d, &access, &id).await?;
-    render(&d, AppForm::of(&a), Some(&a), Problems::default(), None)
+    Ok(render(
+        &d,
+        AppForm::of(&a),
+        Some(&a),
+        Problems::default(),
+        None,
+    ))
 }
 
 /// The change a form asks for: every setting, and new service rights only when they differ
@@ -193,7 +209,7 @@ pub(crate) async fn save_application(
     let f = AppForm::read(&form);
     let mut problems = Problems::default();
     let Some(p) = f.parse(&mut problems) else {
-        return render(&d, f, Some(&a), problems, None);
+        return Ok(render(&d, f, Some(&a), problems, None));
     };
     let patch = patch_of(&f, p, &a, form.has("acknowledge"));
     let keys = d.principal.authorize::<ApiKeysManage>().ok();
@@ -205,7 +221,7 @@ pub(crate) async fn save_application(
         Ok(_) => Ok(d.done(&d.admin("/applications"), "application_saved")),
         Err(e) => {
             let error = problems.take(e, FIELDS).map(|e| describe(d.catalog(), e));
-            render(&d, f, Some(&a), problems, error)
+            Ok(render(&d, f, Some(&a), problems, error))
         }
     }
 }

@@ -5,6 +5,7 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use gatehouse_domain::Error;
 use gatehouse_domain::application::{ApplicationView, ClientType};
 use gatehouse_domain::ids::ApplicationId;
@@ -90,13 +91,18 @@ pub(crate) async fn applications_page(
 }
 
 /// The page that shows a new client secret, this once.
-pub(crate) fn secret_page(d: &Dash, app: &ApplicationView, secret: String, title: &str) -> Answer {
-    Ok(page(&SecretPage {
+pub(crate) fn secret_page(
+    d: &Dash,
+    app: &ApplicationView,
+    secret: String,
+    title: &str,
+) -> Response {
+    page(&SecretPage {
         c: d.chrome(title, "applications"),
         name: app.name.to_string(),
         client_id: app.client_id.clone(),
         secret,
-    }))
+    })
 }
 
 /// The application `id` of the address, or the "not found" page.
@@ -127,7 +133,7 @@ fn confirm(
     a: &ApplicationView,
     action: Action,
     error: Option<(StatusCode, String)>,
-) -> Answer {
+) -> Response {
     let (question, consequence, path, button, danger) = match action {
         Action::Rotate => (
             format!("Rotate the secret of {}?", a.name),
@@ -153,7 +159,7 @@ fn confirm(
     let mut c = d.chrome(&question, "applications");
     let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
     c.error = error.map(|(_, t)| t);
-    Ok(page_with(
+    page_with(
         status,
         &ConfirmPage {
             c,
@@ -165,7 +171,7 @@ fn confirm(
             cancel: d.admin("/applications"),
             warn_self: None,
         },
-    ))
+    )
 }
 
 fn action_of(name: &str) -> Option<Action> {
@@ -186,7 +192,7 @@ pub(crate) async fn confirm_page(
     let (d, access) = Dash::with::<ApplicationsManage>(&s, browser, &slug).await?;
     let action = action_of(&action).ok_or_else(|| d.not_found_page())?;
     let a = application_of(&d, &access, &id).await?;
-    confirm(&d, &a, action, None)
+    Ok(confirm(&d, &a, action, None))
 }
 
 /// Rotates a secret (and shows the new one) or deletes an application. Requires
@@ -208,13 +214,14 @@ pub(crate) async fn perform(
             .await
         {
             Ok((app, secret)) => {
-                secret_page(&d, &app, secret, &format!("New secret for {}", app.name))
+                let title = format!("New secret for {}", app.name);
+                Ok(secret_page(&d, &app, secret, &title))
             }
-            Err(e) => confirm(&d, &a, action, Some(describe(d.catalog(), e))),
+            Err(e) => Ok(confirm(&d, &a, action, Some(describe(d.catalog(), e)))),
         },
         Action::Delete => match s.gatehouse.delete_application(&access, ctx, a.id).await {
             Ok(()) => Ok(d.done(&d.admin("/applications"), "application_deleted")),
-            Err(e) => confirm(&d, &a, action, Some(describe(d.catalog(), e))),
+            Err(e) => Ok(confirm(&d, &a, action, Some(describe(d.catalog(), e)))),
         },
     }
 }
