@@ -1,9 +1,25 @@
 //! `gatehouse application`: the operator registers, lists, rotates and deletes a business's
 //! applications; secrets are printed once; bad addresses fail with the API's error code.
 
-use serde_json::Value;
+use serde_json::{Value, json as j};
 
 use crate::helpers::{db_args, json, postgres_url, run, with};
+
+/// `gatehouse [--json] application <args> --business acme`.
+fn application<'a>(base: &[&'a str], as_json: bool, args: &[&'a str]) -> Vec<&'a str> {
+    let mut all: Vec<&str> = if as_json { vec!["--json"] } else { vec![] };
+    all.push("application");
+    all.extend(args);
+    all.extend(["--business", "acme"]);
+    with(base, &all)
+}
+
+/// The standard error of a command that must fail.
+fn fails(args: &[&str]) -> String {
+    let out = run(args);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
 
 fn applications(base: &[&str]) {
     json(&with(
@@ -18,34 +34,22 @@ fn applications(base: &[&str]) {
             "acme",
         ],
     ));
-    let created = json(&with(
+    let created = json(&application(
         base,
+        true,
         &[
-            "--json",
-            "application",
             "create",
-            "--business",
-            "acme",
-            "--name",
-            "Portal",
-            "--client-type",
-            "confidential",
+            "--name=Portal",
+            "--client-type=confidential",
             "--first-party",
-            "--redirect-uri",
-            "https://portal.example.com/callback",
-            "--redirect-uri",
-            "http://localhost:3000/callback",
-            "--post-logout-redirect-uri",
-            "https://portal.example.com/",
-            "--scope",
-            "email",
-            "--scope",
-            "gatehouse:access",
+            "--redirect-uri=https://portal.example.com/callback",
+            "--redirect-uri=http://localhost:3000/callback",
+            "--post-logout-redirect-uri=https://portal.example.com/",
+            "--scope=email",
+            "--scope=gatehouse:access",
             "--require-mfa",
-            "--access-token-ttl-secs",
-            "300",
-            "--id-token-alg",
-            "RS256",
+            "--access-token-ttl-secs=300",
+            "--id-token-alg=RS256",
         ],
     ));
     let secret = created["client_secret"].as_str().unwrap().to_owned();
@@ -56,34 +60,21 @@ fn applications(base: &[&str]) {
     );
     assert_eq!(
         created["allowed_scopes"],
-        serde_json::json!(["openid", "email", "gatehouse:access"])
+        j!(["openid", "email", "gatehouse:access"])
     );
     assert_eq!(created["access_token_ttl_secs"], 300);
     assert_eq!(created["id_token_signed_response_alg"], "RS256");
     assert_eq!(created["require_mfa"], true);
     let id = created["id"].as_str().unwrap().to_owned();
 
-    let list = json(&with(
-        base,
-        &["--json", "application", "list", "--business", "acme"],
-    ));
+    let list = json(&application(base, true, &["list"]));
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert!(
         !list.to_string().contains(&secret[4..]),
         "never listed: {list}"
     );
 
-    let rotated = json(&with(
-        base,
-        &[
-            "--json",
-            "application",
-            "rotate-secret",
-            "--business",
-            "acme",
-            &id,
-        ],
-    ));
+    let rotated = json(&application(base, true, &["rotate-secret", &id]));
     let new_secret = rotated["client_secret"].as_str().unwrap();
     assert!(
         new_secret.starts_with("gcs_") && new_secret != secret,
@@ -91,22 +82,15 @@ fn applications(base: &[&str]) {
     );
 
     // A service with the client credentials grant: the operator may give it any right.
-    let service = json(&with(
+    let service = json(&application(
         base,
+        true,
         &[
-            "--json",
-            "application",
             "create",
-            "--business",
-            "acme",
-            "--name",
-            "Billing",
-            "--client-type",
-            "confidential",
-            "--grant-type",
-            "client_credentials",
-            "--service-permissions",
-            r#"{"business":["authz.check"]}"#,
+            "--name=Billing",
+            "--client-type=confidential",
+            "--grant-type=client_credentials",
+            r#"--service-permissions={"business":["authz.check"]}"#,
         ],
     ));
     assert_eq!(
@@ -124,72 +108,46 @@ fn applications(base: &[&str]) {
     );
 
     // Bad input fails with the API's code and field.
-    let out = run(&with(
+    let stderr = fails(&application(
         base,
+        true,
         &[
-            "--json",
-            "application",
             "create",
-            "--business",
-            "acme",
-            "--name",
-            "Bad",
-            "--client-type",
-            "public",
-            "--redirect-uri",
-            "http://portal.example.com/callback",
+            "--name=Bad",
+            "--client-type=public",
+            "--redirect-uri=http://portal.example.com/callback",
         ],
     ));
-    assert!(!out.status.success());
-    let body: Value = serde_json::from_slice(&out.stderr).unwrap();
+    let body: Value = serde_json::from_str(&stderr).unwrap();
     assert_eq!(body["error"]["code"], "invalid_redirect_uri", "{body}");
     assert_eq!(body["error"]["details"]["field"], "redirect_uris");
-    let out = run(&with(
+    let stderr = fails(&application(
         base,
+        false,
         &[
-            "application",
             "create",
-            "--business",
-            "acme",
-            "--name",
-            "Bad",
-            "--client-type",
-            "public",
-            "--grant-type",
-            "client_credentials",
+            "--name=Bad",
+            "--client-type=public",
+            "--grant-type=client_credentials",
         ],
     ));
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_grant_types"));
+    assert!(stderr.contains("invalid_grant_types"), "{stderr}");
 
     // The table names the client id; a secret is printed once, on its own line.
-    let out = run(&with(
-        base,
-        &["application", "rotate-secret", "--business", "acme", &id],
-    ));
+    let out = run(&application(base, false, &["rotate-secret", &id]));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("CLIENT ID") && text.contains(&id), "{text}");
     assert!(text.contains("client_secret: gcs_"), "{text}");
 
-    json(&with(
-        base,
-        &["--json", "application", "delete", "--business", "acme", &id],
-    ));
-    let list = json(&with(
-        base,
-        &["--json", "application", "list", "--business", "acme"],
-    ));
+    json(&application(base, true, &["delete", &id]));
+    let list = json(&application(base, true, &["list"]));
     assert_eq!(
         list.as_array().unwrap().len(),
         1,
         "only the service is left"
     );
-    let out = run(&with(
-        base,
-        &["application", "delete", "--business", "acme", &id],
-    ));
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("application_not_found"));
+    let stderr = fails(&application(base, false, &["delete", &id]));
+    assert!(stderr.contains("application_not_found"), "{stderr}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! once, edits it, rotates its secret (confirmed; the old one stops at once) and deletes it
 //! (confirmed). Every page passes axe-core at both sizes.
 
+use gatehouse_domain::application::Application;
 use gatehouse_domain::oidc::applications::verify_client_secret;
 
 use crate::driver::{Browser, Driver};
@@ -14,6 +15,15 @@ async fn value(b: &Browser, id: &str) -> String {
         .run(&format!("return document.getElementById('{id}').value"))
         .await;
     v.as_str().unwrap().to_owned()
+}
+
+/// The application as the sign-in flows see it.
+async fn stored(srv: &Server, client_id: &str) -> Option<Application> {
+    let acme = business(srv, "acme").await;
+    srv.gh
+        .application_by_client_id(acme, client_id)
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,13 +109,7 @@ async fn register_edit_rotate_and_delete_an_application() {
     assert!(secret.starts_with("gcs_"), "{secret}");
     admin.shots("application-secret").await;
 
-    let acme = business(&srv, "acme").await;
-    let app = srv
-        .gh
-        .application_by_client_id(acme, &client_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let app = stored(&srv, &client_id).await.unwrap();
     assert!(verify_client_secret(&app, &secret));
     assert_eq!(app.access_token_ttl, time::Duration::minutes(5));
     assert!(app.require_mfa && app.first_party);
@@ -138,12 +142,7 @@ async fn register_edit_rotate_and_delete_an_application() {
     admin.click("#first_party").await;
     admin.go("Save application").await;
     assert!(admin.main_text().await.contains("Application saved."));
-    let app = srv
-        .gh
-        .application_by_client_id(acme, &client_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let app = stored(&srv, &client_id).await.unwrap();
     assert_eq!(app.name.as_str(), "Portal");
     assert!(!app.first_party);
     assert!(
@@ -157,12 +156,7 @@ async fn register_edit_rotate_and_delete_an_application() {
     admin.go("Rotate secret").await;
     let rotated = value(&admin, "client_secret").await;
     assert_ne!(rotated, secret);
-    let app = srv
-        .gh
-        .application_by_client_id(acme, &client_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let app = stored(&srv, &client_id).await.unwrap();
     assert!(!verify_client_secret(&app, &secret));
     assert!(verify_client_secret(&app, &rotated));
 
@@ -171,12 +165,6 @@ async fn register_edit_rotate_and_delete_an_application() {
     admin.go("Delete Portal").await;
     admin.go("Delete Portal").await;
     assert!(admin.main_text().await.contains("Application deleted"));
-    assert!(
-        srv.gh
-            .application_by_client_id(acme, &client_id)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(stored(&srv, &client_id).await.is_none());
     admin.close().await;
 }

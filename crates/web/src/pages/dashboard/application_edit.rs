@@ -54,13 +54,7 @@ fn render(
         |a| a.name.to_string(),
     );
     let mut c = d.chrome(&title, "applications");
-    let status = match &error {
-        Some((s, _)) => *s,
-        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
-        None => StatusCode::OK,
-    };
-    c.error = error.map(|(_, t)| t);
-    c.problems = problems;
+    let status = c.outcome(error, problems);
     page_with(
         status,
         &FormPage {

@@ -53,6 +53,25 @@ pub(crate) struct Chrome {
     pub(crate) can: Can,
 }
 
+impl Chrome {
+    /// Shows a submitted form's outcome: `error` above it, each of `problems` beside its
+    /// field. Returns the page's status: the error's, 422 for problems, or 200.
+    pub(crate) fn outcome(
+        &mut self,
+        error: Option<(StatusCode, String)>,
+        problems: super::super::problems::Problems,
+    ) -> StatusCode {
+        let status = match &error {
+            Some((s, _)) => *s,
+            None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+            None => StatusCode::OK,
+        };
+        self.error = error.map(|(_, t)| t);
+        self.problems = problems;
+        status
+    }
+}
+
 /// A signed-in dashboard request.
 #[derive(Debug)]
 pub(crate) struct Dash {
