@@ -72,19 +72,15 @@ text_enum!(
 
 text_enum!(
     /// How the ID tokens of an application are signed.
+    #[derive(Default)]
     SigningAlg {
         /// ECDSA P-256 with SHA-256 (the default).
+        #[default]
         Es256 => "ES256",
         /// RSASSA-PKCS1-v1_5 with SHA-256, for clients that need it.
         Rs256 => "RS256",
     }
 );
-
-impl Default for SigningAlg {
-    fn default() -> Self {
-        SigningAlg::Es256
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -4,14 +4,17 @@
 
 use std::collections::BTreeSet;
 
-use gatehouse_domain::application::{ClientType, GrantType, RedirectUri, Scope, SigningAlg};
+use gatehouse_domain::application::{
+    Application, ApplicationView, ClientType, GrantType, RedirectUri, Scope, SigningAlg,
+};
 use gatehouse_domain::catalog::PermissionKey;
 use gatehouse_domain::grants::Grants;
+use gatehouse_domain::ids::{ApplicationId, BusinessId};
 use gatehouse_domain::oidc::applications::store::ApplicationReads;
 use gatehouse_domain::oidc::applications::{
     ApplicationPatch, NewApplication, verify_client_secret,
 };
-use gatehouse_domain::principal::{ApiKeysManage, ApplicationsManage};
+use gatehouse_domain::principal::{ApiKeysManage, ApplicationsManage, BusinessAccess};
 use gatehouse_domain::store::Store;
 use gatehouse_domain::types::ApplicationName;
 use time::Duration;
@@ -52,55 +55,57 @@ fn new_app(name: &str, grants: &[GrantType]) -> NewApplication {
     }
 }
 
+/// Registers the confidential web application "Portal", as the operator.
+async fn portal(
+    env: &Env,
+    access: &BusinessAccess<ApplicationsManage>,
+) -> (ApplicationView, Option<String>) {
+    let new = new_app("Portal", &[GrantType::AuthorizationCode]);
+    env.gh
+        .create_application(access, None, &env.ctx, new)
+        .await
+        .unwrap()
+}
+
+/// The application as stored.
+async fn stored(env: &Env, business: BusinessId, id: ApplicationId) -> Option<Application> {
+    env.db.store.get_application(business, id).await.unwrap()
+}
+
 async fn settings_read_back(env: Env) {
     let b = env.business("acme").await;
     let access = env.access::<ApplicationsManage>(b.id);
-    let (view, secret) = env
-        .gh
-        .create_application(
-            &access,
-            None,
-            &env.ctx,
-            new_app("Portal", &[GrantType::AuthorizationCode]),
-        )
-        .await
-        .unwrap();
+    let (view, secret) = portal(&env, &access).await;
     let secret = secret.unwrap();
-    let stored = env
-        .db
-        .store
-        .get_application(b.id, view.id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.name.as_str(), "Portal");
-    assert_eq!(stored.client_type, ClientType::Confidential);
-    assert!(stored.first_party && stored.require_mfa);
-    assert_eq!(stored.redirect_uris[1].as_str(), "http://127.0.0.1:9/cb");
+    let saved = stored(&env, b.id, view.id).await.unwrap();
+    assert_eq!(saved.name.as_str(), "Portal");
+    assert_eq!(saved.client_type, ClientType::Confidential);
+    assert!(saved.first_party && saved.require_mfa);
+    assert_eq!(saved.redirect_uris[1].as_str(), "http://127.0.0.1:9/cb");
     assert_eq!(
-        stored.post_logout_redirect_uris,
+        saved.post_logout_redirect_uris,
         vec![uri("https://app.example.com/bye")]
     );
     assert_eq!(
-        stored.backchannel_logout_uri,
+        saved.backchannel_logout_uri,
         Some(uri("https://app.example.com/logout"))
     );
     assert_eq!(
-        stored.allowed_scopes,
+        saved.allowed_scopes,
         BTreeSet::from([Scope::OpenId, Scope::Email, Scope::GatehouseAccess])
     );
     assert_eq!(
-        stored.grant_types,
+        saved.grant_types,
         BTreeSet::from([GrantType::AuthorizationCode])
     );
-    assert_eq!(stored.access_token_ttl, Duration::minutes(5));
-    assert_eq!(stored.refresh_token_ttl, Duration::days(30), "the default");
-    assert_eq!(stored.id_token_ttl, Duration::hours(1));
-    assert_eq!(stored.id_token_signed_response_alg, SigningAlg::Rs256);
-    assert_eq!(stored.secret_rotated_at, Some(env.gh.now()));
-    assert_eq!(stored.service_key_id, None);
-    assert_eq!(stored.created_by.kind.as_str(), "operator");
-    assert!(verify_client_secret(&stored, &secret));
+    assert_eq!(saved.access_token_ttl, Duration::minutes(5));
+    assert_eq!(saved.refresh_token_ttl, Duration::days(30), "the default");
+    assert_eq!(saved.id_token_ttl, Duration::hours(1));
+    assert_eq!(saved.id_token_signed_response_alg, SigningAlg::Rs256);
+    assert_eq!(saved.secret_rotated_at, Some(env.gh.now()));
+    assert_eq!(saved.service_key_id, None);
+    assert_eq!(saved.created_by.kind.as_str(), "operator");
+    assert!(verify_client_secret(&saved, &secret));
 
     env.clock.advance(Duration::minutes(1));
     let patch = ApplicationPatch {
@@ -113,19 +118,13 @@ async fn settings_read_back(env: Env) {
         .update_application(&access, None, &env.ctx, view.id, patch)
         .await
         .unwrap();
-    let changed = env
-        .db
-        .store
-        .get_application(b.id, view.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let changed = stored(&env, b.id, view.id).await.unwrap();
     assert_eq!(changed.name.as_str(), "Portal 2");
     assert_eq!(changed.backchannel_logout_uri, None);
     assert!(!changed.require_mfa);
-    assert_eq!(changed.secret_hash, stored.secret_hash, "the secret stays");
+    assert_eq!(changed.secret_hash, saved.secret_hash, "the secret stays");
     assert_eq!(changed.updated_at, env.gh.now());
-    assert_eq!(changed.created_at, stored.created_at);
+    assert_eq!(changed.created_at, saved.created_at);
 
     let (public, none) = env
         .gh
@@ -153,14 +152,7 @@ async fn settings_read_back(env: Env) {
         .delete_application(&access, &env.ctx, view.id)
         .await
         .unwrap();
-    assert!(
-        env.db
-            .store
-            .get_application(b.id, view.id)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(stored(&env, b.id, view.id).await.is_none());
     assert_eq!(env.db.store.list_applications(b.id).await.unwrap().len(), 1);
 }
 
@@ -186,13 +178,7 @@ async fn service_key_stays_internal(env: Env) {
         .await
         .unwrap();
     assert_eq!(view.service_permissions, Some(grants));
-    let app = env
-        .db
-        .store
-        .get_application(b.id, view.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let app = stored(&env, b.id, view.id).await.unwrap();
     let key = app.service_key_id.unwrap();
     // The key exists (authentication finds it) but is no key of the business's list.
     assert!(env.db.store.get_api_key(key).await.unwrap().is_some());
@@ -222,25 +208,9 @@ async fn service_key_stays_internal(env: Env) {
 async fn other_business_sees_nothing(env: Env) {
     let a = env.business("acme").await;
     let b = env.business("globex").await;
-    let (view, _) = env
-        .gh
-        .create_application(
-            &env.access::<ApplicationsManage>(a.id),
-            None,
-            &env.ctx,
-            new_app("Portal", &[GrantType::AuthorizationCode]),
-        )
-        .await
-        .unwrap();
+    let (view, _) = portal(&env, &env.access::<ApplicationsManage>(a.id)).await;
     let other = env.access::<ApplicationsManage>(b.id);
-    assert!(
-        env.db
-            .store
-            .get_application(b.id, view.id)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(stored(&env, b.id, view.id).await.is_none());
     assert!(env.gh.list_applications(&other).await.unwrap().is_empty());
     for code in [
         env.gh
@@ -281,16 +251,7 @@ async fn other_business_sees_nothing(env: Env) {
 async fn rotation_survives_concurrent_changes(env: Env) {
     let b = env.business("acme").await;
     let access = env.access::<ApplicationsManage>(b.id);
-    let (view, _) = env
-        .gh
-        .create_application(
-            &access,
-            None,
-            &env.ctx,
-            new_app("Portal", &[GrantType::AuthorizationCode]),
-        )
-        .await
-        .unwrap();
+    let (view, _) = portal(&env, &access).await;
     for round in 0..10 {
         let patch = ApplicationPatch {
             name: Some(ApplicationName::parse(&format!("Portal {round}")).unwrap()),
@@ -303,13 +264,7 @@ async fn rotation_survives_concurrent_changes(env: Env) {
         );
         let (_, secret) = rotated.unwrap();
         changed.unwrap();
-        let app = env
-            .db
-            .store
-            .get_application(b.id, view.id)
-            .await
-            .unwrap()
-            .unwrap();
+        let app = stored(&env, b.id, view.id).await.unwrap();
         assert!(
             verify_client_secret(&app, &secret),
             "round {round}: the rotation was undone"

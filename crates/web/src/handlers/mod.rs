@@ -3,6 +3,7 @@
 
 mod accounts;
 mod api_keys;
+mod application_schemas;
 mod applications;
 mod audit;
 mod authz;

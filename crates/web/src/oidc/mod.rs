@@ -14,7 +14,6 @@ mod logout;
 
 pub use backchannel::HttpLogoutTransport;
 
-
 use axum::Router;
 use axum::routing::get;
 

@@ -77,13 +77,7 @@ async fn render(
     };
     let v = editor_view(d, &held, &[]).await;
     let mut c = d.chrome("API keys", "api_keys");
-    let status = match &error {
-        Some((s, _)) => *s,
-        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
-        None => StatusCode::OK,
-    };
-    c.error = error.map(|(_, t)| t);
-    c.problems = problems;
+    let status = c.outcome(error, problems);
     c.notice = notice.map(str::to_owned);
     let keep = |name: &str| {
         form.filter(|_| token.is_none())

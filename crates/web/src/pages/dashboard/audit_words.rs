@@ -102,6 +102,10 @@ pub(crate) fn sentence(e: &AuditEvent, names: &Names) -> String {
         "api_key.sensitive_permission_granted" => {
             format!("{a} gave the API key {t} sensitive rights")
         }
+        "application.created" => format!("{a} registered the application {t}"),
+        "application.updated" => format!("{a} changed the application {t}"),
+        "application.deleted" => format!("{a} deleted the application {t}"),
+        "application.secret_rotated" => format!("{a} gave the application {t} a new secret"),
         "tenant.created" => format!("{a} added the tenant {t}"),
         "tenant.renamed" => format!("{a} renamed the tenant {t}"),
         "tenant.deleted" => format!("{a} deleted the tenant {t}"),

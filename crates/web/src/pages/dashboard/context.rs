@@ -11,8 +11,8 @@ use gatehouse_domain::auth::{Session, SessionStage};
 use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::model::{Business, User};
 use gatehouse_domain::principal::{
-    AnyMember, ApiKeysManage, AuditView, BusinessAccess, BusinessPermission, GroupsManage,
-    Principal, SettingsManage, UsersManage, UsersView,
+    AnyMember, ApiKeysManage, ApplicationsManage, AuditView, BusinessAccess, BusinessPermission,
+    GroupsManage, Principal, SettingsManage, UsersManage, UsersView,
 };
 
 use super::super::forms::slug_in_path;
@@ -31,6 +31,7 @@ pub(crate) struct Can {
     pub(crate) audit_view: bool,
     pub(crate) settings_manage: bool,
     pub(crate) api_keys_manage: bool,
+    pub(crate) applications_manage: bool,
     /// Create and rename tenants: `settings.manage`, where the operator allows it.
     pub(crate) tenants_manage: bool,
 }
@@ -52,6 +53,25 @@ pub(crate) struct Chrome {
     /// The problems of a submitted form, each shown beside its field.
     pub(crate) problems: super::super::problems::Problems,
     pub(crate) can: Can,
+}
+
+impl Chrome {
+    /// Shows a submitted form's outcome: `error` above it, each of `problems` beside its
+    /// field. Returns the page's status: the error's, 422 for problems, or 200.
+    pub(crate) fn outcome(
+        &mut self,
+        error: Option<(StatusCode, String)>,
+        problems: super::super::problems::Problems,
+    ) -> StatusCode {
+        let status = match &error {
+            Some((s, _)) => *s,
+            None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+            None => StatusCode::OK,
+        };
+        self.error = error.map(|(_, t)| t);
+        self.problems = problems;
+        status
+    }
 }
 
 /// A signed-in dashboard request.
@@ -116,6 +136,7 @@ impl Dash {
             audit_view: principal.authorize::<AuditView>().is_ok(),
             settings_manage: principal.authorize::<SettingsManage>().is_ok(),
             api_keys_manage: principal.authorize::<ApiKeysManage>().is_ok(),
+            applications_manage: principal.authorize::<ApplicationsManage>().is_ok(),
             tenants_manage: state.config.business_tenants
                 && principal.authorize::<SettingsManage>().is_ok(),
         };
@@ -212,6 +233,9 @@ impl Dash {
             "audit" if self.can.audit_view => Some((self.admin("/audit"), "Back to the audit log")),
             "api_keys" if self.can.api_keys_manage => {
                 Some((self.admin("/api-keys"), "Back to API keys"))
+            }
+            "applications" if self.can.applications_manage => {
+                Some((self.admin("/applications"), "Back to Applications"))
             }
             "tenants" => Some((self.admin("/tenants"), "Back to Tenants")),
             _ => None,

@@ -53,13 +53,7 @@ async fn editor_with(
     let title = before.map_or_else(|| "New group".to_owned(), |g| g.name.to_string());
     let mut c = d.chrome(&title, "groups");
     c.notice = notice.map(str::to_owned);
-    let status = match &error {
-        Some((s, _)) => *s,
-        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
-        None => StatusCode::OK,
-    };
-    c.error = error.map(|(_, t)| t);
-    c.problems = problems;
+    let status = c.outcome(error, problems);
     let action = before.map_or_else(
         || d.admin("/groups/new"),
         |g| d.admin(&format!("/groups/{}", g.id)),

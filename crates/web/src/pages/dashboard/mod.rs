@@ -1,12 +1,15 @@
 //! The administration dashboard under `/b/{slug}/admin`: users, user groups, the audit log,
-//! security settings, API keys, tenants, and the signed-in user's profile (the account page,
-//! `pages/account.rs`, in the dashboard's frame). Server-rendered (askama),
+//! security settings, API keys, applications, tenants, and the signed-in user's profile (the
+//! account page, `pages/account.rs`, in the dashboard's frame). Server-rendered (askama),
 //! working without JavaScript (one small script of our own adds copy buttons and floating,
 //! keyboard-driven Actions menus); forms post, then redirect with a success notice. Every
 //! handler checks its permission on the server first; the navigation only hides what the
 //! user may not use.
 
 mod api_keys;
+mod application_edit;
+mod application_form;
+mod applications;
 mod audit;
 mod audit_export;
 mod audit_filter;
@@ -115,6 +118,22 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             &format!("{b}/api-keys/{{id}}/revoke"),
             get(api_keys::revoke_page).post(api_keys::revoke_api_key),
+        )
+        .route(
+            &format!("{b}/applications"),
+            get(applications::applications_page),
+        )
+        .route(
+            &format!("{b}/applications/new"),
+            get(application_edit::new_application_page).post(application_edit::create_application),
+        )
+        .route(
+            &format!("{b}/applications/{{id}}"),
+            get(application_edit::edit_application_page).post(application_edit::save_application),
+        )
+        .route(
+            &format!("{b}/applications/{{id}}/{{action}}"),
+            get(applications::confirm_page).post(applications::perform),
         )
         .route(
             &format!("{b}/tenants"),

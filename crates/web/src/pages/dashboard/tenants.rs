@@ -95,13 +95,7 @@ async fn render(
         })
         .collect();
     let mut c = d.chrome("Tenants", "tenants");
-    let status = match &error {
-        Some((s, _)) => *s,
-        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
-        None => StatusCode::OK,
-    };
-    c.error = error.map(|(_, t)| t);
-    c.problems = problems;
+    let status = c.outcome(error, problems);
     c.notice = notice.map(str::to_owned);
     Ok(page_with(
         status,
