@@ -177,9 +177,9 @@ pub async fn sign_in_through(app: &App, b: &mut Browser<'_>, url: &str, secret: 
             )
             .await
         } else if action.ends_with("/mfa") {
-            let code = app.totp(secret, 0);
-            // Each TOTP step is accepted once: move to the next one for the next sign-in.
+            // Each TOTP step is accepted once: move on to a step not used yet.
             app.clock.advance(time::Duration::seconds(30));
+            let code = app.totp(secret, 0);
             post_form(b, &page, &action, &[("code", &code)]).await
         } else {
             page
@@ -216,12 +216,19 @@ pub async fn exchange(
         .await
 }
 
-/// The library's ID token verifier for our tokens (ES256 by default).
-pub fn id_verifier(rp: &Client) -> openidconnect::core::CoreIdTokenVerifier<'_> {
-    rp.id_token_verifier().set_allowed_algs(vec![
-        CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-    ])
+/// The library's ID token verifier for our tokens (ES256 by default), at the test clock's
+/// time (so `exp` and `iat` are checked against the time the server signed at).
+pub fn id_verifier<'a>(app: &App, rp: &'a Client) -> openidconnect::core::CoreIdTokenVerifier<'a> {
+    let clock = app.clock.clone();
+    rp.id_token_verifier()
+        .set_allowed_algs(vec![
+            CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        ])
+        .set_time_fn(move || {
+            use gatehouse_domain::Clock;
+            chrono::DateTime::from_timestamp(clock.now().unix_timestamp(), 0).unwrap()
+        })
 }
 
 /// What a local back-channel logout endpoint received.

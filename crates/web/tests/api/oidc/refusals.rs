@@ -90,7 +90,7 @@ async fn pkce_is_required_and_checked(app: App) {
     let back = sign_in_through(&app, &mut b, &started.url, &secret).await;
     let wrong = openidconnect::PkceCodeVerifier::new("a".repeat(43));
     let res = exchange(&rp, &query(&back)["code"], wrong).await;
-    assert!(format!("{res:?}").contains("InvalidGrant"), "{res:?}");
+    assert!(format!("{res:?}").contains("invalid_grant"), "{res:?}");
 }
 
 async fn codes_are_single_use_bound_and_short_lived(app: App) {
@@ -108,14 +108,17 @@ async fn codes_are_single_use_bound_and_short_lived(app: App) {
     let verifier = started.verifier.secret().clone();
     let tokens = exchange(&rp, &code, started.verifier).await.unwrap();
     let replay = exchange(&rp, &code, openidconnect::PkceCodeVerifier::new(verifier)).await;
-    assert!(format!("{replay:?}").contains("InvalidGrant"), "{replay:?}");
+    assert!(
+        format!("{replay:?}").contains("invalid_grant"),
+        "{replay:?}"
+    );
     let refresh = rp
         .exchange_refresh_token(tokens.refresh_token().unwrap())
         .unwrap()
         .request_async(&http())
         .await;
     assert!(
-        format!("{refresh:?}").contains("InvalidGrant"),
+        format!("{refresh:?}").contains("invalid_grant"),
         "revoked: {refresh:?}"
     );
 
@@ -123,14 +126,17 @@ async fn codes_are_single_use_bound_and_short_lived(app: App) {
     let started = start(&rp, &[]);
     let back = sign_in_through(&app, &mut b, &started.url, &secret).await;
     let stolen = exchange(&other, &query(&back)["code"], started.verifier).await;
-    assert!(format!("{stolen:?}").contains("InvalidGrant"), "{stolen:?}");
+    assert!(
+        format!("{stolen:?}").contains("invalid_grant"),
+        "{stolen:?}"
+    );
 
     // Expired: codes live 60 seconds.
     let started = start(&rp, &[]);
     let back = sign_in_through(&app, &mut b, &started.url, &secret).await;
     app.clock.advance(time::Duration::seconds(61));
     let late = exchange(&rp, &query(&back)["code"], started.verifier).await;
-    assert!(format!("{late:?}").contains("InvalidGrant"), "{late:?}");
+    assert!(format!("{late:?}").contains("invalid_grant"), "{late:?}");
 }
 
 async fn token_call(
@@ -283,7 +289,7 @@ async fn deactivation_ends_refresh(app: App) {
         .request_async(&http())
         .await;
     assert!(
-        format!("{refresh:?}").contains("InvalidGrant"),
+        format!("{refresh:?}").contains("invalid_grant"),
         "{refresh:?}"
     );
     let res = app
