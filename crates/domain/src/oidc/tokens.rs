@@ -14,7 +14,7 @@ use crate::audit::RequestContext;
 use crate::auth::{SecretToken, Session, SessionStage};
 use crate::error::Result;
 use crate::model::{Business, User, UserStatus};
-use crate::principal::{Actor, ActorKind};
+use crate::principal::Actor;
 use crate::services::{Audit, user_target};
 
 /// How the client presented its credentials.
@@ -61,12 +61,10 @@ pub(crate) struct LiveGrant {
     pub(crate) user: User,
 }
 
-fn application_actor(app: &Application) -> Actor {
-    Actor {
-        kind: ActorKind::ApiKey,
-        id: Some(app.id.to_string()),
-        label: format!("application {}", app.name),
-    }
+/// Who records what happens to an application's requests: Gatehouse itself (the client is
+/// the event's target).
+fn application_actor(_app: &Application) -> Actor {
+    Actor::system()
 }
 
 impl Gatehouse {

@@ -116,6 +116,28 @@ pub(crate) fn sentence(e: &AuditEvent, names: &Names) -> String {
         "setup.link_issued" => "A first-start setup link was issued".to_owned(),
         "signing_key.created" => format!("{a} created OpenID Connect signing keys"),
         "signing_key.rotated" => format!("{a} rotated the OpenID Connect signing keys"),
+        "oauth.code_issued" => format!("{t} signed in to an application"),
+        "oauth.tokens_issued" => format!("{t} received tokens for an application"),
+        "oauth.tokens_refreshed" => format!("An application refreshed {}", whose("tokens")),
+        "oauth.consent_granted" => format!("{t} allowed an application access"),
+        "oauth.consent_denied" => format!("{t} declined an application access"),
+        "oauth.mfa_required" => format!("An application asked {t} for a second factor"),
+        "oauth.code_replayed" => {
+            format!("A used code of the application {t} came again; what it issued was revoked")
+        }
+        "oauth.refresh_token_reused" => format!(
+            "A used refresh token of the application {t} came again; the whole sign-in was revoked"
+        ),
+        "oauth.token_refused" => format!("{a} refused a token request of the application {t}"),
+        "oauth.client_auth_failed" => format!("The application {t} failed to authenticate"),
+        "oauth.client_token_issued" => format!("The application {t} received a service token"),
+        "oauth.token_revoked" => format!("The application {t} revoked a sign-in’s tokens"),
+        "oauth.backchannel_logout_delivered" => "An application was told of a sign-out".to_owned(),
+        "oauth.backchannel_logout_failed" => {
+            "Telling an application of a sign-out failed after every retry".to_owned()
+        }
+        "oauth.grants_pruned" => format!("{a} removed ended application sign-ins"),
+        "auth.session_expired" => format!("{}", whose("session expired")),
         other => format!("{a}: {other} ({t})"),
     }
 }
