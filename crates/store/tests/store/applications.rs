@@ -77,35 +77,35 @@ async fn settings_read_back(env: Env) {
     let access = env.access::<ApplicationsManage>(b.id);
     let (view, secret) = portal(&env, &access).await;
     let secret = secret.unwrap();
-    let stored = stored(&env, b.id, view.id).await.unwrap();
-    assert_eq!(stored.name.as_str(), "Portal");
-    assert_eq!(stored.client_type, ClientType::Confidential);
-    assert!(stored.first_party && stored.require_mfa);
-    assert_eq!(stored.redirect_uris[1].as_str(), "http://127.0.0.1:9/cb");
+    let saved = stored(&env, b.id, view.id).await.unwrap();
+    assert_eq!(saved.name.as_str(), "Portal");
+    assert_eq!(saved.client_type, ClientType::Confidential);
+    assert!(saved.first_party && saved.require_mfa);
+    assert_eq!(saved.redirect_uris[1].as_str(), "http://127.0.0.1:9/cb");
     assert_eq!(
-        stored.post_logout_redirect_uris,
+        saved.post_logout_redirect_uris,
         vec![uri("https://app.example.com/bye")]
     );
     assert_eq!(
-        stored.backchannel_logout_uri,
+        saved.backchannel_logout_uri,
         Some(uri("https://app.example.com/logout"))
     );
     assert_eq!(
-        stored.allowed_scopes,
+        saved.allowed_scopes,
         BTreeSet::from([Scope::OpenId, Scope::Email, Scope::GatehouseAccess])
     );
     assert_eq!(
-        stored.grant_types,
+        saved.grant_types,
         BTreeSet::from([GrantType::AuthorizationCode])
     );
-    assert_eq!(stored.access_token_ttl, Duration::minutes(5));
-    assert_eq!(stored.refresh_token_ttl, Duration::days(30), "the default");
-    assert_eq!(stored.id_token_ttl, Duration::hours(1));
-    assert_eq!(stored.id_token_signed_response_alg, SigningAlg::Rs256);
-    assert_eq!(stored.secret_rotated_at, Some(env.gh.now()));
-    assert_eq!(stored.service_key_id, None);
-    assert_eq!(stored.created_by.kind.as_str(), "operator");
-    assert!(verify_client_secret(&stored, &secret));
+    assert_eq!(saved.access_token_ttl, Duration::minutes(5));
+    assert_eq!(saved.refresh_token_ttl, Duration::days(30), "the default");
+    assert_eq!(saved.id_token_ttl, Duration::hours(1));
+    assert_eq!(saved.id_token_signed_response_alg, SigningAlg::Rs256);
+    assert_eq!(saved.secret_rotated_at, Some(env.gh.now()));
+    assert_eq!(saved.service_key_id, None);
+    assert_eq!(saved.created_by.kind.as_str(), "operator");
+    assert!(verify_client_secret(&saved, &secret));
 
     env.clock.advance(Duration::minutes(1));
     let patch = ApplicationPatch {
@@ -122,9 +122,9 @@ async fn settings_read_back(env: Env) {
     assert_eq!(changed.name.as_str(), "Portal 2");
     assert_eq!(changed.backchannel_logout_uri, None);
     assert!(!changed.require_mfa);
-    assert_eq!(changed.secret_hash, stored.secret_hash, "the secret stays");
+    assert_eq!(changed.secret_hash, saved.secret_hash, "the secret stays");
     assert_eq!(changed.updated_at, env.gh.now());
-    assert_eq!(changed.created_at, stored.created_at);
+    assert_eq!(changed.created_at, saved.created_at);
 
     let (public, none) = env
         .gh
