@@ -105,6 +105,8 @@ pub enum Error {
     UserStatusUnchanged(&'static str),
     #[error("the API key is already revoked")]
     ApiKeyAlreadyRevoked,
+    #[error("a public client has no secret to rotate")]
+    NoClientSecret,
     #[error(
         "the business would be left without an active administrator (users.manage and groups.manage)"
     )]
@@ -167,6 +169,7 @@ impl Error {
             Error::PreconditionFailed { .. } => "precondition_failed",
             Error::UserStatusUnchanged(_) => "user_status_unchanged",
             Error::ApiKeyAlreadyRevoked => "api_key_already_revoked",
+            Error::NoClientSecret => "no_client_secret",
             Error::SignInFailed => "sign_in_failed",
             Error::MfaCodeInvalid => "mfa_code_invalid",
             Error::RateLimited { .. } => "rate_limited",

@@ -77,7 +77,6 @@ registry! {
     INVALID_GRANT_TYPES = "invalid_grant_types", UNPROCESSABLE_ENTITY, "No grant type, `client_credentials` for a public client, or `refresh_token` without `authorization_code`.";
     INVALID_TOKEN_LIFETIME = "invalid_token_lifetime", UNPROCESSABLE_ENTITY, "A token lifetime is outside its bounds (`details.field`).";
     INVALID_SERVICE_PERMISSIONS = "invalid_service_permissions", UNPROCESSABLE_ENTITY, "`service_permissions` for an application without the `client_credentials` grant type.";
-    NO_CLIENT_SECRET = "no_client_secret", UNPROCESSABLE_ENTITY, "A public client has no secret to rotate.";
     INVALID_ENROLMENT = "invalid_enrolment", UNPROCESSABLE_ENTITY, "The second-factor enrolment is stale; start it again.";
     INVALID_ARGON2_PARAMS = "invalid_argon2_params", UNPROCESSABLE_ENTITY, "The configured Argon2 parameters are invalid (a start-up error, never an API answer).";
     PASSWORD_TOO_SHORT = "password_too_short", UNPROCESSABLE_ENTITY, "The new password is shorter than the policy's minimum.";
@@ -116,6 +115,7 @@ registry! {
     PRECONDITION_FAILED = "precondition_failed", PRECONDITION_FAILED, "`If-Match` does not match the current version (`details.current_version`).";
     USER_STATUS_UNCHANGED = "user_status_unchanged", CONFLICT, "The user is already in the requested state.";
     API_KEY_ALREADY_REVOKED = "api_key_already_revoked", CONFLICT, "The API key is already revoked.";
+    NO_CLIENT_SECRET = "no_client_secret", CONFLICT, "The application is a public client: it has no secret to rotate.";
     LAST_ADMINISTRATOR = "last_administrator", CONFLICT, "The business would be left without an active administrator.";
     USER_NOT_PENDING = "user_not_pending", CONFLICT, "Only pending (invited, not yet accepted) users have invitations.";
     MFA_NOT_ENROLLED = "mfa_not_enrolled", CONFLICT, "The user has no second factor enrolled.";

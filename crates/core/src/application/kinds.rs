@@ -5,12 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! text_enum {
-    ($(#[$doc:meta])* $ty:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),* $(,)? }) => {
+    ($(#[$doc:meta])* $ty:ident, $what:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-            utoipa::ToSchema,
-        )]
+        #[doc = $what]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum $ty {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant,)*
         }
@@ -34,12 +32,24 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        // Written out rather than derived: the derive does not see a `rename` made by a
+        // macro, and the description must name the text forms the API uses.
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some(Self::ALL.iter().map(|v| v.as_str())))
+                    .description(Some($what))
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for $ty {}
     };
 }
 
 text_enum!(
-    /// Whether the client can keep a secret (a server) or not (a browser or native app).
-    ClientType {
+    ClientType, "Whether the client can keep a secret (a server) or not (a browser or native app)." {
         /// Has a client secret; authenticates at the token endpoint.
         Confidential => "confidential",
         /// No secret; PKCE alone binds its codes.
@@ -48,9 +58,7 @@ text_enum!(
 );
 
 text_enum!(
-    /// The OAuth grant types an application may use. There is no implicit, hybrid or
-    /// password grant.
-    GrantType {
+    GrantType, "The OAuth grant types an application may use. There is no implicit, hybrid or password grant." {
         AuthorizationCode => "authorization_code",
         RefreshToken => "refresh_token",
         /// A service calling Gatehouse's API with its own rights (confidential clients).
@@ -59,8 +67,7 @@ text_enum!(
 );
 
 text_enum!(
-    /// The scopes an application may ask for.
-    Scope {
+    Scope, "The scopes an application may ask for." {
         OpenId => "openid",
         Profile => "profile",
         Email => "email",
@@ -71,9 +78,8 @@ text_enum!(
 );
 
 text_enum!(
-    /// How the ID tokens of an application are signed.
     #[derive(Default)]
-    SigningAlg {
+    SigningAlg, "How the ID tokens of an application are signed." {
         /// ECDSA P-256 with SHA-256 (the default).
         #[default]
         Es256 => "ES256",
@@ -85,6 +91,24 @@ text_enum!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_names_the_text_forms() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(Scope::schema()).unwrap();
+        assert_eq!(
+            schema["enum"],
+            serde_json::json!([
+                "openid",
+                "profile",
+                "email",
+                "offline_access",
+                "gatehouse:access"
+            ])
+        );
+        let schema = serde_json::to_value(SigningAlg::schema()).unwrap();
+        assert_eq!(schema["enum"], serde_json::json!(["ES256", "RS256"]));
+    }
 
     #[test]
     fn text_forms_round_trip() {

@@ -38,6 +38,20 @@ fn grant_types_schema(nullable: bool) -> ArrayBuilder {
         ))
 }
 
+fn scopes_schema(nullable: bool) -> ArrayBuilder {
+    list("Scope", nullable).description(Some(
+        "`openid` is always allowed, whether listed or not; a scope listed twice counts once.",
+    ))
+}
+
+pub(super) fn scope_list() -> ArrayBuilder {
+    scopes_schema(false)
+}
+
+pub(super) fn scope_list_or_null() -> ArrayBuilder {
+    scopes_schema(true)
+}
+
 pub(super) fn uri_list() -> ArrayBuilder {
     uris_schema(false)
 }

@@ -20,8 +20,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::application_schemas::{
-    access_ttl, grant_type_list, grant_type_list_or_null, id_ttl, refresh_ttl, uri_list,
-    uri_list_or_null,
+    access_ttl, grant_type_list, grant_type_list_or_null, id_ttl, refresh_ttl, scope_list,
+    scope_list_or_null, uri_list, uri_list_or_null,
 };
 use crate::error::ApiError;
 use crate::extract::{Ctx, Json, Path};
@@ -58,8 +58,9 @@ pub(crate) struct NewApplicationBody {
     /// Where logout tokens are posted (OIDC Back-Channel Logout).
     #[schema(value_type = Option<RedirectUri>)]
     backchannel_logout_uri: Option<String>,
-    /// Default `openid`, `profile`, `email`; `openid` is always allowed.
+    /// Default `openid`, `profile`, `email`.
     #[serde(default = "default_scopes")]
+    #[schema(schema_with = scope_list)]
     allowed_scopes: BTreeSet<Scope>,
     /// Default `authorization_code`, `refresh_token`.
     #[serde(default = "default_grant_types")]
@@ -99,6 +100,7 @@ pub(crate) struct ApplicationPatchBody {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<RedirectUri>)]
     backchannel_logout_uri: Option<Option<String>>,
+    #[schema(schema_with = scope_list_or_null)]
     allowed_scopes: Option<BTreeSet<Scope>>,
     #[schema(schema_with = grant_type_list_or_null)]
     grant_types: Option<BTreeSet<GrantType>>,

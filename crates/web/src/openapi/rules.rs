@@ -127,7 +127,7 @@ fn sensitive_acknowledged(keys: &Keys, field: &str) -> Value {
     json!({
         "if": {
             "required": [field],
-            "properties": { field: { "anyOf": [
+            "properties": { field: { "type": "object", "anyOf": [
                 holds("business", &keys.sensitive_business),
                 holds("live", &keys.sensitive_environment),
                 holds("sandbox", &keys.sensitive_environment),

@@ -100,6 +100,7 @@ async fn register_edit_rotate_and_delete_an_application() {
     admin
         .click("input[name=business][value='authz.check']")
         .await;
+    admin.click("#first_party").await;
     admin.click("#require_mfa").await;
     admin.select("#alg", "RS256").await;
     admin.submit("#application button[type=submit]").await;

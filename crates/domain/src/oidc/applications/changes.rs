@@ -210,11 +210,7 @@ impl Gatehouse {
             .await?
             .ok_or(Error::ApplicationNotFound)?;
         if !app.is_confidential() {
-            return Err(Error::invalid(
-                "no_client_secret",
-                "client_type",
-                "a public client has no secret to rotate",
-            ));
+            return Err(Error::NoClientSecret);
         }
         app.secret_hash = Some(secret.hash);
         app.secret_rotated_at = Some(now);

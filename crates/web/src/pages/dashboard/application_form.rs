@@ -143,13 +143,14 @@ fn lines(raw: &str) -> String {
 }
 
 impl AppForm {
-    /// A new application's form: a confidential, first-party web application with the
-    /// default scopes, grant types and lifetimes.
+    /// A new application's form: a confidential, third-party web application (as in the
+    /// API: consent unless the administrator says otherwise) with the default scopes, grant
+    /// types and lifetimes.
     pub(crate) fn blank() -> Self {
         Self {
             name: String::new(),
             confidential: true,
-            first_party: true,
+            first_party: false,
             redirect_uris: String::new(),
             post_logout_redirect_uris: String::new(),
             backchannel_logout_uri: String::new(),

@@ -158,7 +158,7 @@ async fn public_clients_have_no_secret(app: App) {
             json!({}),
         )
         .await,
-        StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::CONFLICT,
         "no_client_secret",
     );
 }
