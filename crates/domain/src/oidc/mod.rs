@@ -7,6 +7,7 @@
 mod issuers;
 mod keys;
 mod ring;
+mod rotation;
 pub mod store;
 
 use std::sync::Arc;
