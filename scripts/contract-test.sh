@@ -80,6 +80,7 @@ USER_1=$(api POST /api/v1/users "{\"email\":\"dana@example.com\",\"display_name\
 USER_2=$(api POST /api/v1/users "{\"email\":\"eli@example.com\",\"display_name\":\"Eli\",\"group_ids\":[\"$ANALYSTS\"]}" | field id)
 USER_3=$(api POST /api/v1/users '{"email":"fay@example.com"}' | field id)
 SPARE_KEY=$(api POST /api/v1/api-keys '{"name":"spare","permissions":{"live":["analytics"]}}' | field id)
+APPLICATION=$(api POST /api/v1/applications '{"name":"Seed portal","client_type":"confidential","redirect_uris":["https://portal.example.com/callback"]}' | field id)
 
 # Real ids half of the time, so that operations reach their logic beyond "not found".
 cat >"$DATA/schemathesis.toml" <<TOML
@@ -106,6 +107,13 @@ include-path = "/api/v1/groups/{group_id}"
 include-method = "PATCH"
 checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
 
+# Likewise for an application: its grant types must fit its stored client type and redirect
+# URIs, and new service rights need the client_credentials grant it may not have.
+[[operations]]
+include-path = "/api/v1/applications/{application_id}"
+include-method = "PATCH"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+
 [auth.openapi.api_key]
 bearer = "\${GH_CONTRACT_KEY}"
 
@@ -122,6 +130,8 @@ values = ["$ADMINS", "$ANALYSTS", "$EMPTY"]
 values = ["$USER_1", "$USER_2", "$USER_3"]
 [dictionaries.api_key_ids]
 values = ["$SPARE_KEY"]
+[dictionaries.application_ids]
+values = ["$APPLICATION"]
 
 [parameters]
 "path.business_id" = { dictionary = "business_ids", probability = 0.5 }
@@ -129,6 +139,7 @@ values = ["$SPARE_KEY"]
 "path.group_id" = { dictionary = "group_ids", probability = 0.5 }
 "path.user_id" = { dictionary = "user_ids", probability = 0.5 }
 "path.api_key_id" = { dictionary = "api_key_ids", probability = 0.5 }
+"path.application_id" = { dictionary = "application_ids", probability = 0.5 }
 TOML
 
 export GH_CONTRACT_KEY="$KEY" GH_CONTRACT_OPERATOR="$OPERATOR"

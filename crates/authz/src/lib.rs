@@ -5,6 +5,7 @@
 //! (the domain's feed), polling each business's change sequence. It reads storage only
 //! through [`AccessSource`].
 
+pub mod claims;
 pub mod data;
 pub mod index;
 pub mod matrix;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use rustc_hash::FxHashMap;
 
+pub use claims::{AccessClaim, TenantRights, access_claim};
 pub use data::{AccessChanges, AccessModelData, ApiKeyData, GroupData, KeyCreator, UserData};
 pub use index::PermissionIndex;
 pub use snapshot::{

@@ -190,6 +190,13 @@ const DEFAULTS: &[(&str, &str, &str, PermissionScope, bool)] = {
             true,
         ),
         (
+            "applications.manage",
+            "Manage applications",
+            "Register OpenID Connect applications, their redirect addresses and secrets",
+            B,
+            true,
+        ),
+        (
             "authz.check",
             "Check authorization",
             "Ask Gatehouse for access decisions",

@@ -73,6 +73,8 @@ pub enum Error {
     GroupNotFound,
     #[error("API key not found")]
     ApiKeyNotFound,
+    #[error("application not found")]
+    ApplicationNotFound,
     #[error("the user has no pending invitation")]
     InvitationNotFound,
     #[error("session not found")]
@@ -154,6 +156,7 @@ impl Error {
             Error::UserNotFound => "user_not_found",
             Error::GroupNotFound => "group_not_found",
             Error::ApiKeyNotFound => "api_key_not_found",
+            Error::ApplicationNotFound => "application_not_found",
             Error::BusinessSlugTaken => "business_slug_taken",
             Error::TenantSlugTaken => "tenant_slug_taken",
             Error::EmailTaken => "email_taken",

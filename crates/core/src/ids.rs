@@ -39,6 +39,8 @@ id_kinds! {
     AuditEventKind => AuditEventId, "audit_event";
     SessionKind => SessionId, "session";
     MailKind => MailId, "mail";
+    ApplicationKind => ApplicationId, "application";
+    OAuthGrantKind => OAuthGrantId, "oauth_grant";
 }
 
 impl<K> Id<K> {

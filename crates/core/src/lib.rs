@@ -3,6 +3,7 @@
 //! the clock, and the one error type. Plain data and parsing; no policy, no I/O.
 
 pub mod actor;
+pub mod application;
 pub mod audit;
 pub mod catalog;
 pub mod clock;

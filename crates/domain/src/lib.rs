@@ -11,5 +11,7 @@ pub mod store;
 // The core vocabulary and the engine, under the paths the rest of the code names them by.
 pub use gatehouse_authz as authz;
 pub use gatehouse_core::{Clock, Error, ManualClock, Result, SystemClock};
-pub use gatehouse_core::{audit, catalog, clock, error, grants, ids, model, page, types};
+pub use gatehouse_core::{
+    application, audit, catalog, clock, error, grants, ids, model, page, types,
+};
 pub use services::Gatehouse;

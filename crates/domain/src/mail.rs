@@ -16,7 +16,8 @@ use crate::types::Email;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
     pub to: Email,
-    /// The business the account belongs to, by name (for the subject and greeting).
+    /// The business the account belongs to, by name (for the subject and greeting); empty
+    /// for a mail about several (sign-in links).
     pub business: String,
     pub message: MailMessage,
 }
@@ -45,6 +46,20 @@ pub enum MailMessage {
         remaining: i64,
     },
     RecoveryCodesRegenerated,
+    /// Where the address can sign in: one link per business where it has an account that
+    /// can sign in (asked for on the landing page).
+    SignInLinks {
+        links: Vec<SignInLink>,
+    },
+}
+
+/// A business's sign-in page, for a [`MailMessage::SignInLinks`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInLink {
+    /// The business's name.
+    pub business: String,
+    /// Its sign-in page (not a secret: anyone may open it).
+    pub link: String,
 }
 
 impl MailMessage {
@@ -61,6 +76,7 @@ impl MailMessage {
             MailMessage::MfaReset => "mfa_reset",
             MailMessage::RecoveryCodeUsed { .. } => "recovery_code_used",
             MailMessage::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            MailMessage::SignInLinks { .. } => "sign_in_links",
         }
     }
 

@@ -82,6 +82,7 @@ business_permissions! {
     GroupsManage => "groups.manage",
     AuditView => "audit.view",
     ApiKeysManage => "api_keys.manage",
+    ApplicationsManage => "applications.manage",
     SettingsManage => "settings.manage",
     AuthzCheck => "authz.check",
 }
@@ -336,6 +337,7 @@ mod tests {
             GroupsManage::REQUIRES,
             AuditView::REQUIRES,
             ApiKeysManage::REQUIRES,
+            ApplicationsManage::REQUIRES,
             SettingsManage::REQUIRES,
             AuthzCheck::REQUIRES,
         ];

@@ -15,6 +15,8 @@ use crate::mail::outbox::{MailOutbox, MailOutboxTx};
 use crate::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
 };
+use crate::oidc::applications::store::{ApplicationReads, ApplicationWrites};
+use crate::oidc::grants::{OAuthReads, OAuthWrites};
 use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
 
 /// Which users to list. All filters combine with AND.
@@ -133,7 +135,15 @@ impl UserSort {
 /// Read access. Every method that takes a `BusinessId` only ever sees that business.
 #[async_trait]
 pub trait Store:
-    AccessSource + AuthReads + MailOutbox + SigningKeyStore + Send + Sync + std::fmt::Debug
+    AccessSource
+    + AuthReads
+    + ApplicationReads
+    + MailOutbox
+    + OAuthReads
+    + SigningKeyStore
+    + Send
+    + Sync
+    + std::fmt::Debug
 {
     /// Whether the database answers.
     async fn ping(&self) -> Result<()>;
@@ -289,7 +299,9 @@ pub trait StoreTx:
     + UserWrites
     + GroupWrites
     + KeyWrites
+    + ApplicationWrites
     + MailOutboxTx
+    + OAuthWrites
     + SigningKeyWrites
     + Send
 {

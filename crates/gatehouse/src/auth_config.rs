@@ -46,6 +46,10 @@ pub struct AuthSettings {
     pub rate_limit_sign_in: u32,
     pub rate_limit_mfa: u32,
     pub rate_limit_password_reset: u32,
+    /// "Where do I sign in?" requests from the landing page.
+    pub rate_limit_sign_in_links: u32,
+    /// At most one sign-in-links mail per email address in this time.
+    pub sign_in_links_interval_minutes: i64,
     /// The TOTP encryption key (base64 of 32 bytes); without it one is generated into the
     /// data directory.
     pub totp_key: Option<Secret>,
@@ -75,6 +79,8 @@ impl Default for AuthSettings {
             rate_limit_sign_in: d.rate_limit.sign_in,
             rate_limit_mfa: d.rate_limit.mfa,
             rate_limit_password_reset: d.rate_limit.password_reset,
+            rate_limit_sign_in_links: d.rate_limit.sign_in_links,
+            sign_in_links_interval_minutes: d.rate_limit.sign_in_links_interval.whole_minutes(),
             totp_key: None,
             totp_key_version: 1,
             totp_previous_keys: Vec::new(),
@@ -160,6 +166,10 @@ impl AuthSettings {
             ("reset_ttl_minutes", self.reset_ttl_minutes),
             ("lockout_minutes", self.lockout_minutes),
             ("step_up_window_minutes", self.step_up_window_minutes),
+            (
+                "sign_in_links_interval_minutes",
+                self.sign_in_links_interval_minutes,
+            ),
         ] {
             positive(name, v)?;
         }
@@ -192,6 +202,9 @@ impl AuthSettings {
         config.rate_limit.sign_in = self.rate_limit_sign_in;
         config.rate_limit.mfa = self.rate_limit_mfa;
         config.rate_limit.password_reset = self.rate_limit_password_reset;
+        config.rate_limit.sign_in_links = self.rate_limit_sign_in_links;
+        config.rate_limit.sign_in_links_interval =
+            time::Duration::minutes(self.sign_in_links_interval_minutes);
         Ok(config)
     }
 }

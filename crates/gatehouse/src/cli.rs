@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    api_key::ApiKeyCommand, business::BusinessCommand, group::GroupCommand,
-    signing_key::SigningKeyCommand, tenant::TenantCommand, user::UserCommand,
+    api_key::ApiKeyCommand, application::ApplicationCommand, business::BusinessCommand,
+    group::GroupCommand, signing_key::SigningKeyCommand, tenant::TenantCommand, user::UserCommand,
 };
 use crate::config::{LogFormat, Overrides};
 
@@ -60,6 +60,9 @@ pub enum Command {
     /// API keys: machine credentials of a business.
     #[command(subcommand, name = "api-key")]
     ApiKey(ApiKeyCommand),
+    /// Applications: the OpenID Connect clients of a business.
+    #[command(subcommand)]
+    Application(ApplicationCommand),
     /// Users of a business.
     #[command(subcommand)]
     User(UserCommand),

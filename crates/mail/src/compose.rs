@@ -2,7 +2,7 @@
 //! plain-text body and an HTML body.
 
 use askama::Template;
-use gatehouse_domain::mail::{Mail, MailMessage};
+use gatehouse_domain::mail::{Mail, MailMessage, SignInLink};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
@@ -19,7 +19,8 @@ struct View {
     business: String,
     subject: String,
     lines: Vec<String>,
-    link: Option<(String, &'static str)>,
+    /// Each link and its label (most messages have one or none).
+    links: Vec<(String, String)>,
     closing: &'static str,
 }
 
@@ -41,9 +42,31 @@ fn when(t: OffsetDateTime) -> String {
 
 const NOT_YOU: &str = "If this was not you, tell your administrator at once.";
 
+/// The links of a sign-in-links mail: each business's sign-in page, labelled with its name.
+fn sign_in_links(
+    links: &[SignInLink],
+) -> (String, Vec<String>, Vec<(String, String)>, &'static str) {
+    let at = match links {
+        [one] => format!("It has an account at {}:", one.business),
+        _ => format!("It has accounts at {} businesses:", links.len()),
+    };
+    (
+        "Where you can sign in on Gatehouse".to_owned(),
+        vec![
+            "Someone (hopefully you) asked where this email address can sign in.".to_owned(),
+            at,
+        ],
+        links
+            .iter()
+            .map(|l| (l.link.clone(), format!("Sign in to {}", l.business)))
+            .collect(),
+        "If you did not ask, ignore this mail: nothing has changed, and whoever asked was not told where you have accounts.",
+    )
+}
+
 fn view(mail: &Mail) -> View {
     let b = mail.business.clone();
-    let (subject, lines, link, closing): (String, Vec<String>, Option<(String, &'static str)>, &'static str) =
+    let (subject, lines, links, closing): (String, Vec<String>, Vec<(String, String)>, &'static str) =
         match &mail.message {
             MailMessage::Invitation { link, expires_at } => (
                 format!("You are invited to {b} on Gatehouse"),
@@ -51,7 +74,7 @@ fn view(mail: &Mail) -> View {
                     format!("You have been invited to join {b}."),
                     format!("Open the link below to choose your password. It works once, until {}.", when(*expires_at)),
                 ],
-                Some((link.clone(), "Accept the invitation")),
+                vec![(link.clone(), "Accept the invitation".to_owned())],
                 "If you did not expect this invitation, ignore this mail.",
             ),
             MailMessage::PasswordReset { link, expires_at, by_admin } => (
@@ -64,7 +87,7 @@ fn view(mail: &Mail) -> View {
                     },
                     format!("Open the link below to choose a new one. It works once, until {}.", when(*expires_at)),
                 ],
-                Some((link.clone(), "Choose a new password")),
+                vec![(link.clone(), "Choose a new password".to_owned())],
                 if *by_admin {
                     "You cannot sign in until you choose a new password. If you did not expect this, ask your administrator why."
                 } else {
@@ -74,13 +97,13 @@ fn view(mail: &Mail) -> View {
             MailMessage::PasswordChanged => (
                 format!("Your {b} password was changed"),
                 vec!["Your password was just changed.".to_owned()],
-                None,
+                Vec::new(),
                 NOT_YOU,
             ),
             MailMessage::MfaEnrolled => (
                 format!("Two-step verification is on for {b}"),
                 vec!["An authenticator app was just set up for your account.".to_owned()],
-                None,
+                Vec::new(),
                 NOT_YOU,
             ),
             MailMessage::MfaReset => (
@@ -89,7 +112,7 @@ fn view(mail: &Mail) -> View {
                     "An administrator removed your authenticator app and recovery codes; your sessions have ended.".to_owned(),
                     "You will be asked to set up a new one when you next sign in.".to_owned(),
                 ],
-                None,
+                Vec::new(),
                 NOT_YOU,
             ),
             MailMessage::RecoveryCodesRegenerated => (
@@ -97,7 +120,7 @@ fn view(mail: &Mail) -> View {
                 vec![
                     "New recovery codes were just made for your account; the old ones no longer work.".to_owned(),
                 ],
-                None,
+                Vec::new(),
                 NOT_YOU,
             ),
             MailMessage::RecoveryCodeUsed { remaining } => (
@@ -106,15 +129,16 @@ fn view(mail: &Mail) -> View {
                     "Someone signed in to your account with one of your recovery codes.".to_owned(),
                     format!("You have {remaining} unused codes left; you can make new ones on your account page."),
                 ],
-                None,
+                Vec::new(),
                 NOT_YOU,
             ),
+            MailMessage::SignInLinks { links } => sign_in_links(links),
         };
     View {
         business: b,
         subject,
         lines,
-        link,
+        links,
         closing,
     }
 }
@@ -174,5 +198,34 @@ mod tests {
         assert!(by_admin.text.contains("the old one no longer works"));
         let asked = compose(&reset(false)).unwrap();
         assert!(asked.text.contains("your password stays as it is"));
+    }
+
+    #[test]
+    fn sign_in_links_list_every_business_and_name_none_in_the_footer() {
+        let link = |b: &str| SignInLink {
+            business: format!("{b} <Corp>"),
+            link: format!("https://gh.example/b/{b}/sign-in"),
+        };
+        let mail = Mail {
+            to: Email::parse("dana@example.com").unwrap(),
+            business: String::new(),
+            message: MailMessage::SignInLinks {
+                links: vec![link("acme"), link("globex")],
+            },
+        };
+        let c = compose(&mail).unwrap();
+        assert_eq!(c.subject, "Where you can sign in on Gatehouse");
+        for b in ["acme", "globex"] {
+            let href = format!("https://gh.example/b/{b}/sign-in");
+            assert!(
+                c.text.contains(&format!("Sign in to {b} <Corp>:\n{href}")),
+                "{}",
+                c.text
+            );
+            assert!(c.html.contains(&format!("href=\"{href}\"")), "{}", c.html);
+        }
+        assert!(c.text.contains("accounts at 2 businesses"));
+        assert!(c.text.trim_end().ends_with("Gatehouse"), "{}", c.text);
+        assert!(!c.html.contains("<Corp>"), "escaped");
     }
 }

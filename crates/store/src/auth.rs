@@ -45,7 +45,7 @@ fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
     row.try_get::<Option<i64>, _>(col).map_err(db)
 }
 
-const SESSION_COLS: &str = "token_hash, id, business_id, user_id, stage, created_at, authenticated_at, last_seen_at, expires_at, client_ip, user_agent";
+pub(crate) const SESSION_COLS: &str = "token_hash, id, business_id, user_id, stage, created_at, authenticated_at, mfa_at, last_seen_at, expires_at, client_ip, user_agent";
 
 pub(crate) fn session(row: &AnyRow) -> Result<Session> {
     Ok(Session {
@@ -59,6 +59,7 @@ pub(crate) fn session(row: &AnyRow) -> Result<Session> {
             Some(t) => t,
             None => rows::time(row, "created_at")?,
         },
+        mfa_at: rows::opt_time(row, "mfa_at")?,
         last_seen_at: rows::time(row, "last_seen_at")?,
         expires_at: rows::time(row, "expires_at")?,
         client_ip: rows::opt_text(row, "client_ip")?,
@@ -144,6 +145,15 @@ impl AuthReads for SqlStore {
         queries::attach_groups(&mut c, &mut users).await?;
         let [user] = users;
         Ok(Some(user))
+    }
+
+    async fn list_accounts_with_email(&self, email: &Email) -> Result<Vec<(BusinessId, UserId)>> {
+        let found = sqlx::query("SELECT business_id, id FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_all(self.reader())
+            .await
+            .map_err(db)?;
+        business_user_ids(&found)
     }
 
     async fn get_credentials(&self, user: UserId) -> Result<Option<Credentials>> {
@@ -264,6 +274,29 @@ impl AuthReads for SqlStore {
         rows::int(&row, "hits")
     }
 
+    async fn claim_rate_limit(
+        &self,
+        bucket: &str,
+        now: OffsetDateTime,
+        since: OffsetDateTime,
+    ) -> Result<bool> {
+        // The upsert's WHERE leaves a row used since `since` alone, and then nothing is
+        // returned; concurrent claims wait on the row (or the key) and see the winner's time.
+        let row = sqlx::query(
+            "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ($1, $2, 1) \
+             ON CONFLICT (bucket) DO UPDATE SET window_start = $2, hits = 1 \
+             WHERE rate_limits.window_start <= $3 \
+             RETURNING hits",
+        )
+        .bind(bucket)
+        .bind(to_micros(now))
+        .bind(to_micros(since))
+        .fetch_optional(self.writer())
+        .await
+        .map_err(db)?;
+        Ok(row.is_some())
+    }
+
     async fn prune_rate_limits(&self, before: OffsetDateTime) -> Result<u64> {
         Ok(
             sqlx::query("DELETE FROM rate_limits WHERE window_start < $1")
@@ -284,9 +317,14 @@ impl AuthReads for SqlStore {
         .fetch_all(self.reader())
         .await
         .map_err(db)?;
-        found
-            .iter()
-            .map(|r| Ok((rows::id(r, "business_id")?, rows::id(r, "id")?)))
-            .collect()
+        business_user_ids(&found)
     }
+}
+
+/// The `(business_id, id)` of each row of users.
+fn business_user_ids(found: &[sqlx::any::AnyRow]) -> Result<Vec<(BusinessId, UserId)>> {
+    found
+        .iter()
+        .map(|r| Ok((rows::id(r, "business_id")?, rows::id(r, "id")?)))
+        .collect()
 }

@@ -10,11 +10,13 @@
 
 mod access;
 mod access_source;
+mod applications;
 mod auth;
 mod auth_tx;
 mod connect;
 mod error;
 mod notify;
+mod oauth;
 mod outbox;
 mod queries;
 mod rows;

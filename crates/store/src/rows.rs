@@ -97,7 +97,7 @@ pub(crate) fn api_key(row: &AnyRow) -> Result<StoredApiKey> {
         serde_json::from_str(&text(row, "grants")?).map_err(|_| corrupt("grants"))?;
     let created_by: Actor =
         serde_json::from_str(&text(row, "created_by")?).map_err(|_| corrupt("created_by"))?;
-    let hash = data_hex(&text(row, "secret_hash")?).ok_or_else(|| corrupt("secret_hash"))?;
+    let hash = hash32(&text(row, "secret_hash")?).ok_or_else(|| corrupt("secret_hash"))?;
     Ok(StoredApiKey {
         key: ApiKey {
             id: id(row, "id")?,
@@ -131,6 +131,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     HEXLOWER.encode(bytes)
 }
 
-fn data_hex(s: &str) -> Option<[u8; 32]> {
+/// A 32-byte hash from its hex form.
+pub(crate) fn hash32(s: &str) -> Option<[u8; 32]> {
     HEXLOWER.decode(s.as_bytes()).ok()?.try_into().ok()
 }

@@ -33,6 +33,8 @@ pub struct SqlStore {
     changes: Option<(Arc<Notify>, AbortHandle)>,
     /// Woken when a transaction of this process that wrote mail commits.
     pub(crate) mail_signal: Arc<Notify>,
+    /// Woken when a transaction of this process that queued back-channel logouts commits.
+    pub(crate) logout_signal: Arc<Notify>,
 }
 
 impl SqlStore {
@@ -43,6 +45,7 @@ impl SqlStore {
             writer,
             changes: None,
             mail_signal: Arc::new(Notify::new()),
+            logout_signal: Arc::new(Notify::new()),
         }
     }
 
@@ -99,7 +102,8 @@ impl Store for SqlStore {
         .map_err(db)?;
         Ok(Box::new(
             SqlTx::new(tx, self.backend == Backend::Postgres)
-                .with_mail_signal(self.mail_signal.clone()),
+                .with_mail_signal(self.mail_signal.clone())
+                .with_logout_signal(self.logout_signal.clone()),
         ))
     }
 

@@ -21,6 +21,7 @@ use tokio::sync::Notify;
 use crate::error::db;
 use crate::{access, queries, rows};
 
+mod applications;
 mod business;
 mod groups;
 mod keys;
@@ -41,6 +42,9 @@ pub(crate) struct SqlTx {
     /// Whether the transaction wrote mail, and whom to wake when it commits.
     pub(crate) queued_mail: bool,
     mail_signal: Option<Arc<Notify>>,
+    /// Whether the transaction queued back-channel logouts, and whom to wake at commit.
+    pub(crate) queued_logouts: bool,
+    logout_signal: Option<Arc<Notify>>,
 }
 
 impl SqlTx {
@@ -51,7 +55,16 @@ impl SqlTx {
             postgres,
             queued_mail: false,
             mail_signal: None,
+            queued_logouts: false,
+            logout_signal: None,
         }
+    }
+
+    /// Wakes `signal` (the back-channel logout sender) when this transaction commits with
+    /// logouts queued.
+    pub(crate) fn with_logout_signal(mut self, signal: Arc<Notify>) -> Self {
+        self.logout_signal = Some(signal);
+        self
     }
 
     /// Wakes `signal` (the mail sender) when this transaction commits with mail in it.
@@ -145,6 +158,11 @@ impl StoreTx for SqlTx {
         self.tx.commit().await.map_err(db)?;
         if self.queued_mail
             && let Some(signal) = &self.mail_signal
+        {
+            signal.notify_one();
+        }
+        if self.queued_logouts
+            && let Some(signal) = &self.logout_signal
         {
             signal.notify_one();
         }

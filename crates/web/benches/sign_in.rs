@@ -16,67 +16,43 @@
     clippy::print_stdout
 )]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_trait::async_trait;
 use gatehouse_domain::audit::RequestContext;
-use gatehouse_domain::auth::{AuthConfig, OsEntropy, SecretCipher};
-use gatehouse_domain::catalog::Catalog;
-use gatehouse_domain::mail::{Mail, Mailer};
+use gatehouse_domain::auth::AuthConfig;
 use gatehouse_domain::principal::{ApiKeysManage, Principal, UsersManage};
-use gatehouse_domain::services::{AuthSetup, NewApiKey, NewUser};
+use gatehouse_domain::services::{NewApiKey, NewUser};
 use gatehouse_domain::types::{ApiKeyName, BusinessName, DisplayName, Email, Slug, TenantName};
-use gatehouse_domain::{Gatehouse, SystemClock};
-use gatehouse_store::testing::{TestDatabase, Unavailable};
-use gatehouse_web::{AppState, OperatorToken, WebConfig};
+use gatehouse_store::testing::Unavailable;
+use gatehouse_web::testing::{TestDatabase, TestServer};
 
 const PASSWORD: &str = "violet kettle marches north";
 const ROUNDS: usize = 40;
 const LOAD_SECONDS: u64 = 10;
 const CLIENTS: usize = 8;
 
-#[derive(Debug, Default)]
-struct Captured(Mutex<Vec<Mail>>);
-
-#[async_trait]
-impl Mailer for Captured {
-    async fn send(&self, mail: &Mail) -> gatehouse_domain::Result<()> {
-        self.0.lock().unwrap().push(mail.clone());
-        Ok(())
-    }
-}
-
 struct World {
-    gh: Gatehouse,
-    base: String,
+    server: TestServer,
     checker: String,
     user: String,
     tenant: String,
 }
 
-async fn world(db: &TestDatabase) -> World {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let mut config = AuthConfig {
-        public_url: base.clone(),
-        ..AuthConfig::default()
-    };
-    config.rate_limit.sign_in = u32::MAX;
-    config.lockout.throttle_after = u32::MAX;
-    let mailer = Arc::new(Captured::default());
-    let gh = Gatehouse::new(
-        db.store.clone(),
-        Arc::new(SystemClock),
-        Arc::new(Catalog::default()),
-    )
-    .with_auth(AuthSetup {
-        config,
-        cipher: SecretCipher::new((1, [5; 32]), &[]),
-        entropy: Arc::new(OsEntropy),
-        mailer: mailer.clone(),
-    })
-    .unwrap();
+async fn world(db: TestDatabase) -> World {
+    let server = TestServer::builder()
+        .database(Arc::new(db))
+        .wall_clock()
+        .auth(|config| {
+            // The real argon2id parameters, and nothing to stop the load.
+            config.argon2 = AuthConfig::default().argon2;
+            config.rate_limit.sign_in = u32::MAX;
+            config.lockout.throttle_after = u32::MAX;
+        })
+        .start()
+        .await
+        .unwrap();
+    let gh = &server.gh;
     let op = Principal::Operator.operator().unwrap();
     let ctx = RequestContext::default();
     let b = gh
@@ -120,15 +96,8 @@ async fn world(db: &TestDatabase) -> World {
         )
         .await
         .unwrap();
-    gh.deliver_due_mail().await.unwrap();
-    let link = mailer.0.lock().unwrap()[0]
-        .message
-        .link()
-        .unwrap()
-        .to_owned();
-    let token = link.rsplit('/').next().unwrap().to_owned();
-    let slug = link.split("/b/").nth(1).unwrap().split('/').next().unwrap();
-    gh.accept_invitation(&ctx, slug, &token, PASSWORD)
+    server
+        .accept_invitation("dana@example.com", PASSWORD)
         .await
         .unwrap();
     let mut grants = gatehouse_domain::grants::Grants::default();
@@ -148,19 +117,8 @@ async fn world(db: &TestDatabase) -> World {
         )
         .await
         .unwrap();
-    let state = AppState::new(
-        gh.clone(),
-        OperatorToken::from_token("gho_bench"),
-        WebConfig::default(),
-    );
-    tokio::spawn(gatehouse_web::serve(
-        listener,
-        gatehouse_web::app(state),
-        std::future::pending(),
-    ));
     World {
-        gh,
-        base,
+        server,
         checker,
         user: user.id.to_string(),
         tenant: t.id.to_string(),
@@ -178,30 +136,36 @@ fn percentile_ms(samples: &mut [Duration], p: f64) -> f64 {
 }
 
 async fn run(label: &str, db: TestDatabase) {
-    let w = world(&db).await;
+    let w = world(db).await;
     let ctx = RequestContext {
         client_ip: Some("127.0.0.1".into()),
         ..Default::default()
     };
-    let phc =
-        w.gh.password_hasher()
-            .hash(PASSWORD, [1; 16])
-            .await
-            .unwrap();
+    let phc = w
+        .server
+        .gh
+        .password_hasher()
+        .hash(PASSWORD, [1; 16])
+        .await
+        .unwrap();
 
     // 1 and 2, interleaved so both see the same machine state.
     let (mut bare, mut service) = (Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         let t = Instant::now();
         assert!(
-            w.gh.password_hasher()
+            w.server
+                .gh
+                .password_hasher()
                 .verify(PASSWORD, Some(&phc))
                 .await
                 .unwrap()
         );
         bare.push(t.elapsed());
         let t = Instant::now();
-        w.gh.sign_in(&ctx, "bench", "dana@example.com", PASSWORD)
+        w.server
+            .gh
+            .sign_in(&ctx, "bench", "dana@example.com", PASSWORD)
             .await
             .unwrap();
         service.push(t.elapsed());
@@ -219,7 +183,7 @@ async fn run(label: &str, db: TestDatabase) {
         .build()
         .unwrap();
     let page = client
-        .get(format!("{}/b/bench/sign-in", w.base))
+        .get(format!("{}/b/bench/sign-in", w.server.base))
         .send()
         .await
         .unwrap();
@@ -236,8 +200,12 @@ async fn run(label: &str, db: TestDatabase) {
     let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
     let mut workers = Vec::new();
     for _ in 0..CLIENTS {
-        let (client, base, cookie, csrf) =
-            (client.clone(), w.base.clone(), cookie.clone(), csrf.clone());
+        let (client, base, cookie, csrf) = (
+            client.clone(),
+            w.server.base.clone(),
+            cookie.clone(),
+            csrf.clone(),
+        );
         workers.push(tokio::spawn(async move {
             let mut ok = 0u64;
             while Instant::now() < deadline {
@@ -262,7 +230,7 @@ async fn run(label: &str, db: TestDatabase) {
     let checks = {
         let (client, base, key, user, tenant) = (
             client.clone(),
-            w.base.clone(),
+            w.server.base.clone(),
             w.checker.clone(),
             w.user.clone(),
             w.tenant.clone(),

@@ -9,37 +9,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use async_trait::async_trait;
 use criterion::{Criterion, criterion_group, criterion_main};
 use gatehouse_domain::audit::RequestContext;
-use gatehouse_domain::auth::{Argon2Params, AuthConfig, OsEntropy, SecretCipher};
-use gatehouse_domain::catalog::{Catalog, PermissionKey};
+use gatehouse_domain::catalog::PermissionKey;
 use gatehouse_domain::grants::Grants;
-use gatehouse_domain::mail::{Mail, MailMessage, Mailer};
 use gatehouse_domain::model::GroupKind;
 use gatehouse_domain::page::encode_cursor;
 use gatehouse_domain::principal::{GroupsManage, Principal, UsersManage};
-use gatehouse_domain::services::{AuthSetup, NewGroup, NewUser};
+use gatehouse_domain::services::{NewGroup, NewUser};
 use gatehouse_domain::types::{Description, DisplayName, Email, GroupName};
-use gatehouse_domain::{Gatehouse, SystemClock};
-use gatehouse_store::testing::{SeedSpec, TestDatabase, seed};
-use gatehouse_web::{AppState, OperatorToken, WebConfig};
-
-#[derive(Debug, Default)]
-struct Captured(Mutex<Vec<Mail>>);
-
-#[async_trait]
-impl Mailer for Captured {
-    async fn send(&self, mail: &Mail) -> gatehouse_domain::Result<()> {
-        self.0.lock().unwrap().push(mail.clone());
-        Ok(())
-    }
-}
+use gatehouse_store::testing::{SeedSpec, seed};
+use gatehouse_web::testing::{TestDatabase, TestServer};
 
 /// A served, seeded business and the cookie of a signed-in viewer of its users.
-async fn world(db: &TestDatabase) -> (String, String) {
+async fn world(db: TestDatabase) -> (TestServer, String) {
     let spec = SeedSpec {
         pending_pct: 20,
         deactivated_pct: 20,
@@ -47,30 +32,13 @@ async fn world(db: &TestDatabase) -> (String, String) {
     };
     let seeded = seed(&db.url, &spec).await.unwrap();
     let business = seeded.business.parse().unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = AuthConfig {
-        public_url: base.clone(),
-        argon2: Argon2Params {
-            memory_kib: 256,
-            iterations: 1,
-            parallelism: 1,
-        },
-        ..AuthConfig::default()
-    };
-    let mailer = Arc::new(Captured::default());
-    let gh = Gatehouse::new(
-        db.store.clone(),
-        Arc::new(SystemClock),
-        Arc::new(Catalog::default()),
-    )
-    .with_auth(AuthSetup {
-        config,
-        cipher: SecretCipher::new((1, [3; 32]), &[]),
-        entropy: Arc::new(OsEntropy),
-        mailer: mailer.clone(),
-    })
-    .unwrap();
+    let server = TestServer::builder()
+        .database(Arc::new(db))
+        .wall_clock()
+        .start()
+        .await
+        .unwrap();
+    let gh = &server.gh;
     // A viewer: a business group with `users.view` only, and a user in it.
     let op = Principal::Operator.operator().unwrap();
     let ctx = RequestContext::default();
@@ -106,37 +74,12 @@ async fn world(db: &TestDatabase) -> (String, String) {
     )
     .await
     .unwrap();
-    gh.deliver_due_mail().await.unwrap();
-    let link = mailer
-        .0
-        .lock()
-        .unwrap()
-        .iter()
-        .find_map(|m| match &m.message {
-            MailMessage::Invitation { link, .. } => Some(link.clone()),
-            _ => None,
-        })
-        .unwrap();
-    let token = link.rsplit('/').next().unwrap().to_owned();
-    let slug = link.split("/b/").nth(1).unwrap().split('/').next().unwrap();
-    let session = gh
-        .accept_invitation(&ctx, slug, &token, "violet kettle marches north")
+    let session = server
+        .accept_invitation("viewer@example.org", "violet kettle marches north")
         .await
         .unwrap();
-    let state = AppState::new(
-        gh,
-        OperatorToken::from_token("gho_bench"),
-        WebConfig::default(),
-    );
-    tokio::spawn(gatehouse_web::serve(
-        listener,
-        gatehouse_web::app(state),
-        std::future::pending(),
-    ));
-    (
-        base,
-        format!("__Host-gh_session={}", session.token.encode()),
-    )
+    let cookie = format!("__Host-gh_session={}", session.token.encode());
+    (server, cookie)
 }
 
 /// The id of the first user the Users page lists (for the user page's case).
@@ -170,7 +113,8 @@ fn users_page(c: &mut Criterion) {
         .build()
         .unwrap();
     let db = rt.block_on(TestDatabase::sqlite()).unwrap();
-    let (base, cookie) = rt.block_on(world(&db));
+    let (server, cookie) = rt.block_on(world(db));
+    let base = &server.base;
     let client = reqwest::Client::new();
     let deep = encode_cursor("user0080000@example.com");
     let cases = [
@@ -190,7 +134,7 @@ fn users_page(c: &mut Criterion) {
         .chain([
             (
                 "user_page".to_owned(),
-                format!("users/{}", first_user(&rt, &client, &base, &cookie)),
+                format!("users/{}", first_user(&rt, &client, base, &cookie)),
             ),
             ("groups_page".to_owned(), "groups".to_owned()),
             ("audit_page".to_owned(), "audit".to_owned()),

@@ -74,6 +74,10 @@ impl FromRequestParts<AppState> for Principal {
                 Err(gatehouse_domain::Error::Unauthenticated.into())
             };
         }
+        if token.split('.').count() == 3 {
+            // A JWT: an application's client credentials access token.
+            return Ok(state.gatehouse.authenticate_client_token(token).await?);
+        }
         Ok(state.gatehouse.authenticate_api_key(token).await?)
     }
 }

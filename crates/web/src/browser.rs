@@ -154,22 +154,23 @@ impl Browser {
         (fresh.clone(), Some(set))
     }
 
-    /// Whether the request came from Gatehouse's own pages (or sent no `Origin`).
-    pub(crate) fn same_origin_ok(&self) -> bool {
-        self.same_origin
-    }
-
-    /// Whether a submitted form may change anything: same origin, and its CSRF token is the
-    /// session's (or, before a session, matches the CSRF cookie).
-    pub(crate) fn csrf_ok(&self, submitted: &str) -> bool {
+    /// Whether a submitted form may change anything: same origin, and its CSRF token is
+    /// `expected` when the form's scope has its own (the operator console's), else the
+    /// session's (or, before a session, matches the CSRF cookie). Called only by the form
+    /// extractor (`pages::forms::ScopedForm`).
+    pub(crate) fn csrf_ok(&self, submitted: &str, expected: Option<&str>) -> bool {
         if !self.same_origin || submitted.is_empty() {
             return false;
         }
-        let expected = match (&self.session, &self.csrf_cookie) {
-            (Some(token), _) => session_csrf(token),
-            (None, Some(c)) => c.clone(),
-            (None, None) => return false,
+        let expected = match (expected, &self.session, &self.csrf_cookie) {
+            (Some(e), _, _) => e.to_owned(),
+            (None, Some(token), _) => session_csrf(token),
+            (None, None, Some(c)) => c.clone(),
+            (None, None, None) => return false,
         };
+        if expected.is_empty() {
+            return false;
+        }
         bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
     }
 }

@@ -63,7 +63,7 @@ registry! {
     SIGN_IN_THROTTLED = "sign_in_throttled", TOO_MANY_REQUESTS, "Too many wrong codes for the account; see `Retry-After`.";
 
     // --- values that break a rule ---
-    INVALID_NAME = "invalid_name", UNPROCESSABLE_ENTITY, "A business, tenant or API key name is empty, too long or has control characters.";
+    INVALID_NAME = "invalid_name", UNPROCESSABLE_ENTITY, "A business, tenant, API key or application name is empty, too long or has control characters.";
     INVALID_GROUP_NAME = "invalid_group_name", UNPROCESSABLE_ENTITY, "A group name is empty, longer than 100 characters or has control characters.";
     INVALID_DISPLAY_NAME = "invalid_display_name", UNPROCESSABLE_ENTITY, "A display name is longer than 200 characters or has control characters.";
     INVALID_DESCRIPTION = "invalid_description", UNPROCESSABLE_ENTITY, "A description is longer than 1000 characters or has control characters.";
@@ -72,6 +72,12 @@ registry! {
     INVALID_LIMIT = "invalid_limit", UNPROCESSABLE_ENTITY, "`limit` is not 1–500.";
     INVALID_GRACE_DAYS = "invalid_grace_days", UNPROCESSABLE_ENTITY, "`mfa_grace_days` is more than 90.";
     INVALID_EXPIRY = "invalid_expiry", UNPROCESSABLE_ENTITY, "An API key's `expires_at` is not in the future.";
+    INVALID_REDIRECT_URI = "invalid_redirect_uri", UNPROCESSABLE_ENTITY, "A redirect or post-logout redirect URI is not an absolute https URL (http only on 127.0.0.1, [::1] or localhost), has a fragment or user information, is longer than 2048 bytes, or there are more than 20; or `authorization_code` lacks one (`details.field`).";
+    INVALID_BACKCHANNEL_LOGOUT_URI = "invalid_backchannel_logout_uri", UNPROCESSABLE_ENTITY, "The back-channel logout URI breaks the rules of redirect URIs.";
+    INVALID_GRANT_TYPES = "invalid_grant_types", UNPROCESSABLE_ENTITY, "No grant type, `client_credentials` for a public client, or `refresh_token` without `authorization_code`.";
+    INVALID_TOKEN_LIFETIME = "invalid_token_lifetime", UNPROCESSABLE_ENTITY, "A token lifetime is outside its bounds (`details.field`).";
+    INVALID_SERVICE_PERMISSIONS = "invalid_service_permissions", UNPROCESSABLE_ENTITY, "`service_permissions` for an application without the `client_credentials` grant type.";
+    NO_CLIENT_SECRET = "no_client_secret", UNPROCESSABLE_ENTITY, "A public client has no secret to rotate.";
     INVALID_ENROLMENT = "invalid_enrolment", UNPROCESSABLE_ENTITY, "The second-factor enrolment is stale; start it again.";
     INVALID_ARGON2_PARAMS = "invalid_argon2_params", UNPROCESSABLE_ENTITY, "The configured Argon2 parameters are invalid (a start-up error, never an API answer).";
     PASSWORD_TOO_SHORT = "password_too_short", UNPROCESSABLE_ENTITY, "The new password is shorter than the policy's minimum.";
@@ -94,6 +100,7 @@ registry! {
     USER_NOT_FOUND = "user_not_found", NOT_FOUND, "No such user in the business.";
     GROUP_NOT_FOUND = "group_not_found", NOT_FOUND, "No such group in the business.";
     API_KEY_NOT_FOUND = "api_key_not_found", NOT_FOUND, "No such API key in the business.";
+    APPLICATION_NOT_FOUND = "application_not_found", NOT_FOUND, "No such application in the business.";
     INVITATION_NOT_FOUND = "invitation_not_found", NOT_FOUND, "The user has no pending invitation.";
     SESSION_NOT_FOUND = "session_not_found", NOT_FOUND, "No such session.";
     LINK_UNUSABLE = "link_unusable", GONE, "An invitation or password-reset link that expired, was used or was replaced.";

@@ -11,11 +11,13 @@ mod error;
 mod error_codes;
 mod extract;
 mod handlers;
-mod oidc;
+pub mod oidc;
 mod openapi;
 mod pages;
 mod server;
 mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::future::Future;
 

@@ -8,7 +8,9 @@ mod slug;
 
 pub use email::Email;
 pub use environment::Environment;
-pub use names::{ApiKeyName, BusinessName, Description, DisplayName, GroupName, TenantName};
+pub use names::{
+    ApiKeyName, ApplicationName, BusinessName, Description, DisplayName, GroupName, TenantName,
+};
 pub use slug::Slug;
 
 /// Implements the boilerplate shared by string newtypes: `as_str`, `Display`, `Serialize`,

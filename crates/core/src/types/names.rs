@@ -89,6 +89,8 @@ name_type!(/// A person's display name (may be empty).
     DisplayName, "invalid_display_name", "display_name", 0, 200);
 name_type!(/// An API key's label.
     ApiKeyName, "invalid_name", "name", 1, 100);
+name_type!(/// An OpenID Connect application's name, shown to administrators and on consent screens.
+    ApplicationName, "invalid_name", "name", 1, 100);
 name_type!(/// Free text describing a group.
     Description, "invalid_description", "description", 0, 1000);
 

@@ -61,13 +61,18 @@ impl LockoutPolicy {
     }
 }
 
-/// Per-client-address limits on the unauthenticated endpoints, per window.
+/// Per-client-address limits on the unauthenticated endpoints, per window; and how often
+/// one address may be mailed its sign-in links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimitPolicy {
     pub window: Duration,
     pub sign_in: u32,
     pub mfa: u32,
     pub password_reset: u32,
+    /// "Where do I sign in?" requests (an email typed on the landing page).
+    pub sign_in_links: u32,
+    /// At most one sign-in-links mail per email address in this time, whoever asks.
+    pub sign_in_links_interval: Duration,
 }
 
 impl Default for RateLimitPolicy {
@@ -77,6 +82,8 @@ impl Default for RateLimitPolicy {
             sign_in: 30,
             mfa: 30,
             password_reset: 10,
+            sign_in_links: 10,
+            sign_in_links_interval: Duration::minutes(15),
         }
     }
 }

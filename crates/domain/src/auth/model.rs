@@ -50,6 +50,9 @@ pub struct Session {
     /// (a fresh password and second factor). Changes to the user's own second factor need
     /// it to be recent.
     pub authenticated_at: OffsetDateTime,
+    /// When this session's sign-in passed a second factor (`None`: password only). What
+    /// an application that requires MFA asks of the session it signs in from.
+    pub mfa_at: Option<OffsetDateTime>,
     pub last_seen_at: OffsetDateTime,
     /// The absolute end, whatever the activity.
     pub expires_at: OffsetDateTime,

@@ -17,6 +17,9 @@ use crate::types::{Email, Slug};
 pub trait AuthReads: Send + Sync {
     async fn get_business_by_slug(&self, slug: &Slug) -> Result<Option<Business>>;
     async fn get_user_by_email(&self, business: BusinessId, email: &Email) -> Result<Option<User>>;
+    /// Every account with this email, in any business and state (the operator's view: for
+    /// mailing a person their own sign-in links, never shown to a business).
+    async fn list_accounts_with_email(&self, email: &Email) -> Result<Vec<(BusinessId, UserId)>>;
     async fn get_credentials(&self, user: UserId) -> Result<Option<Credentials>>;
     async fn get_session(&self, hash: &TokenHash) -> Result<Option<Session>>;
     /// The user's sessions, newest first.
@@ -43,6 +46,15 @@ pub trait AuthReads: Send + Sync {
     /// Counts a hit on `bucket` in the fixed window starting at `window_start`; returns the
     /// hits in that window so far, this one included.
     async fn hit_rate_limit(&self, bucket: &str, window_start: OffsetDateTime) -> Result<i64>;
+    /// Takes `bucket`'s one use per interval: records `now` and returns `true` when it was
+    /// last used at or before `since` (or never), else `false` — atomically, so of simultaneous
+    /// takers on any node one wins.
+    async fn claim_rate_limit(
+        &self,
+        bucket: &str,
+        now: OffsetDateTime,
+        since: OffsetDateTime,
+    ) -> Result<bool>;
     /// Forgets rate-limit windows that started before `before`.
     async fn prune_rate_limits(&self, before: OffsetDateTime) -> Result<u64>;
     /// Users whose lock ran out before `now`, by business.

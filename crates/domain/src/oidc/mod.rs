@@ -1,8 +1,30 @@
 //! Gatehouse as an OpenID Provider: each business is an issuer (`{public_url}/b/{slug}`).
-//! This module holds what the flows share: the signing keys (`keys`: stored sealed in the
+//! `protocol` holds the vocabulary (scopes, PKCE, the specifications' errors), `grants` what
+//! the flows keep, `authorize` the authorization endpoint, `tokens` the token endpoint,
+//! `claims` what the tokens say and the resource side (userinfo, introspection,
+//! revocation), `logout` the end-session endpoint, `backchannel` the logouts owed to
+//! applications, `applications` the OAuth clients.
+//!
+//! It also holds what the flows share: the signing keys (`keys`: stored sealed in the
 //! database, held parsed in memory, rotated with overlap), the issuers and their discovery
 //! documents (`issuers`), and the settings. Protocol-level pieces (JWS, JWK, discovery
 //! document) are in `gatehouse-oidc`.
+
+pub mod applications;
+pub mod authorize;
+pub mod backchannel;
+pub mod claims;
+mod client;
+pub mod grants;
+pub mod logout;
+pub mod protocol;
+pub mod tokens;
+
+pub use authorize::{AuthorizeParams, AuthorizeRequest, AuthorizeStep, ClientProblem};
+pub use grants::{OAuthReads, OAuthWrites};
+pub use logout::{LogoutParams, LogoutRequest};
+pub use protocol::{OAuthError, OAuthErrorCode, Scopes};
+pub use tokens::{ClientCredentials, TokenParams, TokenResponse};
 
 mod issuers;
 mod keys;

@@ -10,13 +10,14 @@ use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
 use super::{Audit, Gatehouse};
-use crate::audit::RequestContext;
+use crate::audit::{AuditEvent, RequestContext};
 use crate::authz::{KeyCreator, KeyEntry};
 use crate::error::{Error, Result};
-use crate::grants::Grants;
+use crate::grants::{Grants, ScopedPermission};
 use crate::ids::ApiKeyId;
 use crate::model::{ApiKey, GroupScope, StoredApiKey};
 use crate::principal::{ApiKeysManage, BusinessAccess, Principal};
+use crate::store::StoreTx;
 use crate::types::ApiKeyName;
 
 /// The fixed prefix of every API key, so secret scanners can find leaked ones.
@@ -95,6 +96,32 @@ fn target(k: &ApiKey) -> (&'static str, String, String) {
     ("api_key", k.id.to_string(), k.name.to_string())
 }
 
+/// Writes a prepared key in `tx`; returns the audit events of its creation.
+pub(crate) async fn insert_prepared_key(
+    tx: &mut dyn StoreTx,
+    audit: &Audit<'_>,
+    prepared: &PreparedKey,
+) -> Result<Vec<AuditEvent>> {
+    tx.insert_api_key(&prepared.stored).await?;
+    let key = &prepared.stored.key;
+    let after = json!({ "name": key.name, "permissions": key.grants, "expires_at": key.expires_at.map(|e| e.unix_timestamp()) });
+    let mut events = vec![audit.event("api_key.created", target(key), None, Some(after))];
+    events.extend(audit.sensitive_grant(
+        "api_key.sensitive_permission_granted",
+        target(key),
+        &prepared.sensitive,
+    ));
+    Ok(events)
+}
+
+/// A key ready to be written: checked against the catalog, the caller's rights and the
+/// clock, with its token (shown once) and the sensitive permissions it grants.
+pub(crate) struct PreparedKey {
+    pub(crate) stored: StoredApiKey,
+    pub(crate) token: String,
+    sensitive: Vec<ScopedPermission>,
+}
+
 impl Gatehouse {
     /// Creates a key whose rights are no larger than the creator's. Returns the key and its
     /// token, which is never shown again.
@@ -105,8 +132,25 @@ impl Gatehouse {
         new: NewApiKey,
     ) -> Result<(ApiKey, String)> {
         let now = self.now();
-        let secret = ApiKeySecret::from_bytes(self.random_bytes()?);
-        let business = access.business_id();
+        let prepared = self.prepare_api_key(access, new, now)?;
+        let mut tx = self.store.begin().await?;
+        tx.get_business(access.business_id())
+            .await?
+            .ok_or(Error::BusinessNotFound)?;
+        let audit = Audit::new(now, Some(access.business_id()), access.actor(), ctx);
+        let events = insert_prepared_key(tx.as_mut(), &audit, &prepared).await?;
+        self.commit(tx, events).await?;
+        Ok((prepared.stored.key, prepared.token))
+    }
+
+    /// Checks a key to create (its rights against the catalog and what the caller holds,
+    /// sensitive ones acknowledged, its expiry) and makes its secret.
+    pub(crate) fn prepare_api_key(
+        &self,
+        access: &BusinessAccess<ApiKeysManage>,
+        new: NewApiKey,
+        now: OffsetDateTime,
+    ) -> Result<PreparedKey> {
         self.catalog.validate(&new.grants)?;
         access.ensure_holds(&new.grants, &GroupScope::Business)?;
         let sensitive = self.check_sensitive(&new.grants, new.acknowledge_sensitive)?;
@@ -117,9 +161,10 @@ impl Gatehouse {
                 "must be in the future",
             ));
         }
+        let secret = ApiKeySecret::from_bytes(self.random_bytes()?);
         let key = ApiKey {
             id: ApiKeyId::new(now),
-            business_id: business,
+            business_id: access.business_id(),
             name: new.name,
             grants: new.grants,
             created_by: access.actor().clone(),
@@ -128,26 +173,14 @@ impl Gatehouse {
             last_used_at: None,
             revoked_at: None,
         };
-        let token = ApiKeyToken::format(key.id, &secret);
-        let mut tx = self.store.begin().await?;
-        tx.get_business(business)
-            .await?
-            .ok_or(Error::BusinessNotFound)?;
-        tx.insert_api_key(&StoredApiKey {
-            key: key.clone(),
-            secret_hash: hash_secret(&secret.0),
+        Ok(PreparedKey {
+            token: ApiKeyToken::format(key.id, &secret),
+            stored: StoredApiKey {
+                key,
+                secret_hash: hash_secret(&secret.0),
+            },
+            sensitive,
         })
-        .await?;
-        let audit = Audit::new(now, Some(business), access.actor(), ctx);
-        let after = json!({ "name": key.name, "permissions": key.grants, "expires_at": key.expires_at.map(|e| e.unix_timestamp()) });
-        let mut events = vec![audit.event("api_key.created", target(&key), None, Some(after))];
-        events.extend(audit.sensitive_grant(
-            "api_key.sensitive_permission_granted",
-            target(&key),
-            &sensitive,
-        ));
-        self.commit(tx, events).await?;
-        Ok((key, token))
     }
 
     pub async fn revoke_api_key(
@@ -192,39 +225,50 @@ impl Gatehouse {
     }
 
     /// The principal of a presented API key; `Unauthenticated` for anything not a live key.
-    /// Answered from this node's snapshot when it holds the key (revocations reach it through
-    /// the change feed), from storage otherwise.
     pub async fn authenticate_api_key(&self, raw: &str) -> Result<Principal> {
         let token = ApiKeyToken::parse(raw).ok_or(Error::Unauthenticated)?;
-        let now = self.now();
+        let entry = self
+            .key_entry(token.id)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        let presented = hash_secret(&token.secret);
+        if !bool::from(presented.ct_eq(&entry.secret_hash)) {
+            return Err(Error::Unauthenticated);
+        }
+        self.principal_of_key(&entry).await
+    }
+
+    /// A key as the engine sees it: from this node's snapshot when it holds the key
+    /// (revocations reach it through the change feed), from storage otherwise.
+    pub(crate) async fn key_entry(&self, id: ApiKeyId) -> Result<Option<Arc<KeyEntry>>> {
         let cached = self
             .engine
-            .snapshot_for_key(token.id)
-            .and_then(|s| s.api_key(token.id).cloned());
-        let entry = match cached {
-            Some(entry) => entry,
-            None => {
-                let stored = self
-                    .store
-                    .get_api_key(token.id)
-                    .await?
-                    .ok_or(Error::Unauthenticated)?;
-                let key = stored.key;
-                Arc::new(KeyEntry {
-                    id: key.id,
-                    business_id: key.business_id,
-                    name: key.name,
-                    secret_hash: stored.secret_hash,
-                    grants: Arc::new(key.grants),
-                    expires_at: key.expires_at,
-                    revoked: key.revoked_at.is_some(),
-                    creator: KeyCreator::of(&key.created_by),
-                })
-            }
+            .snapshot_for_key(id)
+            .and_then(|s| s.api_key(id).cloned());
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let Some(stored) = self.store.get_api_key(id).await? else {
+            return Ok(None);
         };
-        let presented = hash_secret(&token.secret);
-        let live = !entry.revoked && entry.expires_at.is_none_or(|e| now < e);
-        if !bool::from(presented.ct_eq(&entry.secret_hash)) || !live {
+        let key = stored.key;
+        Ok(Some(Arc::new(KeyEntry {
+            id: key.id,
+            business_id: key.business_id,
+            name: key.name,
+            secret_hash: stored.secret_hash,
+            grants: Arc::new(key.grants),
+            expires_at: key.expires_at,
+            revoked: key.revoked_at.is_some(),
+            creator: KeyCreator::of(&key.created_by),
+        })))
+    }
+
+    /// The principal acting with a key whose holder has proved it: `Unauthenticated` when
+    /// the key is revoked or expired, or its maker can no longer act. Records its use.
+    pub(crate) async fn principal_of_key(&self, entry: &KeyEntry) -> Result<Principal> {
+        let now = self.now();
+        if entry.revoked || entry.expires_at.is_some_and(|e| now >= e) {
             return Err(Error::Unauthenticated);
         }
         // Never more than the key's maker holds now, from this node's current model.
@@ -233,7 +277,7 @@ impl Gatehouse {
             .snapshot_or_load(self.store.as_ref(), entry.business_id)
             .await?;
         let grants = snapshot
-            .key_grants(self.engine.permissions(), &entry)
+            .key_grants(self.engine.permissions(), entry)
             .ok_or(Error::Unauthenticated)?;
         if self.should_touch(entry.id, now) {
             self.store.touch_api_key(entry.id, now).await?;

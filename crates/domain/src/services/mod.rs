@@ -5,7 +5,7 @@
 
 mod api_keys;
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod businesses;
 mod dashboard;
 mod decisions;
@@ -26,6 +26,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, TOKEN_PREFIX, hash_secret};
+pub(crate) use api_keys::{PreparedKey, insert_prepared_key};
 pub use auth::{
     AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm, SignInHold,
 };
@@ -54,11 +55,11 @@ pub struct Gatehouse {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     catalog: Arc<Catalog>,
-    engine: Arc<AccessEngine>,
+    pub(crate) engine: Arc<AccessEngine>,
     /// When each API key's use was last recorded by this node.
     key_touches: Arc<Mutex<FxHashMap<ApiKeyId, OffsetDateTime>>>,
     /// Authentication: its settings, the password hasher, the TOTP cipher, randomness, mail.
-    auth: Arc<auth::AuthRuntime>,
+    pub(crate) auth: Arc<auth::AuthRuntime>,
     /// The OpenID Provider: signing keys in memory, issuers.
     pub(crate) oidc: Arc<crate::oidc::OidcRuntime>,
 }

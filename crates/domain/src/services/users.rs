@@ -10,6 +10,7 @@ use crate::auth::TokenKind;
 use crate::error::{Error, Result};
 use crate::ids::{BusinessId, GroupId, UserId};
 use crate::model::{GroupRef, User, UserStatus};
+use crate::oidc::grants::EndingSessions;
 use crate::principal::{BusinessAccess, UsersManage, UsersView};
 use crate::store::StoreTx;
 use crate::types::{DisplayName, Email};
@@ -235,7 +236,11 @@ impl Gatehouse {
         let mut ended = json!(null);
         if status == UserStatus::Deactivated {
             // Access ends at once: every session, and any invitation still out.
-            let sessions = tx.delete_user_sessions(business, id, None).await?;
+            let all = EndingSessions::OfUser {
+                user: id,
+                keep: None,
+            };
+            let sessions = self.end_sessions(tx.as_mut(), business, all).await?;
             let invitations = tx
                 .revoke_auth_tokens(Some(id), TokenKind::Invitation, now)
                 .await?;

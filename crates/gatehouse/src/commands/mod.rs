@@ -2,6 +2,7 @@
 //! as the operator and prints the result.
 
 pub mod api_key;
+pub mod application;
 pub mod business;
 pub mod group;
 mod migrate;
@@ -33,6 +34,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::ApiKey(cmd) => {
             with_console(&config, out, async |c| api_key::run(cmd, c).await).await
+        }
+        Command::Application(cmd) => {
+            with_console(&config, out, async |c| application::run(cmd, c).await).await
         }
         Command::User(cmd) => with_console(&config, out, async |c| user::run(cmd, c).await).await,
         Command::Group(cmd) => with_console(&config, out, async |c| group::run(cmd, c).await).await,

@@ -112,6 +112,21 @@ async fn serve_until_signal(
             .await;
         })
     };
+    // Back-channel logouts owed to applications go out the same way: durable, retried.
+    let (stop_logouts, logouts_stopped) = tokio::sync::oneshot::channel::<()>();
+    let logout_sender = {
+        let gh = gh.clone();
+        let policy = gatehouse_domain::oidc::backchannel::LogoutPolicy::default();
+        let transport = gatehouse_web::oidc::HttpLogoutTransport::new(policy.timeout)
+            .map_err(anyhow::Error::msg)
+            .context("building the back-channel logout client")?;
+        tokio::spawn(async move {
+            gh.run_logout_sender(&transport, policy, async {
+                let _ = logouts_stopped.await;
+            })
+            .await;
+        })
+    };
     let setup_link = gh
         .prepare_setup()
         .await
@@ -140,6 +155,14 @@ async fn serve_until_signal(
     let _ = stop_mail.send(());
     let abort = sender.abort_handle();
     if tokio::time::timeout(MAIL_STOP_WAIT, sender).await.is_err() {
+        abort.abort();
+    }
+    let _ = stop_logouts.send(());
+    let abort = logout_sender.abort_handle();
+    if tokio::time::timeout(MAIL_STOP_WAIT, logout_sender)
+        .await
+        .is_err()
+    {
         abort.abort();
     }
     served

@@ -148,7 +148,11 @@ pub(crate) async fn get_api_key(
     let mut sql = Sql::new(&format!("SELECT {API_KEY_COLS} FROM api_keys WHERE id = "));
     sql.text_bind(id.to_string());
     if let Some(b) = business {
-        sql.push(" AND business_id = ").text_bind(b.to_string());
+        // An administrator's lookup: an application's service key is managed through its
+        // application, not as a key of its own.
+        sql.push(" AND business_id = ")
+            .text_bind(b.to_string())
+            .push(" AND application_id IS NULL");
     }
     let row = sql.query().fetch_optional(c).await.map_err(db)?;
     row.as_ref().map(rows::api_key).transpose()
@@ -158,8 +162,9 @@ pub(crate) async fn list_api_keys(
     c: &mut AnyConnection,
     business: BusinessId,
 ) -> Result<Vec<StoredApiKey>> {
-    let sql =
-        format!("SELECT {API_KEY_COLS} FROM api_keys WHERE business_id = $1 ORDER BY id DESC");
+    let sql = format!(
+        "SELECT {API_KEY_COLS} FROM api_keys WHERE business_id = $1 AND application_id IS NULL ORDER BY id DESC"
+    );
     let rows = sqlx::query(&sql)
         .bind(business.to_string())
         .fetch_all(c)

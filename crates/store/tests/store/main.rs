@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod applications;
 mod audit;
 mod concurrency;
 mod escalation;

@@ -3,6 +3,8 @@
 
 mod accounts;
 mod api_keys;
+mod application_schemas;
+mod applications;
 mod audit;
 mod authz;
 mod businesses;
@@ -40,6 +42,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(accounts::routes())
         .merge(groups::routes())
         .merge(api_keys::routes())
+        .merge(applications::routes())
         .merge(audit::routes())
         .merge(catalog::routes())
         .merge(authz::routes())

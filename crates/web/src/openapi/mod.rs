@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         (name = "users", description = "Users of the caller's business"),
         (name = "groups", description = "Groups and memberships"),
         (name = "api-keys", description = "API keys of the caller's business"),
+        (name = "applications", description = "OpenID Connect applications (clients) of the caller's business"),
         (name = "audit", description = "The audit trail"),
         (name = "catalog", description = "Permissions and tenants"),
         (name = "authz", description = "Access decisions and effective permissions"),

@@ -15,9 +15,19 @@ pub(super) fn declare(doc: &mut Value, catalog: &Catalog) {
     check(doc, &keys);
     who_can(doc, &keys);
     for body in ["NewGroupBody", "NewApiKeyBody"] {
-        add_rule(doc, body, sensitive_acknowledged(&keys));
+        add_rule(doc, body, sensitive_acknowledged(&keys, "permissions"));
+    }
+    for body in ["NewApplicationBody", "ApplicationPatchBody"] {
+        add_rule(
+            doc,
+            body,
+            sensitive_acknowledged(&keys, "service_permissions"),
+        );
     }
     add_rule(doc, "NewGroupBody", group_kind());
+    for rule in application_grants() {
+        add_rule(doc, "NewApplicationBody", rule);
+    }
     optional_bodies(doc);
 }
 
@@ -110,13 +120,14 @@ fn who_can(doc: &mut Value, keys: &Keys) {
     }
 }
 
-/// Granting a sensitive permission needs `acknowledge_sensitive: true`.
-fn sensitive_acknowledged(keys: &Keys) -> Value {
+/// Granting a sensitive permission (in the grant set `field`) needs
+/// `acknowledge_sensitive: true`.
+fn sensitive_acknowledged(keys: &Keys, field: &str) -> Value {
     let holds = |field: &str, sensitive: &[String]| json!({ "required": [field], "properties": { field: { "contains": key_enum(sensitive) } } });
     json!({
         "if": {
-            "required": ["permissions"],
-            "properties": { "permissions": { "anyOf": [
+            "required": [field],
+            "properties": { field: { "anyOf": [
                 holds("business", &keys.sensitive_business),
                 holds("live", &keys.sensitive_environment),
                 holds("sandbox", &keys.sensitive_environment),
@@ -143,6 +154,36 @@ fn group_kind() -> Value {
         },
         "else": { "properties": { "tenant_ids": { "maxItems": 0 } } }
     })
+}
+
+/// A new application's grant types fit its client type and addresses (absent, they are
+/// `authorization_code` and `refresh_token`): `client_credentials` for confidential clients
+/// only, and only it brings service permissions; `refresh_token` with `authorization_code`,
+/// which needs a redirect URI.
+fn application_grants() -> [Value; 4] {
+    let has = |grant: &str| json!({ "contains": { "const": grant } });
+    let given = |grants: Value| json!({ "required": ["grant_types"], "properties": { "grant_types": grants } });
+    [
+        json!({
+            "if": { "properties": { "client_type": { "const": "public" } } },
+            "then": { "properties": { "grant_types": { "not": has("client_credentials") } } }
+        }),
+        json!({
+            "if": given(has("refresh_token")),
+            "then": { "properties": { "grant_types": has("authorization_code") } }
+        }),
+        json!({
+            "if": given(json!({ "not": has("authorization_code") })),
+            "else": {
+                "required": ["redirect_uris"],
+                "properties": { "redirect_uris": { "minItems": 1 } }
+            }
+        }),
+        json!({
+            "if": given(has("client_credentials")),
+            "else": { "properties": { "service_permissions": { "type": "null" } } }
+        }),
+    ]
 }
 
 /// Adds `rule` to the `allOf` of a named schema.

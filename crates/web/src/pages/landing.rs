@@ -1,17 +1,25 @@
 //! The address `gatehouse serve` prints: on a fresh install, how to finish setup; afterwards,
-//! a "sign in to your business" form that leads to the business's sign-in page. It never
-//! lists businesses or says whether one exists: every well-formed short name leads to its
-//! sign-in page, and an email gets the same answer whoever it belongs to.
+//! a "sign in to your business" form. A business's short name (typed, or pasted as an
+//! address) leads to its sign-in page; an email is mailed the sign-in links of its accounts
+//! (`Gatehouse::request_sign_in_links`). It never lists businesses or says whether one
+//! exists: every well-formed short name leads to its sign-in page, and every email gets the
+//! same answer, at the same speed, whoever it belongs to.
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use gatehouse_domain::types::Slug;
+use gatehouse_domain::types::{Email, Slug};
+use serde::Deserialize;
 
 use super::dashboard::Params;
-use super::{Page, PageMeta, internal, redirect};
+use super::problems::Problems;
+use super::{CheckedForm, CsrfToken, Page, PageMeta, explain, internal, redirect};
+use crate::browser::Browser;
 use crate::state::AppState;
+
+/// The answer to an email, whoever it belongs to.
+pub(crate) const MAILED: &str = "If that address has an account, we've sent it a link to sign in. It can take a few minutes to arrive; look in the spam folder too.";
 
 #[derive(Template)]
 #[template(path = "landing.html")]
@@ -19,12 +27,23 @@ struct LandingPage {
     p: PageMeta,
     fresh: bool,
     business: String,
-    /// An email was entered: explain where the sign-in address is instead.
-    email_hint: bool,
 }
 
-fn meta(title: &str) -> PageMeta {
-    let mut p = PageMeta::new(title, "", None, String::new());
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct FindForm {
+    csrf: String,
+    business: String,
+}
+
+impl CsrfToken for FindForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf
+    }
+}
+
+fn meta(title: &str, csrf: String) -> PageMeta {
+    let mut p = PageMeta::new(title, "", None, csrf);
     p.base = String::new();
     p
 }
@@ -36,24 +55,40 @@ async fn fresh(s: &AppState) -> Result<bool, Response> {
     }
 }
 
-/// `GET /`.
-pub(crate) async fn landing(State(s): State<AppState>) -> Response {
-    let fresh = match fresh(&s).await {
-        Ok(f) => f,
-        Err(answer) => return answer,
-    };
+/// The landing page with `typed` in its field and `p`'s problems or notice.
+async fn landing_with(
+    s: &AppState,
+    browser: &Browser,
+    typed: &str,
+    edit: impl FnOnce(&mut PageMeta),
+) -> Result<Page, Response> {
+    let fresh = fresh(s).await?;
     let title = if fresh {
         "Finish setting up Gatehouse"
     } else {
         "Sign in to your business"
     };
-    Page::ok(&LandingPage {
-        p: meta(title),
-        fresh,
-        business: String::new(),
-        email_hint: false,
-    })
-    .into_response()
+    let (csrf, cookie) = browser.csrf_for_form(s);
+    let mut p = meta(title, csrf);
+    edit(&mut p);
+    let status = p.problems.status(None);
+    Ok(Page::with_status(
+        status,
+        &LandingPage {
+            p,
+            fresh,
+            business: typed.to_owned(),
+        },
+    )
+    .cookie(cookie))
+}
+
+/// `GET /`.
+pub(crate) async fn landing(State(s): State<AppState>, browser: Browser) -> Response {
+    match landing_with(&s, &browser, "", |_| {}).await {
+        Ok(page) => page.into_response(),
+        Err(answer) => answer,
+    }
 }
 
 /// The short name in what a person typed: `acme`, `Acme`, `/b/acme`, or a pasted address
@@ -67,35 +102,82 @@ fn slug_in(raw: &str) -> Option<Slug> {
     Slug::parse(&candidate.to_lowercase()).ok()
 }
 
-/// `GET /sign-in?business=…`: to that business's sign-in page.
-pub(crate) async fn find_business(State(s): State<AppState>, q: Params) -> Response {
-    let typed = q.get("business");
-    if let Some(slug) = slug_in(typed) {
-        return redirect(&format!("/b/{slug}/sign-in"), &[]);
-    }
-    let fresh = match fresh(&s).await {
-        Ok(f) => f,
-        Err(answer) => return answer,
-    };
-    let mut p = meta("Sign in to your business");
-    let email_hint = typed.contains('@');
-    p.error = Some(if typed.is_empty() {
-        "Enter your business's short name.".to_owned()
-    } else if email_hint {
-        "Sign-in pages are per business, so an email alone does not say which one. Enter the business's short name instead (see below where to find it).".to_owned()
+/// What was typed, when it is not a short name or an email: the field's problem.
+fn problem(typed: &str) -> Problems {
+    let mut problems = Problems::default();
+    let text = if typed.trim().is_empty() {
+        "Enter your business's short name or your email.".to_owned()
+    } else if typed.contains('@') {
+        match Email::parse(typed) {
+            Err(e) => super::problems::sentence("Email", &e),
+            Ok(_) => return problems,
+        }
     } else {
         "That is not a short name: short names are 2 to 63 characters of a–z, 0–9 and -, starting with a letter.".to_owned()
-    });
-    Page::with_status(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &LandingPage {
-            p,
-            fresh,
-            business: typed.to_owned(),
-            email_hint,
-        },
-    )
-    .into_response()
+    };
+    problems.add("business", text);
+    problems
+}
+
+/// `GET /sign-in?business=…`: a short name leads to that business's sign-in page; anything
+/// else shows the form again with it filled in (an email is only mailed when posted).
+pub(crate) async fn find_business(
+    State(s): State<AppState>,
+    browser: Browser,
+    q: Params,
+) -> Response {
+    let typed = q.get("business");
+    if let Some(slug) = slug_in(typed).filter(|_| !typed.contains('@')) {
+        return redirect(&format!("/b/{slug}/sign-in"), &[]);
+    }
+    let problems = problem(typed);
+    match landing_with(&s, &browser, typed, |p| p.problems = problems).await {
+        Ok(page) => page.into_response(),
+        Err(answer) => answer,
+    }
+}
+
+/// `POST /sign-in`: a short name leads to its sign-in page; an email is answered the same
+/// whoever it belongs to ([`MAILED`]) and mailed its sign-in links after the answer.
+pub(crate) async fn find_business_post(
+    State(s): State<AppState>,
+    CheckedForm(browser, form): CheckedForm<FindForm>,
+) -> Response {
+    let typed = form.business.as_str();
+    let email = if typed.contains('@') {
+        Email::parse(typed).ok()
+    } else {
+        if let Some(slug) = slug_in(typed) {
+            return redirect(&format!("/b/{slug}/sign-in"), &[]);
+        }
+        None
+    };
+    let Some(email) = email else {
+        let problems = problem(typed);
+        return match landing_with(&s, &browser, typed, |p| p.problems = problems).await {
+            Ok(page) => page.into_response(),
+            Err(answer) => answer,
+        };
+    };
+    // Only this client's rate limit can make the answer differ, whatever the email.
+    let asked = s
+        .gatehouse
+        .request_sign_in_links(&browser.ctx, &email)
+        .await;
+    let (mut status, mut retry) = (StatusCode::OK, None);
+    let page = landing_with(&s, &browser, "", |p| match asked {
+        Ok(()) => p.notice = Some(MAILED.to_owned()),
+        Err(e) => {
+            let (code, text, after) = explain(e);
+            (status, retry) = (code, after);
+            p.error = Some(text);
+        }
+    })
+    .await;
+    match page {
+        Ok(page) => page.with_code(status).retry_after(retry).into_response(),
+        Err(answer) => answer,
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,8 @@ mod problems;
 mod setup;
 mod sign_in;
 mod step_up;
-pub(crate) use forms::{CheckedForm, CsrfToken, PageForm, csrf_refused};
+pub(crate) use dashboard::encode;
+pub(crate) use forms::{CheckedForm, CsrfToken};
 
 use axum::Router;
 use axum::extract::State;
@@ -34,7 +35,10 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/gatehouse.css", get(stylesheet))
         .route("/", get(landing::landing))
-        .route("/sign-in", get(landing::find_business))
+        .route(
+            "/sign-in",
+            get(landing::find_business).post(landing::find_business_post),
+        )
         .route(
             "/b/{slug}/sign-in",
             get(sign_in::sign_in_page).post(sign_in::sign_in),
@@ -60,16 +64,7 @@ pub(crate) fn routes() -> Router<AppState> {
             "/b/{slug}/reset-password/{token}",
             get(links::reset_page).post(links::reset),
         )
-        .route("/b/{slug}/account", get(account::account_page))
-        .route("/b/{slug}/account/password", post(account::change_password))
-        .route(
-            "/b/{slug}/account/sessions/{id}/revoke",
-            post(account::revoke_session),
-        )
-        .route(
-            "/b/{slug}/account/recovery-codes",
-            post(account::regenerate_codes),
-        )
+        .merge(account::routes::<account::Plain>("/b/{slug}/account"))
         .route(
             "/b/{slug}/step-up",
             get(step_up::step_up_page).post(step_up::step_up),

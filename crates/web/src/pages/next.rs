@@ -5,7 +5,8 @@
 
 use gatehouse_domain::auth::{Session, SessionStage};
 use gatehouse_domain::principal::{
-    ApiKeysManage, AuditView, GroupsManage, Principal, SettingsManage, UsersManage, UsersView,
+    ApiKeysManage, ApplicationsManage, AuditView, GroupsManage, Principal, SettingsManage,
+    UsersManage, UsersView,
 };
 
 use super::dashboard::encode;
@@ -34,7 +35,7 @@ pub(crate) fn safe_next(slug: &str, raw: &str) -> Option<String> {
     if raw.len() > MAX_NEXT || !raw.starts_with(&prefix) {
         return None;
     }
-    let plain = |b: u8| b.is_ascii_alphanumeric() || b"/-_.~?=&%+".contains(&b);
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"/-_.~?=&%+*".contains(&b);
     if !raw.bytes().all(plain) {
         return None;
     }
@@ -67,6 +68,7 @@ fn administers(p: &Principal) -> bool {
         || p.authorize::<AuditView>().is_ok()
         || p.authorize::<SettingsManage>().is_ok()
         || p.authorize::<ApiKeysManage>().is_ok()
+        || p.authorize::<ApplicationsManage>().is_ok()
 }
 
 /// Where a fully signed-in session starts when it asked for nothing.

@@ -7,8 +7,8 @@ use gatehouse_domain::Error;
 /// One field's problem.
 #[derive(Debug, Clone)]
 pub(crate) struct Problem {
-    /// The `id` of the form field.
-    pub(crate) field: &'static str,
+    /// The `id` of the form field (one of a list's rows may have its own).
+    pub(crate) field: String,
     pub(crate) text: String,
 }
 
@@ -17,8 +17,9 @@ pub(crate) struct Problem {
 pub(crate) struct Problems(Vec<Problem>);
 
 impl Problems {
-    pub(crate) fn add(&mut self, field: &'static str, text: impl Into<String>) {
-        if !self.invalid(field) {
+    pub(crate) fn add(&mut self, field: impl Into<String>, text: impl Into<String>) {
+        let field = field.into();
+        if !self.invalid(&field) {
             self.0.push(Problem {
                 field,
                 text: text.into(),
@@ -63,6 +64,16 @@ impl Problems {
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Problem> {
         self.0.iter()
+    }
+
+    /// The status of the form's page: `error`'s (a problem not about one field), else 422
+    /// while a field has a problem, else 200.
+    pub(crate) fn status(&self, error: Option<axum::http::StatusCode>) -> axum::http::StatusCode {
+        match error {
+            Some(status) => status,
+            None if !self.is_empty() => axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            None => axum::http::StatusCode::OK,
+        }
     }
 }
 

@@ -24,6 +24,8 @@ struct SignInPage {
     email: String,
     /// Where to go once signed in (a checked path of this business, or empty).
     next: String,
+    /// An application asks for a second factor whatever the business's policy.
+    require_mfa: bool,
 }
 
 #[derive(Template)]
@@ -60,6 +62,8 @@ pub(crate) struct SignInForm {
     email: String,
     password: String,
     next: String,
+    /// `required` when an application asks for a second factor.
+    mfa: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -96,8 +100,10 @@ pub(crate) async fn sign_in_page(
     let p = PageMeta::new("Sign in", &slug, business.as_ref(), csrf);
     Page::ok(&SignInPage {
         p,
-        email: String::new(),
+        // An application's `login_hint`; the address is only shown back.
+        email: q.get("login_hint").chars().take(254).collect(),
         next: next_of(&slug, &q),
+        require_mfa: q.get("mfa") == "required",
     })
     .cookie(cookie)
     .into_response()
@@ -110,7 +116,13 @@ pub(crate) async fn sign_in(
 ) -> Response {
     match s
         .gatehouse
-        .sign_in(&browser.ctx, &slug, &form.email, &form.password)
+        .sign_in_with(
+            &browser.ctx,
+            &slug,
+            &form.email,
+            &form.password,
+            form.mfa == "required",
+        )
         .await
     {
         Ok(opened) => redirect(
@@ -128,6 +140,7 @@ pub(crate) async fn sign_in(
                     p,
                     email: form.email,
                     next: safe_next(&slug, &form.next).unwrap_or_default(),
+                    require_mfa: form.mfa == "required",
                 },
             )
             .retry_after(retry)

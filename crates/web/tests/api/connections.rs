@@ -9,7 +9,7 @@ use gatehouse_web::{ConnectionLimits, WebConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::helpers::{App, spawn_node_web};
+use crate::helpers::App;
 
 crate::backend_tests!(
     a_half_sent_request_head_is_closed_after_the_header_timeout,
@@ -44,15 +44,8 @@ async fn node(app: &App, connections: ConnectionLimits) -> SocketAddr {
         connections,
         ..WebConfig::default()
     };
-    let (base, _) = spawn_node_web(
-        app.db.store.clone(),
-        app.clock.clone(),
-        &app.mail,
-        |_| {},
-        web,
-    )
-    .await;
-    base.trim_start_matches("http://").parse().unwrap()
+    let node = app.node().web(web).start().await.unwrap();
+    node.base.trim_start_matches("http://").parse().unwrap()
 }
 
 async fn connect(to: SocketAddr) -> TcpStream {

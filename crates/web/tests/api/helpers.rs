@@ -1,20 +1,15 @@
-//! `spawn_app`: a fresh database, a server on a free port, an operator token and a client.
+//! `sqlite()`/`postgres()`: a `TestServer` (fresh database, a server on a free port, a test
+//! clock, a real SMTP listener), an operator token and a client.
 
 use std::sync::Arc;
 
-use gatehouse_domain::auth::{Argon2Params, AuthConfig, OsEntropy, SecretCipher};
-use gatehouse_domain::catalog::Catalog;
-use gatehouse_domain::services::AuthSetup;
 use gatehouse_domain::{Gatehouse, ManualClock};
-use gatehouse_mail::testing::SmtpReceiver;
-use gatehouse_mail::{SmtpConfig, SmtpMailer, TlsMode};
-use gatehouse_store::testing::{TestDatabase, Unavailable};
-use gatehouse_web::{AppState, OperatorToken, WebConfig};
+use gatehouse_store::testing::Unavailable;
+use gatehouse_web::testing::{SmtpReceiver, TestDatabase, TestServer, TestServerBuilder};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
-use time::macros::datetime;
 
-pub const OPERATOR: &str = "gho_test-operator-token";
+pub use gatehouse_web::testing::OPERATOR_TOKEN as OPERATOR;
 
 pub struct App {
     pub base: String,
@@ -29,12 +24,15 @@ pub struct App {
 }
 
 pub async fn sqlite() -> App {
-    spawn_app(TestDatabase::sqlite().await.unwrap()).await
+    App::on(TestServer::builder().start().await.unwrap())
 }
 
 pub async fn postgres() -> Option<App> {
     match TestDatabase::postgres().await {
-        Ok(db) => Some(spawn_app(db).await),
+        Ok(db) => {
+            let server = TestServer::builder().database(Arc::new(db));
+            Some(App::on(server.start().await.unwrap()))
+        }
         Err(Unavailable::Skipped) => {
             eprintln!(
                 "notice: {} is not set; skipping the PostgreSQL run of this test",
@@ -44,105 +42,6 @@ pub async fn postgres() -> Option<App> {
         }
         Err(Unavailable::Failed(e)) => panic!("PostgreSQL test database unavailable: {e}"),
     }
-}
-
-async fn spawn_app(db: TestDatabase) -> App {
-    let clock = Arc::new(ManualClock::new(datetime!(2026-11-29 09:00 UTC)));
-    let mail = SmtpReceiver::start().await.unwrap();
-    let (base, gh) = spawn_node_with(db.store.clone(), clock.clone(), &mail, |_| {}).await;
-    App {
-        base,
-        client: reqwest::Client::new(),
-        clock,
-        gh,
-        db: Arc::new(db),
-        mail,
-    }
-}
-
-/// The authentication settings of test nodes: cheap argon2 (one test checks the real
-/// defaults), generous rate limits and no growing delay, so tests meet only what they test.
-pub fn test_auth_config(base: &str) -> AuthConfig {
-    let mut config = AuthConfig {
-        public_url: base.to_owned(),
-        argon2: Argon2Params {
-            memory_kib: 256,
-            iterations: 1,
-            parallelism: 1,
-        },
-        ..AuthConfig::default()
-    };
-    config.rate_limit.sign_in = 10_000;
-    config.rate_limit.mfa = 10_000;
-    config.rate_limit.password_reset = 10_000;
-    config.lockout.throttle_after = 1_000;
-    config
-}
-
-/// A Gatehouse node (its own engine and HTTP server) on `store`.
-pub async fn spawn_node(
-    store: Arc<dyn gatehouse_domain::store::Store>,
-    clock: Arc<ManualClock>,
-) -> (String, Gatehouse) {
-    let mail = SmtpReceiver::start().await.unwrap();
-    spawn_node_with(store, clock, &mail, |_| {}).await
-}
-
-/// A node whose authentication settings `tweak` adjusts, mailing to `mail`.
-pub async fn spawn_node_with(
-    store: Arc<dyn gatehouse_domain::store::Store>,
-    clock: Arc<ManualClock>,
-    mail: &SmtpReceiver,
-    tweak: impl FnOnce(&mut AuthConfig),
-) -> (String, Gatehouse) {
-    spawn_node_web(store, clock, mail, tweak, WebConfig::default()).await
-}
-
-/// A node with its own HTTP settings (trusted proxies, connection limits), served with them.
-pub async fn spawn_node_web(
-    store: Arc<dyn gatehouse_domain::store::Store>,
-    clock: Arc<ManualClock>,
-    mail: &SmtpReceiver,
-    tweak: impl FnOnce(&mut AuthConfig),
-    web: WebConfig,
-) -> (String, Gatehouse) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let mut config = test_auth_config(&base);
-    tweak(&mut config);
-    let mailer = SmtpMailer::new(SmtpConfig {
-        host: "127.0.0.1".to_owned(),
-        port: mail.port,
-        tls: TlsMode::None,
-        username: None,
-        password: None,
-        from: "Gatehouse <gatehouse@example.com>".to_owned(),
-    })
-    .unwrap();
-    let gh = Gatehouse::new(store, clock, Arc::new(Catalog::default()))
-        .with_auth(AuthSetup {
-            config,
-            cipher: SecretCipher::new((1, [9; 32]), &[]),
-            entropy: Arc::new(OsEntropy),
-            mailer: Arc::new(mailer),
-        })
-        .unwrap();
-    // Its signing keys are loaded (made on the first node) before it serves, as `serve` does.
-    gh.load_signing_keys().await.unwrap();
-    // Each node delivers queued mail, as `gatehouse serve` does.
-    let sender = gh.clone();
-    tokio::spawn(async move { sender.run_mail_sender(std::future::pending()).await });
-    let state = AppState::new(gh.clone(), OperatorToken::from_token(OPERATOR), web.clone());
-    tokio::spawn(async move {
-        gatehouse_web::serve_with(
-            listener,
-            gatehouse_web::app(state),
-            &web,
-            std::future::pending(),
-        )
-        .await
-    });
-    (base, gh)
 }
 
 /// Runs each named `async fn(App)` once per backend.
@@ -170,10 +69,29 @@ pub struct Fixture {
 }
 
 impl App {
-    /// The same database, clock and mailbox, for another node's `base` to go with.
-    pub fn clone_handles(&self) -> App {
+    fn on(server: TestServer) -> App {
         App {
-            base: self.base.clone(),
+            base: server.base,
+            client: reqwest::Client::new(),
+            clock: server.clock,
+            gh: server.gh,
+            db: server.db,
+            mail: server.mail,
+        }
+    }
+
+    /// Another node (its own engine and HTTP server) on this database, clock and mailbox.
+    pub fn node(&self) -> TestServerBuilder {
+        TestServer::builder()
+            .database(self.db.clone())
+            .clock(self.clock.clone())
+            .mail(self.mail.clone())
+    }
+
+    /// This app's handles (its core, database, clock, mailbox) talking to `node`'s server.
+    pub async fn through(&self, node: TestServerBuilder) -> App {
+        App {
+            base: node.start().await.unwrap().base,
             client: self.client.clone(),
             clock: self.clock.clone(),
             gh: self.gh.clone(),
@@ -316,7 +234,7 @@ pub fn everything() -> Value {
         "analytics",
     ];
     json!({
-        "business": ["users.view", "users.manage", "groups.manage", "audit.view", "settings.manage", "api_keys.manage", "authz.check"],
+        "business": ["users.view", "users.manage", "groups.manage", "audit.view", "settings.manage", "api_keys.manage", "applications.manage", "authz.check"],
         "live": env,
         "sandbox": env,
     })

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::browser::Browser;
-use crate::helpers::{App, spawn_node_with};
+use crate::helpers::App;
 use crate::invitations::PW;
 use crate::sign_in::member;
 
@@ -147,14 +147,9 @@ async fn delays_grow_after_failures(app: App) {
     let f = app.fixture("acme").await;
     member(&app, &f, "dana@example.com", &[]).await;
     // A node with the default delays (the test default turns them off).
-    let (base, _) = spawn_node_with(app.db.store.clone(), app.clock.clone(), &app.mail, |c| {
-        c.lockout.throttle_after = 3;
-    })
-    .await;
-    let node = App {
-        base,
-        ..app.clone_handles()
-    };
+    let node = app
+        .through(app.node().auth(|c| c.lockout.throttle_after = 3))
+        .await;
     let mut b = Browser::new(&node);
     for _ in 0..3 {
         assert_eq!(
@@ -177,15 +172,12 @@ async fn delays_grow_after_failures(app: App) {
 async fn sign_in_and_reset_are_rate_limited_per_address(app: App) {
     let f = app.fixture("acme").await;
     member(&app, &f, "dana@example.com", &[]).await;
-    let (base, _) = spawn_node_with(app.db.store.clone(), app.clock.clone(), &app.mail, |c| {
-        c.rate_limit.sign_in = 3;
-        c.rate_limit.password_reset = 2;
-    })
-    .await;
-    let node = App {
-        base,
-        ..app.clone_handles()
-    };
+    let node = app
+        .through(app.node().auth(|c| {
+            c.rate_limit.sign_in = 3;
+            c.rate_limit.password_reset = 2;
+        }))
+        .await;
     let mut b = Browser::new(&node);
     for _ in 0..3 {
         assert_eq!(

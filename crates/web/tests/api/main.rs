@@ -8,6 +8,8 @@ mod browser;
 mod helpers;
 
 mod account_admin;
+mod account_forms;
+mod applications;
 mod audit;
 mod auth;
 mod authz;
@@ -29,5 +31,6 @@ mod review;
 mod sessions;
 mod setup;
 mod sign_in;
+mod sign_in_links;
 mod strict_input;
 mod users;

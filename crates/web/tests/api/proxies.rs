@@ -5,7 +5,7 @@ use gatehouse_web::{ForwardedHeader, TrustedProxies, WebConfig};
 use reqwest::StatusCode;
 
 use crate::browser::Browser;
-use crate::helpers::{App, spawn_node_web};
+use crate::helpers::App;
 use crate::invitations::PW;
 use crate::sign_in::member;
 
@@ -24,18 +24,8 @@ async fn node(app: &App, trusted: &[&str], header: ForwardedHeader) -> App {
         forwarded_header: header,
         ..WebConfig::default()
     };
-    let (base, _) = spawn_node_web(
-        app.db.store.clone(),
-        app.clock.clone(),
-        &app.mail,
-        |c| c.rate_limit.sign_in = 3,
-        web,
-    )
-    .await;
-    App {
-        base,
-        ..app.clone_handles()
-    }
+    app.through(app.node().auth(|c| c.rate_limit.sign_in = 3).web(web))
+        .await
 }
 
 /// A browser whose requests arrive with `header: value`, as a proxy passes them on.

@@ -1,7 +1,7 @@
 //! The address the server prints: on a fresh install it says how to finish setup (without
 //! showing the secret link); afterwards it leads from a business's short name (typed or
-//! pasted as an address) to that business's sign-in page, and tells nothing about which
-//! businesses exist.
+//! pasted as an address) to that business's sign-in page, and an email to a mail with its
+//! sign-in links, and tells nothing about which businesses exist.
 
 use crate::driver::Driver;
 use crate::flows::set_up;
@@ -51,16 +51,48 @@ async fn landing_page_leads_to_setup_then_to_sign_in() {
     visitor.go("Continue").await;
     assert_eq!(visitor.path().await, "/b/no-such-business/sign-in");
 
-    // An email is answered the same whoever it belongs to: with where to find the name.
-    for email in ["ada@acme.example", "nobody@nowhere.example"] {
+    // Neither a short name nor an email: said beside the field.
+    visitor.goto("/").await;
+    visitor.fill("#business", "?!").await;
+    visitor.go("Continue").await;
+    let problem = visitor.text("#business-error").await;
+    assert!(problem.contains("not a short name"), "{problem}");
+    assert_eq!(
+        visitor
+            .find("#business")
+            .await
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    visitor.shots("landing-problem").await;
+
+    // An email is answered the same whoever it belongs to; the address with an account is
+    // mailed its business's sign-in page.
+    let mut answers = Vec::new();
+    for email in ["nobody@nowhere.example", "ada@acme.example"] {
         visitor.goto("/").await;
         visitor.fill("#business", email).await;
         visitor.go("Continue").await;
-        let error = visitor.text("#form-error").await;
-        assert!(error.contains("short name"), "{error}");
-        assert!(!visitor.main_text().await.contains("Acme"));
+        assert_eq!(visitor.path().await, "/sign-in");
+        let text = visitor.main_text().await;
+        assert!(
+            text.contains("If that address has an account, we've sent it a link to sign in"),
+            "{text}"
+        );
+        assert!(!text.contains("Acme") && !text.contains(email), "{text}");
+        answers.push(text);
     }
+    assert_eq!(answers[0], answers[1]);
     visitor.shots("landing-email").await;
+    let link = srv
+        .mailed_link("ada@acme.example", "Where you can sign in", 1)
+        .await;
+    assert_eq!(link, "/b/acme/sign-in");
+    visitor.goto(&link).await;
+    assert_eq!(visitor.text("h1").await, "Sign in");
     visitor.close().await;
     b.close().await;
 }

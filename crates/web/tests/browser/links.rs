@@ -37,6 +37,23 @@ async fn invitation_reset_and_account_pages_name_the_account() {
     dana.goto("/b/acme/account").await;
     assert_eq!(unlabelled_fields(&dana).await, Vec::<String>::new());
     dana.shots("account").await;
+    // The password form: every problem at once, beside its field, in both frames.
+    for home in ["/b/acme/account", "/b/acme/admin/profile"] {
+        dana.goto(home).await;
+        dana.fill("#current", "not my password").await;
+        dana.fill("#new", "short").await;
+        dana.go("Change password").await;
+        assert!(
+            dana.text("#current-error").await.contains("not correct"),
+            "{home}"
+        );
+        assert!(dana.text("#new-error").await.contains("at least"), "{home}");
+    }
+    dana.shots("profile-problems").await;
+    dana.goto("/b/acme/account").await;
+    dana.fill("#current", "not my password").await;
+    dana.go("Change password").await;
+    dana.shots("account-problems").await;
 
     // The administrator resets Dana's password.
     admin.goto("/b/acme/admin/users?q=dana").await;

@@ -15,6 +15,7 @@ mod group_shortcuts;
 mod server;
 
 mod access_review;
+mod applications;
 mod bulk;
 mod dead_ends;
 mod deep_links;

@@ -62,13 +62,22 @@ async fn tenants_page_and_operator_console() {
     op.fill("#token", "gho_not-the-token").await;
     op.go("Sign in").await;
     assert!(
-        op.text("#form-error")
+        op.text("#token-error")
             .await
             .contains("not the operator token")
     );
+    op.shots("operator-sign-in-problem").await;
     op.fill("#token", OPERATOR).await;
     op.go("Sign in").await;
     assert!(op.text("#businesses").await.contains("Acme Corp"));
+    // Every problem at once, beside its field.
+    op.fill("#name", " ").await;
+    op.fill("#slug", "Globex").await;
+    op.go("Create business").await;
+    assert!(op.text("#name-error").await.starts_with("Name"));
+    assert!(op.text("#slug-error").await.starts_with("Short name"));
+    assert!(op.text("#form-problems").await.contains("2 things to fix"));
+    op.shots("operator-problems").await;
     op.fill("#name", "Globex").await;
     op.fill("#slug", "globex").await;
     op.go("Create business").await;

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::ids::{BusinessId, UserId};
 use crate::mail::MailMessage;
 use crate::model::{User, UserAction};
+use crate::oidc::grants::EndingSessions;
 use crate::principal::{BusinessAccess, UsersManage};
 use crate::services::Audit;
 use crate::store::StoreTx;
@@ -83,7 +84,11 @@ impl Gatehouse {
         ensure_not_sole_admin(tx.as_mut(), business, id).await?;
         tx.set_totp(id, None, None).await?;
         tx.replace_recovery_codes(id, &[], self.now()).await?;
-        let ended = tx.delete_user_sessions(business, id, None).await?;
+        let all = EndingSessions::OfUser {
+            user: id,
+            keep: None,
+        };
+        let ended = self.end_sessions(tx.as_mut(), business, all).await?;
         let audit = Audit::new(self.now(), Some(business), access.actor(), ctx);
         let (after, mut events) = self
             .mark_mfa_enrolled(tx.as_mut(), &user, false, &audit)
@@ -120,7 +125,11 @@ impl Gatehouse {
             .await?
             .ok_or(Error::BusinessNotFound)?;
         tx.set_password_hash(id, None).await?;
-        let ended = tx.delete_user_sessions(business_id, id, None).await?;
+        let all = EndingSessions::OfUser {
+            user: id,
+            keep: None,
+        };
+        let ended = self.end_sessions(tx.as_mut(), business_id, all).await?;
         let audit = Audit::new(self.now(), Some(business_id), access.actor(), ctx);
         let (mail, mut event) = self
             .reset_link_in(tx.as_mut(), &business, &user, true, &audit)

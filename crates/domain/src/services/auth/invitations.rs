@@ -207,7 +207,7 @@ impl Gatehouse {
         self.commit(tx, vec![accepted, activated]).await?;
         // The stage needs the committed state (a pending user holds nothing) and a time no
         // earlier than the activation it counts the grace period from.
-        let stage = self.stage_after_password(&user, self.now()).await?;
+        let stage = self.stage_after_password(&user, self.now(), false).await?;
         self.open_session(ctx, &user, stage).await
     }
 }

@@ -25,6 +25,7 @@ pub(crate) enum Limited {
     SignIn,
     Mfa,
     PasswordReset,
+    SignInLinks,
 }
 
 /// What stands between a user and their next sign-in, as administrators see it.
@@ -63,6 +64,7 @@ impl Gatehouse {
             Limited::SignIn => ("sign_in", policy.sign_in),
             Limited::Mfa => ("mfa", policy.mfa),
             Limited::PasswordReset => ("password_reset", policy.password_reset),
+            Limited::SignInLinks => ("sign_in_links", policy.sign_in_links),
         };
         let now = self.now();
         let window = policy.window.whole_seconds().max(1);
@@ -266,8 +268,11 @@ impl Gatehouse {
                 }
             }
         }
-        let window = self.auth.config.rate_limit.window;
-        self.store.prune_rate_limits(now - window - window).await?;
+        // Kept while any limit may still need them: two fixed windows, or the time since an
+        // address was last mailed its sign-in links.
+        let policy = self.auth.config.rate_limit;
+        let keep = (policy.window + policy.window).max(policy.sign_in_links_interval);
+        self.store.prune_rate_limits(now - keep).await?;
         Ok(released)
     }
 }

@@ -9,8 +9,10 @@ mod limits;
 mod mfa;
 mod passwords;
 mod sessions;
+pub(crate) use sessions::self_actor;
 mod setup;
 mod sign_in;
+mod sign_in_links;
 mod step_up;
 
 use std::sync::Arc;
@@ -46,10 +48,10 @@ pub struct AuthSetup {
 
 #[derive(Debug)]
 pub(crate) struct AuthRuntime {
-    config: AuthConfig,
+    pub(crate) config: AuthConfig,
     hasher: PasswordHasher,
-    cipher: SecretCipher,
-    entropy: Arc<dyn Entropy>,
+    pub(crate) cipher: SecretCipher,
+    pub(crate) entropy: Arc<dyn Entropy>,
     mailer: Arc<dyn Mailer>,
 }
 
@@ -189,6 +191,10 @@ impl Gatehouse {
             stage,
             created_at: now,
             authenticated_at: now,
+            // Completing a half-signed-in session means its second factor was just passed.
+            mfa_at: replace
+                .filter(|old| matches!(old.stage, SessionStage::Mfa | SessionStage::Enrol))
+                .map(|_| now),
             last_seen_at: now,
             expires_at: now + lifetime,
             client_ip: ctx.client_ip.clone(),
@@ -249,14 +255,19 @@ impl Gatehouse {
 
     /// Where a user goes after their password: the second factor if enrolled, enrolment if
     /// the MFA policy requires it now (the engine's rule, the same the checks apply),
-    /// otherwise in.
+    /// otherwise in. `require_mfa` asks for a second factor (or its enrolment) regardless
+    /// of the policy.
     pub(crate) async fn stage_after_password(
         &self,
         user: &User,
         now: OffsetDateTime,
+        require_mfa: bool,
     ) -> Result<SessionStage> {
         if user.mfa_enrolled {
             return Ok(SessionStage::Mfa);
+        }
+        if require_mfa {
+            return Ok(SessionStage::Enrol);
         }
         let snapshot = self
             .engine

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ids::UserId;
 use crate::mail::{Mail, MailMessage};
 use crate::model::{Business, User, UserStatus};
+use crate::oidc::grants::EndingSessions;
 use crate::principal::Actor;
 use crate::services::{Audit, user_target};
 use crate::store::StoreTx;
@@ -62,8 +63,12 @@ impl Gatehouse {
         let hash = self.hash_password(new).await?;
         let mut tx = self.store.begin().await?;
         tx.set_password_hash(user.id, Some(&hash)).await?;
-        let ended = tx
-            .delete_user_sessions(user.business_id, user.id, Some(session.id))
+        let keep = EndingSessions::OfUser {
+            user: user.id,
+            keep: Some(session.id),
+        };
+        let ended = self
+            .end_sessions(tx.as_mut(), user.business_id, keep)
             .await?;
         let actor = self_actor(&user);
         let audit = Audit::new(self.now(), Some(user.business_id), &actor, ctx);
@@ -254,7 +259,11 @@ impl Gatehouse {
         }
         tx.set_password_hash(id, Some(&hash)).await?;
         tx.reset_sign_in_failures(id).await?;
-        let ended = tx.delete_user_sessions(business, id, None).await?;
+        let all = EndingSessions::OfUser {
+            user: id,
+            keep: None,
+        };
+        let ended = self.end_sessions(tx.as_mut(), business, all).await?;
         let actor = Actor::system();
         let audit = Audit::new(now, Some(business), &actor, ctx);
         let event = audit.event(

@@ -9,6 +9,7 @@ use crate::auth::{SecretToken, Session, SessionStage};
 use crate::error::{Error, Result};
 use crate::ids::SessionId;
 use crate::model::User;
+use crate::oidc::grants::EndingSessions;
 use crate::principal::{Actor, ActorKind, Principal};
 use crate::services::{Audit, user_target};
 
@@ -37,7 +38,7 @@ impl Gatehouse {
             .ok_or(Error::Unauthenticated)?;
         let idle = self.auth.config.session_idle;
         if now >= session.expires_at || now - session.last_seen_at >= idle {
-            self.store.delete_expired_session(&hash).await?;
+            self.end_expired_session(&session).await?;
             return Err(Error::Unauthenticated);
         }
         if now - session.last_seen_at >= TOUCH_INTERVAL.min(idle / 4) {
@@ -90,7 +91,12 @@ impl Gatehouse {
     ) -> Result<()> {
         let user = self.session_user(session).await?;
         let mut tx = self.store.begin().await?;
-        if !tx.delete_session(user.business_id, user.id, id).await? {
+        let one = EndingSessions::One { user: user.id, id };
+        if self
+            .end_sessions(tx.as_mut(), user.business_id, one)
+            .await?
+            == 0
+        {
             return Err(Error::SessionNotFound);
         }
         let actor = self_actor(&user);
@@ -108,7 +114,9 @@ impl Gatehouse {
     pub async fn sign_out(&self, ctx: &RequestContext, session: &Session) -> Result<()> {
         let user = self.session_user(session).await?;
         let mut tx = self.store.begin().await?;
-        tx.delete_session_by_hash(&session.token_hash).await?;
+        let this = EndingSessions::ByHash(&session.token_hash);
+        self.end_sessions(tx.as_mut(), user.business_id, this)
+            .await?;
         let actor = self_actor(&user);
         let audit = Audit::new(self.now(), Some(user.business_id), &actor, ctx);
         let event = audit.event(

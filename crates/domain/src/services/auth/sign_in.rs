@@ -44,6 +44,20 @@ impl Gatehouse {
         email: &str,
         password: &str,
     ) -> Result<NewSession> {
+        self.sign_in_with(ctx, slug, email, password, false).await
+    }
+
+    /// [`Gatehouse::sign_in`], where `require_mfa` asks for a second factor whatever the
+    /// business's policy says (an application that requires MFA): a user without one
+    /// enrols before the session is full.
+    pub async fn sign_in_with(
+        &self,
+        ctx: &RequestContext,
+        slug: &str,
+        email: &str,
+        password: &str,
+        require_mfa: bool,
+    ) -> Result<NewSession> {
         self.check_rate(ctx, Limited::SignIn).await?;
         let (business, user) = self.find_account(slug, email).await?;
         let Some(user) = user else {
@@ -75,7 +89,9 @@ impl Gatehouse {
                 .await?;
             return Err(Error::SignInFailed);
         }
-        let stage = self.stage_after_password(&user, self.now()).await?;
+        let stage = self
+            .stage_after_password(&user, self.now(), require_mfa)
+            .await?;
         if stage != SessionStage::Full {
             // A correct password is no failure; the second factor still has to come.
             self.store

@@ -13,7 +13,7 @@ use gatehouse_domain::services::NewApiKey;
 use gatehouse_domain::types::ApiKeyName;
 
 use super::super::problems::Problems;
-use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
 use super::group_form::{GroupForm, editor_view};
 use super::matrix::{Area, BizRow, PermRow, Summary, grants_from, summary};
@@ -77,13 +77,7 @@ async fn render(
     };
     let v = editor_view(d, &held, &[]).await;
     let mut c = d.chrome("API keys", "api_keys");
-    let status = match &error {
-        Some((s, _)) => *s,
-        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
-        None => StatusCode::OK,
-    };
-    c.error = error.map(|(_, t)| t);
-    c.problems = problems;
+    let status = c.outcome(error, problems);
     c.notice = notice.map(str::to_owned);
     let keep = |name: &str| {
         form.filter(|_| token.is_none())
@@ -171,11 +165,8 @@ fn new_key(d: &Dash, f: &Fields) -> Result<NewApiKey, Error> {
 /// key gets.
 pub(crate) async fn create_api_key(
     State(s): State<AppState>,
-    browser: Browser,
-    Path(slug): Path<String>,
-    form: Fields,
+    DashForm(d, access, form): DashForm<ApiKeysManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<ApiKeysManage>(&s, browser, &slug, form.csrf()).await?;
     let created = match new_key(&d, &form) {
         Ok(new) => {
             s.gatehouse
@@ -258,11 +249,9 @@ pub(crate) async fn revoke_page(
 /// Revokes a key. Requires `api_keys.manage`.
 pub(crate) async fn revoke_api_key(
     State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-    form: Fields,
+    Path((_, id)): Path<(String, String)>,
+    DashForm(d, access, _form): DashForm<ApiKeysManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<ApiKeysManage>(&s, browser, &slug, form.csrf()).await?;
     let k = key_of(&d, &access, &id).await?;
     match s
         .gatehouse

@@ -79,6 +79,9 @@ pub(crate) fn sentence(e: &AuditEvent, names: &Names) -> String {
         "auth.password_changed" => format!("{t} changed their password"),
         "auth.password_reset" => format!("{t} chose a new password with a reset link"),
         "auth.password_reset_requested" => format!("A password reset link was asked for {t}"),
+        "auth.sign_in_links_sent" => {
+            format!("{t} was mailed where to sign in (asked on the start page)")
+        }
         "auth.session_revoked" => format!("{a} signed out a session of {t}"),
         "group.created" => format!("{a} created the group {t}"),
         "group.updated" | "group.permissions_changed" => format!("{a} changed the group {t}"),
@@ -99,6 +102,10 @@ pub(crate) fn sentence(e: &AuditEvent, names: &Names) -> String {
         "api_key.sensitive_permission_granted" => {
             format!("{a} gave the API key {t} sensitive rights")
         }
+        "application.created" => format!("{a} registered the application {t}"),
+        "application.updated" => format!("{a} changed the application {t}"),
+        "application.deleted" => format!("{a} deleted the application {t}"),
+        "application.secret_rotated" => format!("{a} gave the application {t} a new secret"),
         "tenant.created" => format!("{a} added the tenant {t}"),
         "tenant.renamed" => format!("{a} renamed the tenant {t}"),
         "tenant.deleted" => format!("{a} deleted the tenant {t}"),

@@ -3,7 +3,7 @@
 //! may see, and how pages, refusals and errors are answered.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gatehouse_domain::Error;
@@ -11,11 +11,13 @@ use gatehouse_domain::auth::{Session, SessionStage};
 use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::model::{Business, User};
 use gatehouse_domain::principal::{
-    ApiKeysManage, AuditView, BusinessAccess, BusinessPermission, GroupsManage, Principal,
-    SettingsManage, UsersManage, UsersView,
+    AnyMember, ApiKeysManage, ApplicationsManage, AuditView, BusinessAccess, BusinessPermission,
+    GroupsManage, Principal, SettingsManage, UsersManage, UsersView,
 };
 
-use super::super::{Page, page_session, redirect};
+use super::super::forms::slug_in_path;
+use super::super::{CheckedForm, Page, page_session, redirect};
+use super::fields::Fields;
 pub(crate) use super::words::{describe, label, notice_text, right};
 use crate::browser::Browser;
 use crate::state::AppState;
@@ -29,6 +31,7 @@ pub(crate) struct Can {
     pub(crate) audit_view: bool,
     pub(crate) settings_manage: bool,
     pub(crate) api_keys_manage: bool,
+    pub(crate) applications_manage: bool,
     /// Create and rename tenants: `settings.manage`, where the operator allows it.
     pub(crate) tenants_manage: bool,
 }
@@ -52,6 +55,25 @@ pub(crate) struct Chrome {
     pub(crate) can: Can,
 }
 
+impl Chrome {
+    /// Shows a submitted form's outcome: `error` above it, each of `problems` beside its
+    /// field. Returns the page's status: the error's, 422 for problems, or 200.
+    pub(crate) fn outcome(
+        &mut self,
+        error: Option<(StatusCode, String)>,
+        problems: super::super::problems::Problems,
+    ) -> StatusCode {
+        let status = match &error {
+            Some((s, _)) => *s,
+            None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
+            None => StatusCode::OK,
+        };
+        self.error = error.map(|(_, t)| t);
+        self.problems = problems;
+        status
+    }
+}
+
 /// A signed-in dashboard request.
 #[derive(Debug)]
 pub(crate) struct Dash {
@@ -68,6 +90,27 @@ pub(crate) struct Dash {
 
 /// A handler's early answer (a redirect to sign-in, a refusal, an error page).
 pub(crate) type Answer<T = Response> = Result<T, Response>;
+
+/// A dashboard form post: its CSRF token checked first (by [`CheckedForm`], the one check
+/// every form goes through), then the signed-in session ([`Dash::load`]) and the capability
+/// `P` (without it, a refusal naming it) — every dashboard form handler takes this.
+#[derive(Debug)]
+pub(crate) struct DashForm<P = AnyMember>(
+    pub(crate) Dash,
+    pub(crate) BusinessAccess<P>,
+    pub(crate) Fields,
+);
+
+impl<P: BusinessPermission> FromRequest<AppState> for DashForm<P> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let slug = slug_in_path(req.uri().path()).to_owned();
+        let CheckedForm(browser, form) = CheckedForm::<Fields>::from_request(req, state).await?;
+        let (d, access) = Dash::with::<P>(state, browser, &slug).await?;
+        Ok(DashForm(d, access, form))
+    }
+}
 
 impl Dash {
     /// The signed-in session of this business, or the answer that replaces the page.
@@ -93,6 +136,7 @@ impl Dash {
             audit_view: principal.authorize::<AuditView>().is_ok(),
             settings_manage: principal.authorize::<SettingsManage>().is_ok(),
             api_keys_manage: principal.authorize::<ApiKeysManage>().is_ok(),
+            applications_manage: principal.authorize::<ApplicationsManage>().is_ok(),
             tenants_manage: state.config.business_tenants
                 && principal.authorize::<SettingsManage>().is_ok(),
         };
@@ -121,19 +165,6 @@ impl Dash {
             Ok(access) => Ok((d, access)),
             Err(e) => Err(d.fail(e, "users")),
         }
-    }
-
-    /// For a form post: the CSRF token first, then [`Dash::with`].
-    pub(crate) async fn post<P: BusinessPermission>(
-        state: &AppState,
-        browser: Browser,
-        slug: &str,
-        csrf: &str,
-    ) -> Answer<(Self, BusinessAccess<P>)> {
-        if !browser.csrf_ok(csrf) {
-            return Err(super::super::csrf_refused(slug));
-        }
-        Self::with::<P>(state, browser, slug).await
     }
 
     pub(crate) fn catalog(&self) -> &Catalog {
@@ -202,6 +233,9 @@ impl Dash {
             "audit" if self.can.audit_view => Some((self.admin("/audit"), "Back to the audit log")),
             "api_keys" if self.can.api_keys_manage => {
                 Some((self.admin("/api-keys"), "Back to API keys"))
+            }
+            "applications" if self.can.applications_manage => {
+                Some((self.admin("/applications"), "Back to Applications"))
             }
             "tenants" => Some((self.admin("/tenants"), "Back to Tenants")),
             _ => None,

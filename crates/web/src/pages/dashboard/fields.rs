@@ -1,13 +1,13 @@
 //! Form bodies as name/value pairs, so checkbox groups (one name, many values) read
 //! without JavaScript or a special encoding.
 
-use axum::extract::{FromRequest, Request};
-use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
-use super::super::PageForm;
+use super::super::CsrfToken;
 
 /// A submitted form, in order.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(transparent)]
 pub(crate) struct Fields(Vec<(String, String)>);
 
 impl Fields {
@@ -17,6 +17,14 @@ impl Fields {
             .iter()
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.trim())
+    }
+
+    /// The first value of `name` as typed (passwords), or "".
+    pub(crate) fn raw(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
     }
 
     /// Every non-empty value of `name`.
@@ -31,20 +39,12 @@ impl Fields {
     pub(crate) fn has(&self, name: &str) -> bool {
         self.0.iter().any(|(k, _)| k == name)
     }
-
-    pub(crate) fn csrf(&self) -> &str {
-        self.get("csrf")
-    }
 }
 
-impl<S: Send + Sync> FromRequest<S> for Fields {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        PageForm::<Vec<(String, String)>>::from_request(req, state)
-            .await
-            .map(|f| Fields(f.0))
-            .map_err(IntoResponse::into_response)
+/// Forms are read only through the checked extractors (`DashForm`, the console's form).
+impl CsrfToken for Fields {
+    fn csrf_token(&self) -> &str {
+        self.get("csrf")
     }
 }
 

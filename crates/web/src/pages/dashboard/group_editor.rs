@@ -14,7 +14,7 @@ use gatehouse_domain::principal::{BusinessAccess, GroupsManage, UsersView};
 use gatehouse_domain::services::{GroupPatch, GroupProposal, NewGroup, Precondition};
 
 use super::super::problems::{FieldMap, Problems};
-use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
 use super::group_form::{EditorView, GroupForm, editor_view};
 use super::group_review::{Findings, review, vague};
@@ -53,13 +53,7 @@ async fn editor_with(
     let title = before.map_or_else(|| "New group".to_owned(), |g| g.name.to_string());
     let mut c = d.chrome(&title, "groups");
     c.notice = notice.map(str::to_owned);
-    let status = match &error {
-        Some((s, _)) => *s,
-        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
-        None => StatusCode::OK,
-    };
-    c.error = error.map(|(_, t)| t);
-    c.problems = problems;
+    let status = c.outcome(error, problems);
     let action = before.map_or_else(
         || d.admin("/groups/new"),
         |g| d.admin(&format!("/groups/{}", g.id)),
@@ -231,13 +225,7 @@ pub(crate) async fn new_group_page(
 
 /// Creates a group (after the review step when it grants sensitive rights). Requires
 /// `groups.manage` and every right it grants.
-pub(crate) async fn save_new_group(
-    State(s): State<AppState>,
-    browser: Browser,
-    Path(slug): Path<String>,
-    form: Fields,
-) -> Answer {
-    let (d, access) = Dash::post::<GroupsManage>(&s, browser, &slug, form.csrf()).await?;
+pub(crate) async fn save_new_group(DashForm(d, access, form): DashForm<GroupsManage>) -> Answer {
     submit(&d, &access, None, &form).await
 }
 
@@ -281,12 +269,9 @@ pub(crate) async fn edit_group_page(
 /// Saves a group (after the review step when access changes). Requires `groups.manage`
 /// and every right the change adds.
 pub(crate) async fn save_group(
-    State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-    form: Fields,
+    Path((_, id)): Path<(String, String)>,
+    DashForm(d, access, form): DashForm<GroupsManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<GroupsManage>(&s, browser, &slug, form.csrf()).await?;
     let g = group_of(&d, &id).await?;
     submit(&d, &access, Some(&g), &form).await
 }

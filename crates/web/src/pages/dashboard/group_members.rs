@@ -9,9 +9,11 @@ use gatehouse_domain::authz::preview::GroupChange;
 use gatehouse_domain::model::{Group, User};
 use gatehouse_domain::principal::{BusinessAccess, GroupsManage, UsersView};
 use gatehouse_domain::store::UserFilter;
+use gatehouse_domain::types::Email;
 
-use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
-use super::fields::{Fields, Params, query_string};
+use super::super::problems::{FieldMap, Problems};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, notice_text, page_with};
+use super::fields::{Params, query_string};
 use super::group_editor::group_of;
 use super::group_form::{EffectLine, effect_lines};
 use super::groups::leaving;
@@ -46,6 +48,9 @@ struct MemberReview {
 
 type Failure = Option<(StatusCode, String)>;
 
+/// How the add-member form names the domain's fields.
+const FIELDS: FieldMap<'static> = &[("email", "email", "Email")];
+
 async fn render(
     d: &Dash,
     g: &Group,
@@ -53,6 +58,7 @@ async fn render(
     email: &str,
     error: Failure,
     notice: Option<&str>,
+    problems: Problems,
 ) -> Answer {
     let view = d
         .principal
@@ -66,8 +72,9 @@ async fn render(
         .map_err(|e| d.fail(e, "groups"))?;
     let here = d.admin(&format!("/groups/{}/members", g.id));
     let mut c = d.chrome(g.name.as_str(), "groups");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    let status = problems.status(error.as_ref().map(|(s, _)| *s));
     c.error = error.map(|(_, t)| t);
+    c.problems = problems;
     c.notice = notice.map(str::to_owned);
     Ok(page_with(
         status,
@@ -94,13 +101,14 @@ pub(crate) async fn members_page(
     let (d, _access) = Dash::with::<UsersView>(&s, browser, &slug).await?;
     let g = group_of(&d, &id).await?;
     let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
-    render(&d, &g, cursor, "", None, notice_text(q.get("notice"))).await
+    let notice = notice_text(q.get("notice"));
+    render(&d, &g, cursor, "", None, notice, Problems::default()).await
 }
 
 /// The user of the business with exactly this email.
-async fn user_by_email(d: &Dash, email: &str) -> Result<User, Error> {
+async fn user_by_email(d: &Dash, email: &Email) -> Result<User, Error> {
     let view = d.principal.authorize::<UsersView>()?;
-    let wanted = email.trim().to_lowercase();
+    let wanted = email.as_str().to_lowercase();
     let filter = UserFilter {
         query: Some(wanted.clone()),
         ..UserFilter::default()
@@ -175,20 +183,29 @@ async fn effect_for(
 /// rights.
 pub(crate) async fn add_member(
     State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-    form: Fields,
+    Path((_, id)): Path<(String, String)>,
+    DashForm(d, access, form): DashForm<GroupsManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<GroupsManage>(&s, browser, &slug, form.csrf()).await?;
     let g = group_of(&d, &id).await?;
     let email = form.get("email");
-    let checked = match user_by_email(&d, email).await {
-        Ok(u) => access.ensure_holds(&g.grants, &g.scope).map(|()| u),
-        Err(e) => Err(e),
+    let mut problems = Problems::default();
+    let checked = match problems.check("email", "Email", Email::parse(email)) {
+        Some(parsed) => match user_by_email(&d, &parsed).await {
+            Ok(u) => access.ensure_holds(&g.grants, &g.scope).map(|()| u),
+            Err(e) => Err(e),
+        },
+        None => Err(Error::UserNotFound),
     };
     let u = match checked {
         Ok(u) => u,
-        Err(e) => return render(&d, &g, None, email, Some(describe(d.catalog(), e)), None).await,
+        Err(e) => {
+            let error = if problems.is_empty() {
+                problems.take(e, FIELDS).map(|e| describe(d.catalog(), e))
+            } else {
+                None
+            };
+            return render(&d, &g, None, email, error, None, problems).await;
+        }
     };
     if form.get("step") != "save" {
         let lines = effect_for(&d, &access, &g, &u, true)
@@ -205,18 +222,20 @@ pub(crate) async fn add_member(
             &d.admin(&format!("/groups/{}/members", g.id)),
             "member_added",
         )),
-        Err(e) => render(&d, &g, None, email, Some(describe(d.catalog(), e)), None).await,
+        Err(e) => {
+            let mut problems = Problems::default();
+            let error = problems.take(e, FIELDS).map(|e| describe(d.catalog(), e));
+            render(&d, &g, None, email, error, None, problems).await
+        }
     }
 }
 
 /// Removes a member (after reviewing what they lose). Requires `groups.manage`.
 pub(crate) async fn remove_member(
     State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id, user)): Path<(String, String, String)>,
-    form: Fields,
+    Path((_, id, user)): Path<(String, String, String)>,
+    DashForm(d, access, form): DashForm<GroupsManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<GroupsManage>(&s, browser, &slug, form.csrf()).await?;
     let g = group_of(&d, &id).await?;
     let view = d
         .principal
@@ -250,6 +269,9 @@ pub(crate) async fn remove_member(
             &d.admin(&format!("/groups/{}/members", g.id)),
             "member_removed",
         )),
-        Err(e) => render(&d, &g, None, "", Some(describe(d.catalog(), e)), None).await,
+        Err(e) => {
+            let error = Some(describe(d.catalog(), e));
+            render(&d, &g, None, "", error, None, Problems::default()).await
+        }
     }
 }

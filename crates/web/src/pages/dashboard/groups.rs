@@ -6,8 +6,8 @@ use axum::extract::{Path, State};
 use gatehouse_domain::model::{Group, GroupScope};
 use gatehouse_domain::principal::{GroupsManage, UsersView};
 
-use super::context::{Answer, Chrome, Dash, describe, notice_text, page, page_with};
-use super::fields::{Fields, Params};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, notice_text, page, page_with};
+use super::fields::Params;
 use super::group_editor::group_of;
 use super::matrix::{Summary, names_label, summary};
 use super::self_loss::{self, After};
@@ -144,11 +144,9 @@ pub(crate) async fn delete_page(
 /// Deletes a group, members and all. Requires `groups.manage`.
 pub(crate) async fn delete_group(
     State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-    form: Fields,
+    Path((_, id)): Path<(String, String)>,
+    DashForm(d, access, form): DashForm<GroupsManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<GroupsManage>(&s, browser, &slug, form.csrf()).await?;
     let g = group_of(&d, &id).await?;
     let warn = leaving(&d, &g).await;
     if warn.is_some() && !self_loss::confirmed(&form) {

@@ -2,7 +2,7 @@
 //! person will get, and the invitation itself.
 
 use super::super::problems::{FieldMap, Problems};
-use super::context::{Answer, Chrome, Dash, describe, page_with};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, page_with};
 use super::fields::Fields;
 use super::group_choice::{AccessChange, GroupChoice, change, choices, fingerprint, reviewed};
 use super::users::tenants_of;
@@ -92,11 +92,8 @@ pub(crate) async fn invite_page(
 /// `users.manage` (and, for each group, its rights: no escalation).
 pub(crate) async fn invite_user(
     State(s): State<AppState>,
-    browser: Browser,
-    Path(slug): Path<String>,
-    form: Fields,
+    DashForm(d, access, form): DashForm<UsersManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
     let mut problems = Problems::default();
     let email = problems.check("email", "Email", Email::parse(form.get("email")));
     let name = problems.check("name", "Name", DisplayName::parse(form.get("name")));

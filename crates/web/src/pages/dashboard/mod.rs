@@ -1,11 +1,15 @@
 //! The administration dashboard under `/b/{slug}/admin`: users, user groups, the audit log,
-//! security settings, API keys and the signed-in user's profile. Server-rendered (askama),
+//! security settings, API keys, applications, tenants, and the signed-in user's profile (the
+//! account page, `pages/account.rs`, in the dashboard's frame). Server-rendered (askama),
 //! working without JavaScript (one small script of our own adds copy buttons and floating,
 //! keyboard-driven Actions menus); forms post, then redirect with a success notice. Every
 //! handler checks its permission on the server first; the navigation only hides what the
 //! user may not use.
 
 mod api_keys;
+mod application_edit;
+mod application_form;
+mod applications;
 mod audit;
 mod audit_export;
 mod audit_filter;
@@ -22,7 +26,6 @@ mod groups;
 mod invitations;
 mod invite;
 mod matrix;
-mod profile;
 mod self_loss;
 mod settings;
 mod tenants;
@@ -34,7 +37,9 @@ mod users_bulk;
 mod users_export;
 mod words;
 
+pub(crate) use context::{Chrome, Dash, DashForm, describe, notice_text, page, page_with};
 pub(crate) use fields::{Fields, Params, encode};
+pub(crate) use user::when;
 
 use axum::Router;
 use axum::http::header;
@@ -115,6 +120,22 @@ pub(crate) fn routes() -> Router<AppState> {
             get(api_keys::revoke_page).post(api_keys::revoke_api_key),
         )
         .route(
+            &format!("{b}/applications"),
+            get(applications::applications_page),
+        )
+        .route(
+            &format!("{b}/applications/new"),
+            get(application_edit::new_application_page).post(application_edit::create_application),
+        )
+        .route(
+            &format!("{b}/applications/{{id}}"),
+            get(application_edit::edit_application_page).post(application_edit::save_application),
+        )
+        .route(
+            &format!("{b}/applications/{{id}}/{{action}}"),
+            get(applications::confirm_page).post(applications::perform),
+        )
+        .route(
             &format!("{b}/tenants"),
             get(tenants::tenants_page).post(tenants::create_tenant),
         )
@@ -122,19 +143,9 @@ pub(crate) fn routes() -> Router<AppState> {
             &format!("{b}/tenants/{{id}}"),
             get(tenants::rename_form).post(tenants::rename_tenant),
         )
-        .route(&format!("{b}/profile"), get(profile::profile_page))
-        .route(
-            &format!("{b}/profile/password"),
-            axum::routing::post(profile::change_password),
-        )
-        .route(
-            &format!("{b}/profile/sessions/{{id}}/revoke"),
-            axum::routing::post(profile::revoke_session),
-        )
-        .route(
-            &format!("{b}/profile/recovery-codes"),
-            axum::routing::post(profile::regenerate_codes),
-        )
+        .merge(super::account::routes::<super::account::InDashboard>(
+            &format!("{b}/profile"),
+        ))
 }
 
 /// An unknown address under `/b/{slug}/admin`: the 404 page inside the dashboard's frame

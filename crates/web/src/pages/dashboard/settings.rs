@@ -11,7 +11,7 @@ use gatehouse_domain::principal::SettingsManage;
 use gatehouse_domain::services::SettingsPatch;
 
 use super::super::problems::{FieldMap, Problems};
-use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
 use crate::browser::Browser;
 use crate::state::AppState;
@@ -125,11 +125,8 @@ pub(crate) async fn settings_page(
 /// Saves the MFA policy and grace period. Requires `settings.manage`.
 pub(crate) async fn save_settings(
     State(s): State<AppState>,
-    browser: Browser,
-    Path(slug): Path<String>,
-    form: Fields,
+    DashForm(d, access, form): DashForm<SettingsManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<SettingsManage>(&s, browser, &slug, form.csrf()).await?;
     let mut problems = Problems::default();
     let policy = MfaPolicy::parse(form.get("mfa_policy"));
     if policy.is_none() {

@@ -13,7 +13,7 @@ use gatehouse_domain::principal::{AnyMember, SettingsManage, UsersView};
 use gatehouse_domain::types::{Slug, TenantName};
 
 use super::super::problems::{FieldMap, Problems};
-use super::context::{Answer, Chrome, Dash, describe, notice_text, page_with};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, notice_text, page_with};
 use super::fields::{Fields, Params};
 use super::user::when;
 use crate::browser::Browser;
@@ -95,13 +95,7 @@ async fn render(
         })
         .collect();
     let mut c = d.chrome("Tenants", "tenants");
-    let status = match &error {
-        Some((s, _)) => *s,
-        None if !problems.is_empty() => StatusCode::UNPROCESSABLE_ENTITY,
-        None => StatusCode::OK,
-    };
-    c.error = error.map(|(_, t)| t);
-    c.problems = problems;
+    let status = c.outcome(error, problems);
     c.notice = notice.map(str::to_owned);
     Ok(page_with(
         status,
@@ -144,11 +138,8 @@ async fn allowed(d: &Dash) -> Result<(), Response> {
 /// Creates a tenant. Requires `settings.manage`, where the operator allows it.
 pub(crate) async fn create_tenant(
     State(s): State<AppState>,
-    browser: Browser,
-    Path(slug): Path<String>,
-    form: Fields,
+    DashForm(d, access, form): DashForm<SettingsManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<SettingsManage>(&s, browser, &slug, form.csrf()).await?;
     allowed(&d).await?;
     let mut problems = Problems::default();
     let name = problems.check("name", "Name", TenantName::parse(form.get("name")));
@@ -190,10 +181,11 @@ async fn tenant_of(d: &Dash, id: &str) -> Answer<Tenant> {
         .ok_or_else(|| d.fail(Error::TenantNotFound, "tenants"))
 }
 
-fn rename_page(d: &Dash, t: &Tenant, name: &str, error: Failure) -> Response {
+fn rename_page(d: &Dash, t: &Tenant, name: &str, error: Failure, problems: Problems) -> Response {
     let mut c = d.chrome(&format!("Rename {}", t.name), "tenants");
-    let status = error.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
+    let status = problems.status(error.as_ref().map(|(s, _)| *s));
     c.error = error.map(|(_, t)| t);
+    c.problems = problems;
     page_with(
         status,
         &RenamePage {
@@ -214,35 +206,39 @@ pub(crate) async fn rename_form(
     let (d, _access) = Dash::with::<SettingsManage>(&s, browser, &slug).await?;
     allowed(&d).await?;
     let t = tenant_of(&d, &id).await?;
-    Ok(rename_page(&d, &t, t.name.as_str(), None))
+    Ok(rename_page(
+        &d,
+        &t,
+        t.name.as_str(),
+        None,
+        Problems::default(),
+    ))
 }
 
 /// Renames a tenant (its short name stays: addresses and API clients use it). Requires
 /// `settings.manage`, where the operator allows it.
 pub(crate) async fn rename_tenant(
     State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-    form: Fields,
+    Path((_, id)): Path<(String, String)>,
+    DashForm(d, access, form): DashForm<SettingsManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<SettingsManage>(&s, browser, &slug, form.csrf()).await?;
     allowed(&d).await?;
     let t = tenant_of(&d, &id).await?;
-    let result = match TenantName::parse(form.get("name")) {
-        Ok(name) => {
-            s.gatehouse
-                .rename_own_tenant(&access, &d.browser.ctx, t.id, name)
-                .await
-        }
-        Err(e) => Err(e),
+    let mut problems = Problems::default();
+    let Some(name) = problems.check("name", "Name", TenantName::parse(form.get("name"))) else {
+        return Ok(rename_page(&d, &t, form.get("name"), None, problems));
     };
-    match result {
+    match s
+        .gatehouse
+        .rename_own_tenant(&access, &d.browser.ctx, t.id, name)
+        .await
+    {
         Ok(_) => Ok(d.done(&d.admin("/tenants"), "tenant_renamed")),
-        Err(e) => Ok(rename_page(
-            &d,
-            &t,
-            form.get("name"),
-            Some(describe(d.catalog(), e)),
-        )),
+        Err(e) => {
+            let error = problems
+                .take(e, &[("name", "name", "Name")])
+                .map(|e| describe(d.catalog(), e));
+            Ok(rename_page(&d, &t, form.get("name"), error, problems))
+        }
     }
 }

@@ -12,8 +12,7 @@ use gatehouse_domain::model::{User, UserAction};
 use gatehouse_domain::principal::{BusinessAccess, UsersManage, UsersView};
 use gatehouse_domain::services::Precondition;
 
-use super::context::{Answer, Chrome, Dash, describe, page_with};
-use super::fields::Fields;
+use super::context::{Answer, Chrome, Dash, DashForm, describe, page_with};
 use super::self_loss;
 use crate::browser::Browser;
 use crate::state::AppState;
@@ -272,12 +271,9 @@ async fn run(
 
 /// Carries out a confirmed account action. Requires `users.manage`.
 pub(crate) async fn perform(
-    State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id, action)): Path<(String, String, String)>,
-    form: Fields,
+    Path((_, id, action)): Path<(String, String, String)>,
+    DashForm(d, access, form): DashForm<UsersManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
     let kind = Kind::parse(&action).ok_or_else(|| d.not_found_page())?;
     let u = user_of(&d, &id).await?;
     if own_account_warning(&d, &u, kind).is_some() && !self_loss::confirmed(&form) {

@@ -11,7 +11,7 @@ use gatehouse_domain::services::{Precondition, UserPatch};
 use gatehouse_domain::types::DisplayName;
 
 use super::super::problems::Problems;
-use super::context::{Answer, Chrome, Dash, describe, page_with};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, page_with};
 use super::fields::Fields;
 use super::group_choice::{AccessChange, GroupChoice, change, choices, fingerprint, reviewed};
 use super::self_loss::{self, After};
@@ -104,11 +104,9 @@ pub(crate) async fn edit_page(
 /// `users.manage` (and the rights of any group the user joins).
 pub(crate) async fn edit_user(
     State(s): State<AppState>,
-    browser: Browser,
-    Path((slug, id)): Path<(String, String)>,
-    form: Fields,
+    Path((_, id)): Path<(String, String)>,
+    DashForm(d, access, form): DashForm<UsersManage>,
 ) -> Answer {
-    let (d, access) = Dash::post::<UsersManage>(&s, browser, &slug, form.csrf()).await?;
     let u = user_of(&d, &id).await?;
     let mut problems = Problems::default();
     let Some(name) = problems.check("name", "Name", DisplayName::parse(form.get("name"))) else {

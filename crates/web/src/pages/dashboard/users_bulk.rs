@@ -3,7 +3,7 @@
 //! that lists who is affected, who is skipped and why, and (for groups) what access changes.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use gatehouse_domain::Error;
@@ -13,12 +13,11 @@ use gatehouse_domain::model::{Group, User, UserStatus};
 use gatehouse_domain::principal::{GroupsManage, UsersManage, UsersView};
 use gatehouse_domain::services::Precondition;
 
-use super::context::{Answer, Chrome, Dash, describe, page, page_with};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, page, page_with};
 use super::fields::Fields;
 use super::group_form::{EffectLine, effect_lines};
 use super::self_loss;
 use super::user_actions::who;
-use crate::browser::Browser;
 use crate::state::AppState;
 
 /// The most users one bulk action takes: one page of the list.
@@ -163,11 +162,8 @@ async fn group_of(d: &Dash, raw: &str) -> Answer<Option<Group>> {
 /// (deactivate, resend) or `groups.manage` (group membership).
 pub(crate) async fn bulk(
     State(s): State<AppState>,
-    browser: Browser,
-    Path(slug): Path<String>,
-    form: Fields,
+    DashForm(d, view, form): DashForm<UsersView>,
 ) -> Answer {
-    let (d, view) = Dash::post::<UsersView>(&s, browser, &slug, form.csrf()).await?;
     let Some(kind) = Bulk::parse(form.get("action")) else {
         return Ok(refused(&d, &form, "bulk_no_action"));
     };

@@ -73,6 +73,10 @@ pub(crate) fn describe(catalog: &Catalog, e: Error) -> (StatusCode, String) {
             StatusCode::NOT_FOUND,
             "There is no such API key in this business.".to_owned(),
         ),
+        Error::ApplicationNotFound => (
+            StatusCode::NOT_FOUND,
+            "There is no such application in this business: it may have been deleted.".to_owned(),
+        ),
         Error::InvalidCursor => (
             StatusCode::BAD_REQUEST,
             "This page's link is out of date: start again from the first page.".to_owned(),
@@ -111,6 +115,9 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "member_removed" => "Member removed.",
         "settings_saved" => "Security settings saved.",
         "key_revoked" => "API key revoked; it no longer works.",
+        "application_created" => "Application registered.",
+        "application_saved" => "Application saved.",
+        "application_deleted" => "Application deleted; nobody can sign in through it any more.",
         "password_changed" => "Password changed; your other sessions have ended.",
         "session_revoked" => "Session signed out.",
         "tenant_created" => {

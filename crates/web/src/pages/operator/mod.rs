@@ -7,11 +7,13 @@
 //! token signs every console out. Forms carry a CSRF token derived from that cookie and must
 //! come from Gatehouse's own origin.
 
+mod business;
 mod console;
 
 use axum::Router;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::http::request::Parts;
+use axum::response::Response;
 use axum::routing::{get, post};
 use data_encoding::BASE64URL_NOPAD;
 use gatehouse_domain::principal::{OperatorAccess, Principal};
@@ -19,8 +21,10 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{csrf_refused, redirect};
-use crate::browser::{Browser, cookie, read_cookie};
+use super::dashboard::Fields;
+use super::forms::{FormScope, ScopedForm};
+use super::redirect;
+use crate::browser::{cookie, read_cookie};
 use crate::state::AppState;
 
 /// How long a console sign-in lasts.
@@ -32,18 +36,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/operator/sign-in", post(console::sign_in))
         .route("/operator/sign-out", post(console::sign_out))
         .route("/operator/businesses", post(console::create_business))
-        .route("/operator/businesses/{id}", get(console::business_page))
+        .route("/operator/businesses/{id}", get(business::business_page))
         .route(
             "/operator/businesses/{id}/tenants",
-            post(console::create_tenant),
+            post(business::create_tenant),
         )
         .route(
             "/operator/businesses/{id}/tenants/{tenant}",
-            post(console::rename_tenant),
+            post(business::rename_tenant),
         )
         .route(
             "/operator/businesses/{id}/administrators",
-            post(console::invite_administrator),
+            post(business::invite_administrator),
         )
 }
 
@@ -119,17 +123,22 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<Console, Res
     console_of(state, headers).ok_or_else(|| redirect("/operator", &[]))
 }
 
-/// A console form's request: signed in, same origin, the console's CSRF token.
-async fn posted(
-    state: &AppState,
-    headers: &HeaderMap,
-    browser: &Browser,
-    csrf: &str,
-) -> Result<Console, Response> {
-    let console = signed_in(state, headers).await?;
-    let token_ok = bool::from(console.csrf.as_bytes().ct_eq(csrf.as_bytes()));
-    if !browser.same_origin_ok() || !token_ok {
-        return Err(csrf_refused("").into_response());
+/// A console form is posted as the signed-in console (else back to its sign-in page) and
+/// carries the console's own CSRF token.
+impl FormScope for Console {
+    fn scope(state: &AppState, parts: &Parts) -> Option<Self> {
+        console_of(state, &parts.headers)
     }
-    Ok(console)
+
+    fn outside() -> Response {
+        redirect("/operator", &[])
+    }
+
+    fn csrf(&self) -> Option<&str> {
+        Some(&self.csrf)
+    }
 }
+
+/// A console form: signed in, same origin, the console's CSRF token (checked by the one
+/// form extractor).
+type ConsoleForm = ScopedForm<Console, Fields>;

@@ -15,7 +15,8 @@ async fn two_nodes_converge(app: App) {
     let eu = t.tenant(0).to_owned();
     let g = t.group(&app, json!({ "name": "Ops", "type": "business", "permissions": { "live": ["analytics"], "sandbox": ["analytics"] } })).await;
     let u = t.user(&app, "u@acme.com", &[&g], true).await;
-    let (b_base, b) = crate::helpers::spawn_node(app.db.store.clone(), app.clock.clone()).await;
+    let node_b = app.node().start().await.unwrap();
+    let (b_base, b) = (node_b.base, node_b.gh);
     b.load_snapshots().await.unwrap();
     let feed = b.clone();
     tokio::spawn(async move {
@@ -84,7 +85,8 @@ async fn postgres_notifications_wake_other_nodes() {
     let eu = t.tenant(0).to_owned();
     let g = t.group(&app, json!({ "name": "Ops", "type": "business", "permissions": { "sandbox": ["analytics"] } })).await;
     let u = t.user(&app, "u@acme.com", &[&g], true).await;
-    let (b_base, b) = crate::helpers::spawn_node(app.db.store.clone(), app.clock.clone()).await;
+    let node_b = app.node().start().await.unwrap();
+    let (b_base, b) = (node_b.base, node_b.gh);
     b.load_snapshots().await.unwrap();
     let feed = b.clone();
     // The first tick fires at once; after it, only notifications can wake the feed in time.

@@ -256,15 +256,9 @@ async fn a_right_code_during_the_wait_is_told_to_wait(app: App) {
     first.sign_in("acme", "dana@example.com", PW).await;
     let (secret, _) = first.enrol("acme").await;
     let _ = dana;
-    let (base, _) =
-        crate::helpers::spawn_node_with(app.db.store.clone(), app.clock.clone(), &app.mail, |c| {
-            c.lockout.throttle_after = 1
-        })
+    let node = app
+        .through(app.node().auth(|c| c.lockout.throttle_after = 1))
         .await;
-    let node = App {
-        base,
-        ..app.clone_handles()
-    };
     let mut b = Browser::new(&node);
     assert_eq!(
         b.sign_in("acme", "dana@example.com", PW).await.location(),

@@ -1,0 +1,476 @@
+//! The token endpoint (RFC 6749 §3.2, §4.1.3, §6; RFC 9700): client authentication, the
+//! code exchange, refresh with rotation and reuse detection, and the client credentials
+//! grant. Every issue, refresh, reuse and refusal is audited.
+
+use serde_json::json;
+use time::OffsetDateTime;
+
+use super::client::ClientRules;
+use super::grants::{OAuthGrant, RefreshToken, Use};
+use super::protocol::{OAuthError, OAuthErrorCode, Scopes, pkce_s256_matches};
+use crate::Gatehouse;
+use crate::application::{Application, ClientType};
+use crate::audit::RequestContext;
+use crate::auth::{SecretToken, Session, SessionStage};
+use crate::error::Result;
+use crate::model::{Business, User, UserStatus};
+use crate::principal::{Actor, ActorKind};
+use crate::services::{Audit, user_target};
+
+/// How the client presented its credentials.
+#[derive(Debug, Clone, Default)]
+pub struct ClientCredentials {
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    /// Presented in the `Authorization: Basic` header (an `invalid_client` answer then
+    /// carries `WWW-Authenticate`).
+    pub basic: bool,
+}
+
+/// A token request's form, as it came.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct TokenParams {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+/// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    pub scope: String,
+}
+
+/// A grant that still holds, with the session and user it stands on.
+pub(crate) struct LiveGrant {
+    pub(crate) grant: OAuthGrant,
+    pub(crate) session: Session,
+    pub(crate) user: User,
+}
+
+fn application_actor(app: &Application) -> Actor {
+    Actor {
+        kind: ActorKind::ApiKey,
+        id: Some(app.id.to_string()),
+        label: format!("application {}", app.name),
+    }
+}
+
+impl Gatehouse {
+    /// Authenticates the client of a token, introspection or revocation request:
+    /// confidential clients by their secret (Basic or form), public ones by id alone.
+    pub async fn authenticate_client(
+        &self,
+        ctx: &RequestContext,
+        business: &Business,
+        creds: &ClientCredentials,
+    ) -> std::result::Result<Application, OAuthError> {
+        let client_id = creds.client_id.as_deref().unwrap_or_default();
+        let Some(app) = self
+            .application_by_client_id(business.id, client_id)
+            .await?
+        else {
+            return Err(OAuthError::invalid_client());
+        };
+        let ok = match (app.client_type, creds.client_secret.as_deref()) {
+            (ClientType::Confidential, Some(secret)) => Self::verify_client_secret(&app, secret),
+            (ClientType::Public, None) => true,
+            _ => false,
+        };
+        if !ok {
+            self.audit_client(ctx, &app, "oauth.client_auth_failed", json!({}))
+                .await?;
+            return Err(OAuthError::invalid_client());
+        }
+        Ok(app)
+    }
+
+    /// Answers a token request from an authenticated client.
+    pub async fn token(
+        &self,
+        ctx: &RequestContext,
+        business: &Business,
+        app: &Application,
+        p: &TokenParams,
+    ) -> std::result::Result<TokenResponse, OAuthError> {
+        let grant_type = p.grant_type.as_deref().unwrap_or_default();
+        if !matches!(
+            grant_type,
+            "authorization_code" | "refresh_token" | "client_credentials"
+        ) {
+            return Err(OAuthError::new(
+                OAuthErrorCode::UnsupportedGrantType,
+                "grant_type must be authorization_code, refresh_token or client_credentials",
+            ));
+        }
+        if !app.allows_grant_type(grant_type) {
+            return Err(OAuthError::new(
+                OAuthErrorCode::UnauthorizedClient,
+                format!("the application may not use {grant_type}"),
+            ));
+        }
+        match grant_type {
+            "authorization_code" => self.exchange_code(ctx, business, app, p).await,
+            "refresh_token" => self.refresh(ctx, business, app, p).await,
+            _ => self.client_credentials(ctx, business, app).await,
+        }
+    }
+
+    async fn exchange_code(
+        &self,
+        ctx: &RequestContext,
+        business: &Business,
+        app: &Application,
+        p: &TokenParams,
+    ) -> std::result::Result<TokenResponse, OAuthError> {
+        let now = self.now();
+        let Some(code) = p.code.as_deref().and_then(SecretToken::parse) else {
+            return Err(OAuthError::invalid_grant("the code is not valid"));
+        };
+        let mut tx = self.store().begin().await?;
+        let code = match tx.use_oauth_code(&code.hash(), now).await? {
+            Use::Unknown => {
+                drop(tx);
+                self.audit_client(
+                    ctx,
+                    app,
+                    "oauth.token_refused",
+                    json!({ "reason": "unknown_code" }),
+                )
+                .await?;
+                return Err(OAuthError::invalid_grant("the code is not valid"));
+            }
+            Use::Replayed(code) => {
+                // RFC 6749 §4.1.2: a code used twice revokes what it issued.
+                tx.revoke_oauth_grant(code.grant_id, now, "code_replayed")
+                    .await?;
+                let event = self.client_event(
+                    ctx,
+                    app,
+                    "oauth.code_replayed",
+                    json!({ "grant_id": code.grant_id }),
+                );
+                self.commit(tx, vec![event]).await?;
+                return Err(OAuthError::invalid_grant("the code was already used"));
+            }
+            Use::Fresh(code) => code,
+        };
+        let grant = tx.get_oauth_grant(code.grant_id).await?;
+        let refusal = match &grant {
+            None => Some("unknown_grant"),
+            Some(g) if g.application_id != app.id => Some("other_client"),
+            Some(_) if now >= code.expires_at => Some("code_expired"),
+            Some(_) if p.redirect_uri.as_deref() != Some(code.redirect_uri.as_str()) => {
+                Some("redirect_uri_mismatch")
+            }
+            Some(_)
+                if !pkce_s256_matches(
+                    p.code_verifier.as_deref().unwrap_or_default(),
+                    &code.code_challenge,
+                ) =>
+            {
+                Some("pkce_failed")
+            }
+            Some(g) if g.revoked_at.is_some() => Some("grant_revoked"),
+            Some(_) => None,
+        };
+        if let Some(reason) = refusal {
+            // The code stays used: a failed exchange burns it.
+            let event = self.client_event(
+                ctx,
+                app,
+                "oauth.token_refused",
+                json!({ "reason": reason, "grant_id": code.grant_id }),
+            );
+            self.commit(tx, vec![event]).await?;
+            return Err(OAuthError::invalid_grant(match reason {
+                "code_expired" => "the code has expired",
+                "redirect_uri_mismatch" => "redirect_uri does not match the authorization request",
+                "pkce_failed" => "code_verifier does not match the code_challenge",
+                _ => "the code is not valid",
+            }));
+        }
+        let Some(grant) = grant else {
+            return Err(OAuthError::invalid_grant("the code is not valid"));
+        };
+        let Some(live) = self.live_grant(grant.clone(), now).await? else {
+            let event = self.client_event(
+                ctx,
+                app,
+                "oauth.token_refused",
+                json!({ "reason": "session_ended", "grant_id": grant.id }),
+            );
+            self.commit(tx, vec![event]).await?;
+            return Err(OAuthError::invalid_grant(
+                "the sign-in this code came from has ended",
+            ));
+        };
+        let refresh = self
+            .new_refresh_token(tx.as_mut(), app, &grant, now)
+            .await?;
+        let event = self.user_event(
+            ctx,
+            &live.user,
+            "oauth.tokens_issued",
+            json!({
+                "application_id": app.id,
+                "grant_id": grant.id,
+                "scope": grant.scope,
+                "refresh_token": refresh.is_some(),
+            }),
+        );
+        self.commit(tx, vec![event]).await?;
+        self.token_response(business, app, &live, &grant.scope, refresh, true)
+            .await
+    }
+
+    async fn refresh(
+        &self,
+        ctx: &RequestContext,
+        business: &Business,
+        app: &Application,
+        p: &TokenParams,
+    ) -> std::result::Result<TokenResponse, OAuthError> {
+        let now = self.now();
+        let Some(token) = p.refresh_token.as_deref().and_then(SecretToken::parse) else {
+            return Err(OAuthError::invalid_grant("the refresh token is not valid"));
+        };
+        let mut tx = self.store().begin().await?;
+        let used = match tx.use_refresh_token(&token.hash(), now).await? {
+            Use::Unknown => {
+                drop(tx);
+                self.audit_client(
+                    ctx,
+                    app,
+                    "oauth.token_refused",
+                    json!({ "reason": "unknown_refresh_token" }),
+                )
+                .await?;
+                return Err(OAuthError::invalid_grant("the refresh token is not valid"));
+            }
+            Use::Replayed(t) => {
+                // RFC 9700 §4.14.2: a rotated token used again means it leaked; the whole
+                // family goes.
+                tx.revoke_oauth_grant(t.grant_id, now, "refresh_token_reused")
+                    .await?;
+                let event = self.client_event(
+                    ctx,
+                    app,
+                    "oauth.refresh_token_reused",
+                    json!({ "grant_id": t.grant_id }),
+                );
+                self.commit(tx, vec![event]).await?;
+                return Err(OAuthError::invalid_grant(
+                    "the refresh token was already used",
+                ));
+            }
+            Use::Fresh(t) => t,
+        };
+        let grant = tx
+            .get_oauth_grant(used.grant_id)
+            .await?
+            .filter(|g| g.application_id == app.id && g.revoked_at.is_none());
+        let live = match grant {
+            Some(g) => self.live_grant(g, now).await?,
+            None => None,
+        };
+        let Some(live) = live else {
+            let event = self.client_event(
+                ctx,
+                app,
+                "oauth.token_refused",
+                json!({ "reason": "grant_ended", "grant_id": used.grant_id }),
+            );
+            self.commit(tx, vec![event]).await?;
+            return Err(OAuthError::invalid_grant(
+                "the refresh token is no longer valid",
+            ));
+        };
+        let granted = Scopes::parse(&live.grant.scope).unwrap_or_default();
+        let scope = match p.scope.as_deref() {
+            None | Some("") => granted,
+            Some(raw) => match Scopes::parse(raw) {
+                Ok(s) if s.is_subset_of(granted) => s,
+                _ => {
+                    drop(tx);
+                    return Err(OAuthError::new(
+                        OAuthErrorCode::InvalidScope,
+                        "scope may only narrow what was granted",
+                    ));
+                }
+            },
+        };
+        tx.touch_session_by_id(live.session.id, now).await?;
+        let refresh = self
+            .new_refresh_token(tx.as_mut(), app, &live.grant, now)
+            .await?;
+        let event = self.user_event(
+            ctx,
+            &live.user,
+            "oauth.tokens_refreshed",
+            json!({
+                "application_id": app.id,
+                "grant_id": live.grant.id,
+                "scope": scope.as_string(),
+            }),
+        );
+        self.commit(tx, vec![event]).await?;
+        self.token_response(business, app, &live, &scope.as_string(), refresh, false)
+            .await
+    }
+
+    async fn client_credentials(
+        &self,
+        ctx: &RequestContext,
+        business: &Business,
+        app: &Application,
+    ) -> std::result::Result<TokenResponse, OAuthError> {
+        if app.client_type != ClientType::Confidential || app.service_key_id.is_none() {
+            return Err(OAuthError::new(
+                OAuthErrorCode::UnauthorizedClient,
+                "the application has no service access",
+            ));
+        }
+        let now = self.now();
+        let ttl = app.access_token_ttl;
+        let claims = json!({
+            "iss": self.issuer(business),
+            "sub": app.id.to_string(),
+            "aud": app.id.to_string(),
+            "client_id": app.id.to_string(),
+            "iat": now.unix_timestamp(),
+            "exp": (now + ttl).unix_timestamp(),
+            "jti": self.new_jti()?,
+            "scope": "",
+            "gty": "client_credentials",
+            "business_id": business.id,
+        });
+        let access_token = self.sign_for(app, "at+jwt", &claims)?;
+        self.audit_client(ctx, app, "oauth.client_token_issued", json!({}))
+            .await?;
+        Ok(TokenResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: ttl.whole_seconds(),
+            refresh_token: None,
+            id_token: None,
+            scope: String::new(),
+        })
+    }
+
+    /// The grant with its session and user, if it still holds at `now`: not revoked or
+    /// expired, its session live (not ended, not past its idle or absolute limits) and its
+    /// user active.
+    pub(crate) async fn live_grant(
+        &self,
+        grant: OAuthGrant,
+        now: OffsetDateTime,
+    ) -> Result<Option<LiveGrant>> {
+        if grant.revoked_at.is_some() || now >= grant.expires_at {
+            return Ok(None);
+        }
+        let Some(session) = self.store().get_session_by_id(grant.session_id).await? else {
+            return Ok(None);
+        };
+        let idle = self.auth.config.session_idle;
+        if session.stage != SessionStage::Full
+            || session.user_id != grant.user_id
+            || now >= session.expires_at
+            || now - session.last_seen_at >= idle
+        {
+            return Ok(None);
+        }
+        let Some(user) = self
+            .store()
+            .get_user(grant.business_id, grant.user_id)
+            .await?
+            .filter(|u| u.status == UserStatus::Active)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(LiveGrant {
+            grant,
+            session,
+            user,
+        }))
+    }
+
+    async fn new_refresh_token(
+        &self,
+        tx: &mut dyn crate::store::StoreTx,
+        app: &Application,
+        grant: &OAuthGrant,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>> {
+        if !app.allows_grant_type("refresh_token") {
+            return Ok(None);
+        }
+        let token = SecretToken::generate(self.auth.entropy.as_ref())?;
+        tx.insert_refresh_token(&RefreshToken {
+            hash: token.hash(),
+            grant_id: grant.id,
+            created_at: now,
+            used_at: None,
+        })
+        .await?;
+        Ok(Some(token.encode()))
+    }
+
+    pub(crate) fn new_jti(&self) -> Result<String> {
+        Ok(SecretToken::generate(self.auth.entropy.as_ref())?.derive("jti"))
+    }
+
+    pub(crate) fn client_event(
+        &self,
+        ctx: &RequestContext,
+        app: &Application,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> crate::audit::AuditEvent {
+        let actor = application_actor(app);
+        let audit = Audit::new(self.now(), Some(app.business_id), &actor, ctx);
+        audit.event(
+            action,
+            ("application", app.id.to_string(), app.name.to_string()),
+            None,
+            Some(detail),
+        )
+    }
+
+    fn user_event(
+        &self,
+        ctx: &RequestContext,
+        user: &User,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> crate::audit::AuditEvent {
+        let actor = crate::services::auth::self_actor(user);
+        let audit = Audit::new(self.now(), Some(user.business_id), &actor, ctx);
+        audit.event(action, user_target(user), None, Some(detail))
+    }
+
+    pub(crate) async fn audit_client(
+        &self,
+        ctx: &RequestContext,
+        app: &Application,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        let event = self.client_event(ctx, app, action, detail);
+        let tx = self.store().begin().await?;
+        self.commit(tx, vec![event]).await
+    }
+}
