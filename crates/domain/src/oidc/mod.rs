@@ -29,6 +29,7 @@ pub use tokens::{ClientCredentials, TokenParams, TokenResponse};
 mod issuers;
 mod keys;
 mod ring;
+mod rotation;
 pub mod store;
 
 use std::sync::Arc;

@@ -16,6 +16,7 @@ crate::backend_tests!(
     discovery_describes_the_issuer_of_each_business,
     the_jwks_verifies_our_tokens_in_a_standard_library,
     unknown_businesses_are_not_found,
+    look_ups_of_unknown_businesses_are_bounded,
     a_rotation_is_published_at_once_on_the_node,
 );
 
@@ -191,6 +192,43 @@ async fn unknown_businesses_are_not_found(app: App) {
     app.fixture("later").await;
     let (status, _, _) = fetch(&app, "/b/later/oauth2/jwks").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+async fn look_ups_of_unknown_businesses_are_bounded(app: App) {
+    app.fixture("acme").await;
+    let (status, _, _) = fetch(&app, "/b/acme/oauth2/jwks").await;
+    assert_eq!(status, StatusCode::OK, "known from now on");
+    app.clock.advance(time::Duration::seconds(1));
+    // Made-up slugs: each is a database look-up, at most 20 a second on a node; then 429.
+    let mut statuses = Vec::new();
+    for i in 0..25 {
+        let (status, headers, body) = fetch(&app, &format!("/b/made-up-{i}/oauth2/jwks")).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(body["error"]["code"], "rate_limited");
+            assert_eq!(header(&headers, "retry-after"), "1");
+        }
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::NOT_FOUND)
+            .count(),
+        20
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        5
+    );
+    // A business already known is served from memory meanwhile; the next second has room.
+    let (status, _, _) = fetch(&app, "/b/acme/.well-known/openid-configuration").await;
+    assert_eq!(status, StatusCode::OK);
+    app.clock.advance(time::Duration::seconds(1));
+    let (status, _, _) = fetch(&app, "/b/made-up-x/oauth2/jwks").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 async fn a_rotation_is_published_at_once_on_the_node(app: App) {
