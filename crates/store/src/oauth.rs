@@ -299,6 +299,16 @@ impl OAuthWrites for SqlTx {
         get_grant(&mut *self.tx, id).await
     }
 
+    async fn get_session_by_id(&mut self, id: SessionId) -> Result<Option<Session>> {
+        let sql = format!("SELECT {SESSION_COLS} FROM sessions WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(session).transpose()
+    }
+
     async fn revoke_oauth_grant(
         &mut self,
         id: OAuthGrantId,

@@ -105,6 +105,11 @@ impl Gatehouse {
                 .delete_expired_session(&session.token_hash)
                 .await;
         }
+        // Read before the transaction: one that holds a connection never waits for another.
+        let user = self
+            .store()
+            .get_user(session.business_id, session.user_id)
+            .await?;
         let mut tx = self.store().begin().await?;
         let this = EndingSessions::ByHash(&session.token_hash);
         if self
@@ -117,10 +122,6 @@ impl Gatehouse {
         let actor = Actor::system();
         let ctx = RequestContext::default();
         let audit = Audit::new(self.now(), Some(session.business_id), &actor, &ctx);
-        let user = self
-            .store()
-            .get_user(session.business_id, session.user_id)
-            .await?;
         let target = match &user {
             Some(u) => user_target(u),
             None => ("user", session.user_id.to_string(), String::new()),

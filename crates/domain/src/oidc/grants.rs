@@ -145,6 +145,8 @@ pub trait OAuthReads: Send + Sync {
 pub trait OAuthWrites: Send {
     async fn insert_oauth_grant(&mut self, grant: &OAuthGrant) -> Result<()>;
     async fn get_oauth_grant(&mut self, id: OAuthGrantId) -> Result<Option<OAuthGrant>>;
+    /// A session by its id, read in the transaction.
+    async fn get_session_by_id(&mut self, id: SessionId) -> Result<Option<Session>>;
     /// Revokes the grant (and so every token of its family); `false` if it already was.
     async fn revoke_oauth_grant(
         &mut self,

@@ -204,7 +204,7 @@ impl Gatehouse {
         let Some(grant) = grant else {
             return Err(OAuthError::invalid_grant("the code is not valid"));
         };
-        let Some(live) = self.live_grant(grant.clone(), now).await? else {
+        let Some(live) = self.live_grant_in(tx.as_mut(), grant.clone(), now).await? else {
             let event = self.client_event(
                 ctx,
                 app,
@@ -282,7 +282,7 @@ impl Gatehouse {
             .await?
             .filter(|g| g.application_id == app.id && g.revoked_at.is_none());
         let live = match grant {
-            Some(g) => self.live_grant(g, now).await?,
+            Some(g) => self.live_grant_in(tx.as_mut(), g, now).await?,
             None => None,
         };
         let Some(live) = live else {
@@ -380,30 +380,53 @@ impl Gatehouse {
         if grant.revoked_at.is_some() || now >= grant.expires_at {
             return Ok(None);
         }
-        let Some(session) = self.store().get_session_by_id(grant.session_id).await? else {
+        let session = self.store().get_session_by_id(grant.session_id).await?;
+        let user = self
+            .store()
+            .get_user(grant.business_id, grant.user_id)
+            .await?;
+        Ok(self.grant_holds(grant, session, user, now))
+    }
+
+    /// [`Gatehouse::live_grant`] read inside a write transaction: a request that holds a
+    /// transaction never waits for a second connection (a pool of N would deadlock under N
+    /// such requests).
+    async fn live_grant_in(
+        &self,
+        tx: &mut dyn crate::store::StoreTx,
+        grant: OAuthGrant,
+        now: OffsetDateTime,
+    ) -> Result<Option<LiveGrant>> {
+        if grant.revoked_at.is_some() || now >= grant.expires_at {
             return Ok(None);
-        };
+        }
+        let session = tx.get_session_by_id(grant.session_id).await?;
+        let user = tx.get_user(grant.business_id, grant.user_id).await?;
+        Ok(self.grant_holds(grant, session, user, now))
+    }
+
+    fn grant_holds(
+        &self,
+        grant: OAuthGrant,
+        session: Option<Session>,
+        user: Option<User>,
+        now: OffsetDateTime,
+    ) -> Option<LiveGrant> {
+        let session = session?;
         let idle = self.auth.config.session_idle;
         if session.stage != SessionStage::Full
             || session.user_id != grant.user_id
             || now >= session.expires_at
             || now - session.last_seen_at >= idle
         {
-            return Ok(None);
+            return None;
         }
-        let Some(user) = self
-            .store()
-            .get_user(grant.business_id, grant.user_id)
-            .await?
-            .filter(|u| u.status == UserStatus::Active)
-        else {
-            return Ok(None);
-        };
-        Ok(Some(LiveGrant {
+        let user = user.filter(|u| u.status == UserStatus::Active)?;
+        Some(LiveGrant {
             grant,
             session,
             user,
-        }))
+        })
     }
 
     async fn new_refresh_token(

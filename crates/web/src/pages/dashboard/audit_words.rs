@@ -137,7 +137,7 @@ pub(crate) fn sentence(e: &AuditEvent, names: &Names) -> String {
             "Telling an application of a sign-out failed after every retry".to_owned()
         }
         "oauth.grants_pruned" => format!("{a} removed ended application sign-ins"),
-        "auth.session_expired" => format!("{}", whose("session expired")),
+        "auth.session_expired" => whose("session expired"),
         other => format!("{a}: {other} ({t})"),
     }
 }
