@@ -84,7 +84,10 @@ async fn client_credentials_for_the_decision_api(app: App) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{tokens}");
-    assert_eq!(tokens["token_type"].as_str().map(str::to_lowercase), Some("bearer".into()));
+    assert_eq!(
+        tokens["token_type"].as_str().map(str::to_lowercase),
+        Some("bearer".into())
+    );
     assert!(tokens.get("refresh_token").is_none(), "{tokens}");
     assert!(tokens.get("id_token").is_none(), "{tokens}");
     let access = tokens["access_token"].as_str().unwrap().to_owned();
@@ -105,14 +108,15 @@ async fn client_credentials_for_the_decision_api(app: App) {
     assert_error(&got, StatusCode::FORBIDDEN, "permission_denied");
 
     // A public client, and an application without the grant: unauthorized_client.
-    let (public_id, _) = register(
+    let (public_id, _) =
+        register(&app, &f, json!({ "name": "Spa", "client_type": "public" })).await;
+    let (status, body) = token_request(
         &app,
-        &f,
-        json!({ "name": "Spa", "client_type": "public" }),
+        &public_id,
+        None,
+        &[("grant_type", "client_credentials")],
     )
     .await;
-    let (status, body) =
-        token_request(&app, &public_id, None, &[("grant_type", "client_credentials")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["error"], "unauthorized_client", "{body}");
     let (web_id, web_secret) = register(&app, &f, json!({ "name": "Web" })).await;
@@ -237,7 +241,10 @@ async fn introspection_and_revocation(app: App) {
         .unwrap()
         .request_async(&http())
         .await;
-    assert!(format!("{refreshed:?}").contains("invalid_grant"), "{refreshed:?}");
+    assert!(
+        format!("{refreshed:?}").contains("invalid_grant"),
+        "{refreshed:?}"
+    );
 }
 
 /// A back-channel endpoint that answers 500 to its first `failures` calls, then 200.
@@ -296,10 +303,20 @@ async fn backchannel_logout_is_retried_after_deactivation(app: App) {
             token = Some(t);
             break;
         }
+        // Retries fall due on the server's (manual) clock.
+        app.clock.advance(time::Duration::seconds(1));
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let token = token.expect("the logout token arrives after the failures");
-    assert!(calls.load(Ordering::SeqCst) >= 3, "two refusals, then accepted");
+    let token = token.unwrap_or_else(|| {
+        panic!(
+            "no logout token after {} calls",
+            calls.load(Ordering::SeqCst)
+        )
+    });
+    assert!(
+        calls.load(Ordering::SeqCst) >= 3,
+        "two refusals, then accepted"
+    );
     let claims: Value = app.gh.verify_jwt(&token, &["logout+jwt"]).unwrap();
     assert_eq!(claims["aud"], id.as_str());
     assert_eq!(claims["sid"], id_claims["sid"]);
@@ -308,7 +325,10 @@ async fn backchannel_logout_is_retried_after_deactivation(app: App) {
     let mut delivered = false;
     for _ in 0..100 {
         let actions = app.audit_actions(&f.admin_key).await;
-        if actions.iter().any(|a| a == "oauth.backchannel_logout_delivered") {
+        if actions
+            .iter()
+            .any(|a| a == "oauth.backchannel_logout_delivered")
+        {
             delivered = true;
             break;
         }

@@ -32,7 +32,9 @@ async fn third_party_consent(app: App) {
 
     // Never consented: prompt=none cannot ask, so consent_required.
     let none = start(&rp, &["email"]);
-    let res = b.get(path_of(&app, &format!("{}&prompt=none", none.url))).await;
+    let res = b
+        .get(path_of(&app, &format!("{}&prompt=none", none.url)))
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let q = query(res.location());
     assert_eq!(q["error"], "consent_required", "{q:?}");
@@ -48,7 +50,13 @@ async fn third_party_consent(app: App) {
         assert!(page.body.contains(shown), "{shown}: {}", page.body);
     }
     // Deny: access_denied back at the client, with the state and the issuer.
-    let res = post_form(&mut b, &page, "/b/acme/oauth2/authorize", &[("decision", "deny")]).await;
+    let res = post_form(
+        &mut b,
+        &page,
+        "/b/acme/oauth2/authorize",
+        &[("decision", "deny")],
+    )
+    .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert!(res.location().starts_with(CB));
     let q = query(res.location());
@@ -61,7 +69,13 @@ async fn third_party_consent(app: App) {
     let asked = start(&rp, &["email", "profile"]);
     let page = b.get(path_of(&app, &asked.url)).await;
     assert_eq!(page.status, StatusCode::OK, "asked again after a refusal");
-    let res = post_form(&mut b, &page, "/b/acme/oauth2/authorize", &[("decision", "allow")]).await;
+    let res = post_form(
+        &mut b,
+        &page,
+        "/b/acme/oauth2/authorize",
+        &[("decision", "allow")],
+    )
+    .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let q = query(res.location());
     assert_eq!(q["state"], *asked.state.secret());
@@ -71,15 +85,27 @@ async fn third_party_consent(app: App) {
     let again = start(&rp, &["email", "profile"]);
     let res = b.get(path_of(&app, &again.url)).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    assert!(query(res.location()).contains_key("code"), "{}", res.location());
+    assert!(
+        query(res.location()).contains_key("code"),
+        "{}",
+        res.location()
+    );
     // …and prompt=none now goes through too.
     let quiet = start(&rp, &["email", "profile"]);
-    let res = b.get(path_of(&app, &format!("{}&prompt=none", quiet.url))).await;
-    assert!(query(res.location()).contains_key("code"), "{}", res.location());
+    let res = b
+        .get(path_of(&app, &format!("{}&prompt=none", quiet.url)))
+        .await;
+    assert!(
+        query(res.location()).contains_key("code"),
+        "{}",
+        res.location()
+    );
 
     // prompt=consent asks again.
     let forced = start(&rp, &["email", "profile"]);
-    let res = b.get(path_of(&app, &format!("{}&prompt=consent", forced.url))).await;
+    let res = b
+        .get(path_of(&app, &format!("{}&prompt=consent", forced.url)))
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert!(res.body.contains("See your email address"));
     // A scope not consented yet asks again as well.
