@@ -19,13 +19,12 @@
     clippy::print_stdout
 )]
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gatehouse_domain::audit::RequestContext;
-use gatehouse_domain::principal::{ApiKeysManage, Principal, UsersManage};
-use gatehouse_domain::services::{NewApiKey, NewUser};
-use gatehouse_domain::types::{ApiKeyName, BusinessName, DisplayName, Email, Slug};
 use gatehouse_store::testing::Unavailable;
 use gatehouse_web::testing::{TestDatabase, TestServer};
 use openidconnect::PkceCodeChallenge;
@@ -65,60 +64,8 @@ async fn world(db: TestDatabase) -> World {
         .start()
         .await
         .unwrap();
-    let gh = &server.gh;
-    let op = Principal::Operator.operator().unwrap();
-    let ctx = RequestContext::default();
-    let b = gh
-        .create_business(
-            &op,
-            &ctx,
-            BusinessName::parse("Acme").unwrap(),
-            Slug::parse("acme").unwrap(),
-        )
-        .await
-        .unwrap();
-    gh.update_security_settings(
-        &op.in_business(b.id),
-        &ctx,
-        gatehouse_domain::services::SettingsPatch {
-            mfa_policy: Some(gatehouse_domain::model::MfaPolicy::Off),
-            mfa_grace_days: None,
-        },
-    )
-    .await
-    .unwrap();
-    gh.create_user(
-        &op.in_business::<UsersManage>(b.id),
-        &ctx,
-        NewUser {
-            email: Email::parse("dana@example.com").unwrap(),
-            display_name: DisplayName::parse("Dana").unwrap(),
-            groups: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    server
-        .accept_invitation("dana@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let mut grants = gatehouse_domain::grants::Grants::default();
-    grants
-        .business
-        .insert(gatehouse_domain::catalog::PermissionKey::parse("applications.manage").unwrap());
-    let (_, admin) = gh
-        .create_api_key(
-            &op.in_business::<ApiKeysManage>(b.id),
-            &ctx,
-            NewApiKey {
-                name: ApiKeyName::parse("bench").unwrap(),
-                expires_at: None,
-                grants,
-                acknowledge_sensitive: true,
-            },
-        )
-        .await
-        .unwrap();
+    let (business, _) = common::business_with_dana(&server, "Acme", "acme", PASSWORD).await;
+    let admin = common::api_key(&server, &business, "applications.manage").await;
     let http = client();
     let created: Value = http
         .post(format!("{}/api/v1/applications", server.base))
@@ -176,12 +123,6 @@ fn client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-}
-
-fn percentile_ms(samples: &mut [Duration], p: f64) -> f64 {
-    samples.sort();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i].as_secs_f64() * 1000.0
 }
 
 /// `n` fresh codes for the signed-in session (made several at a time; not timed).
@@ -303,8 +244,8 @@ async fn run(label: &str, db: TestDatabase) {
     println!(
         "[{label}] code exchange, {CLIENTS} clients, {n} codes: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms",
         n as f64 / elapsed.as_secs_f64(),
-        percentile_ms(&mut latencies, 0.5),
-        percentile_ms(&mut latencies, 0.99),
+        common::percentile_ms(&mut latencies, 0.5),
+        common::percentile_ms(&mut latencies, 0.99),
     );
 
     // 2. Refresh: each client follows its own rotated chain.
@@ -343,8 +284,8 @@ async fn run(label: &str, db: TestDatabase) {
         "[{label}] refresh, {CLIENTS} clients, {:.1} s: {:.0}/s, p50 {:.2} ms, p99 {:.2} ms",
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64(),
-        percentile_ms(&mut latencies, 0.5),
-        percentile_ms(&mut latencies, 0.99),
+        common::percentile_ms(&mut latencies, 0.5),
+        common::percentile_ms(&mut latencies, 0.99),
     );
 }
 
