@@ -55,6 +55,22 @@ pub async fn endpoint(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// Dana signed in through `rp` in a new browser: the tokens of the code, and the nonce.
+async fn signed_in(
+    app: &App,
+    rp: &Client,
+    scopes: &[&str],
+    secret: &[u8],
+) -> (openidconnect::core::CoreTokenResponse, openidconnect::Nonce) {
+    let started = start(rp, scopes);
+    let mut b = Browser::new(app);
+    let back = sign_in_through(app, &mut b, &started.url, secret).await;
+    let tokens = exchange(rp, &query(&back)["code"], started.verifier)
+        .await
+        .unwrap();
+    (tokens, started.nonce)
+}
+
 async fn dana_id(app: &App, f: &crate::helpers::Fixture) -> String {
     let (_, users) = app.get("/api/v1/users?q=dana", &f.admin_key).await;
     users["items"][0]["id"].as_str().unwrap().to_owned()
@@ -151,12 +167,7 @@ async fn rs256_id_tokens_verify_against_the_jwks(app: App) {
     let (id, client_secret) =
         register(&app, &f, json!({ "id_token_signed_response_alg": "RS256" })).await;
     let rp = relying_party(&app, &id, client_secret.as_deref()).await;
-    let started = start(&rp, &["email"]);
-    let mut b = Browser::new(&app);
-    let back = sign_in_through(&app, &mut b, &started.url, &secret).await;
-    let tokens = exchange(&rp, &query(&back)["code"], started.verifier)
-        .await
-        .unwrap();
+    let (tokens, nonce) = signed_in(&app, &rp, &["email"], &secret).await;
     let id_token = tokens.id_token().unwrap();
     let header = id_token.to_string();
     let header = header.split('.').next().unwrap();
@@ -171,7 +182,7 @@ async fn rs256_id_tokens_verify_against_the_jwks(app: App) {
     let verifier = id_verifier(&app, &rp).set_allowed_algs(vec![
         openidconnect::core::CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
     ]);
-    let claims = id_token.claims(&verifier, &started.nonce).unwrap();
+    let claims = id_token.claims(&verifier, &nonce).unwrap();
     assert_eq!(claims.email().map(|e| e.as_str()), Some("dana@example.com"));
 }
 
@@ -180,12 +191,7 @@ async fn introspection_and_revocation(app: App) {
     let (id, client_secret) = register(&app, &f, json!({})).await;
     let client_secret = client_secret.unwrap();
     let rp = relying_party(&app, &id, Some(&client_secret)).await;
-    let started = start(&rp, &["email", "offline_access"]);
-    let mut b = Browser::new(&app);
-    let back = sign_in_through(&app, &mut b, &started.url, &secret).await;
-    let tokens = exchange(&rp, &query(&back)["code"], started.verifier)
-        .await
-        .unwrap();
+    let (tokens, _) = signed_in(&app, &rp, &["email", "offline_access"], &secret).await;
     let access = tokens.access_token().secret().clone();
     let refresh = tokens.refresh_token().unwrap().secret().clone();
     let sub = jwt_payload(&tokens.id_token().unwrap().to_string())["sub"].clone();
@@ -279,12 +285,7 @@ async fn backchannel_logout_is_retried_after_deactivation(app: App) {
     let bc = flaky_listener(2, received.clone(), calls.clone()).await;
     let (id, client_secret) = register(&app, &f, json!({ "backchannel_logout_uri": bc })).await;
     let rp = relying_party(&app, &id, client_secret.as_deref()).await;
-    let started = start(&rp, &["email"]);
-    let mut b = Browser::new(&app);
-    let back = sign_in_through(&app, &mut b, &started.url, &secret).await;
-    let tokens = exchange(&rp, &query(&back)["code"], started.verifier)
-        .await
-        .unwrap();
+    let (tokens, _) = signed_in(&app, &rp, &["email"], &secret).await;
     let id_claims = jwt_payload(&tokens.id_token().unwrap().to_string());
 
     let dana = dana_id(&app, &f).await;
