@@ -16,14 +16,16 @@
     clippy::print_stdout
 )]
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gatehouse_domain::audit::RequestContext;
 use gatehouse_domain::auth::AuthConfig;
-use gatehouse_domain::principal::{ApiKeysManage, Principal, UsersManage};
-use gatehouse_domain::services::{NewApiKey, NewUser};
-use gatehouse_domain::types::{ApiKeyName, BusinessName, DisplayName, Email, Slug, TenantName};
+use gatehouse_domain::principal::Principal;
+use gatehouse_domain::types::{Slug, TenantName};
 use gatehouse_store::testing::Unavailable;
 use gatehouse_web::testing::{TestDatabase, TestServer};
 
@@ -52,71 +54,20 @@ async fn world(db: TestDatabase) -> World {
         .start()
         .await
         .unwrap();
-    let gh = &server.gh;
+    let (b, user) = common::business_with_dana(&server, "Bench", "bench", PASSWORD).await;
     let op = Principal::Operator.operator().unwrap();
-    let ctx = RequestContext::default();
-    let b = gh
-        .create_business(
-            &op,
-            &ctx,
-            BusinessName::parse("Bench").unwrap(),
-            Slug::parse("bench").unwrap(),
-        )
-        .await
-        .unwrap();
-    let t = gh
+    let t = server
+        .gh
         .create_tenant(
             &op,
-            &ctx,
+            &RequestContext::default(),
             b.id,
             TenantName::parse("eu").unwrap(),
             Slug::parse("eu").unwrap(),
         )
         .await
         .unwrap();
-    gh.update_security_settings(
-        &op.in_business(b.id),
-        &ctx,
-        gatehouse_domain::services::SettingsPatch {
-            mfa_policy: Some(gatehouse_domain::model::MfaPolicy::Off),
-            mfa_grace_days: None,
-        },
-    )
-    .await
-    .unwrap();
-    let user = gh
-        .create_user(
-            &op.in_business::<UsersManage>(b.id),
-            &ctx,
-            NewUser {
-                email: Email::parse("dana@example.com").unwrap(),
-                display_name: DisplayName::parse("Dana").unwrap(),
-                groups: vec![],
-            },
-        )
-        .await
-        .unwrap();
-    server
-        .accept_invitation("dana@example.com", PASSWORD)
-        .await
-        .unwrap();
-    let mut grants = gatehouse_domain::grants::Grants::default();
-    grants
-        .business
-        .insert(gatehouse_domain::catalog::PermissionKey::parse("authz.check").unwrap());
-    let (_, checker) = gh
-        .create_api_key(
-            &op.in_business::<ApiKeysManage>(b.id),
-            &ctx,
-            NewApiKey {
-                name: ApiKeyName::parse("bench").unwrap(),
-                expires_at: None,
-                grants,
-                acknowledge_sensitive: false,
-            },
-        )
-        .await
-        .unwrap();
+    let checker = common::api_key(&server, &b, "authz.check").await;
     World {
         server,
         checker,
@@ -127,12 +78,6 @@ async fn world(db: TestDatabase) -> World {
 
 fn mean_ms(samples: &[Duration]) -> f64 {
     samples.iter().map(Duration::as_secs_f64).sum::<f64>() * 1000.0 / samples.len() as f64
-}
-
-fn percentile_ms(samples: &mut [Duration], p: f64) -> f64 {
-    samples.sort();
-    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[i].as_secs_f64() * 1000.0
 }
 
 async fn run(label: &str, db: TestDatabase) {
@@ -264,8 +209,8 @@ async fn run(label: &str, db: TestDatabase) {
         "[{label}] sustained over HTTP, {CLIENTS} clients, {LOAD_SECONDS} s: {:.1} sign-ins/s; meanwhile {} checks, p50 {:.2} ms, p99 {:.2} ms",
         signed_in as f64 / LOAD_SECONDS as f64,
         latencies.len(),
-        percentile_ms(&mut latencies, 0.5),
-        percentile_ms(&mut latencies, 0.99),
+        common::percentile_ms(&mut latencies, 0.5),
+        common::percentile_ms(&mut latencies, 0.99),
     );
 }
 

@@ -6,6 +6,8 @@
 
 mod documents;
 mod flow;
+mod more;
+mod prompts;
 mod refusals;
 
 use std::sync::{Arc, Mutex};
