@@ -55,7 +55,8 @@ async fn the_demo_app_signs_in_shows_groups_and_gates_features() {
             &format!("/api/v1/businesses/{id}/api-keys"),
             json!({ "name": "setup", "acknowledge_sensitive": true, "permissions": { "business": [
                 "users.view", "users.manage", "groups.manage", "settings.manage",
-                "api_keys.manage", "applications.manage", "authz.check"] } }),
+                "api_keys.manage", "applications.manage", "authz.check"],
+                "live": ["analytics"] } }),
         )
         .await;
     let key = key["token"].as_str().unwrap();
