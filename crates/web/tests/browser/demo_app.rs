@@ -133,7 +133,15 @@ async fn the_demo_app_signs_in_shows_groups_and_gates_features() {
     assert_eq!(b.path().await, "/b/acme/sign-in");
     b.fill("#email", "dana@example.com").await;
     b.fill("#password", PW).await;
-    b.go("Sign in").await;
+    b.click_text("Sign in").await;
+    // The way back runs through the demo's callback (code exchange, then three API calls
+    // for the page): more than the driver's usual wait on a loaded machine.
+    for _ in 0..300 {
+        if b.exists("#features").await || b.exists("#problem").await {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     // Back in the demo app: who she is, her group, and the two decisions.
     assert_eq!(b.path().await, "/", "{}", b.main_text().await);
