@@ -19,7 +19,6 @@ mod applications;
 mod bulk;
 mod dead_ends;
 mod deep_links;
-mod demo_app;
 mod landing;
 mod links;
 mod many_tenants;
