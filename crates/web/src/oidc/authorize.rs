@@ -63,6 +63,24 @@ fn refused(slug: &str, business: Option<&Business>, text: &str) -> Response {
     message(StatusCode::BAD_REQUEST, p, text, None).into_response()
 }
 
+/// The origin of `uri` (`scheme://host[:port]`), for a content security policy.
+pub(crate) fn origin_of(uri: &str) -> Option<String> {
+    let origin = url::Url::parse(uri).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// When a sign-in page's `next` is an authorization request of a known client with one of
+/// its registered redirect URIs: that URI's origin, where the page's form will lead.
+pub(crate) async fn flow_origin(s: &AppState, slug: &str, next: &str) -> Option<String> {
+    let query = next.strip_prefix(&format!("/b/{slug}/oauth2/authorize?"))?;
+    let params = serde_urlencoded::from_str::<AuthorizeParams>(query).ok()?;
+    let business = business_of(s, slug).await.ok()??;
+    match s.gatehouse.authorization_client(&business, &params).await {
+        Ok(Ok((_, uri))) => origin_of(&uri),
+        _ => None,
+    }
+}
+
 /// The browser's full session in `business`, if it has one.
 pub(crate) async fn current_session(
     s: &AppState,
@@ -235,6 +253,7 @@ async fn decide(
                 email,
             })
             .cookie(cookie)
+            .form_action(origin_of(&req.redirect_uri))
             .into_response()
         }
         Err(e) => to_client(s, req, &e),

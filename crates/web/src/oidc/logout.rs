@@ -135,6 +135,11 @@ pub(crate) async fn logout(
         request: query,
     })
     .cookie(cookie)
+    .form_action(
+        req.redirect
+            .as_deref()
+            .and_then(super::authorize::origin_of),
+    )
     .into_response()
 }
 

@@ -5,7 +5,7 @@
 //! revocation and end-session endpoints (`/b/{slug}/oauth2/…`), and the back-channel logout
 //! transport.
 
-mod authorize;
+pub(crate) mod authorize;
 mod backchannel;
 mod documents;
 mod endpoints;

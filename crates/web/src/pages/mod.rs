@@ -119,6 +119,10 @@ pub(crate) struct Page {
     html: String,
     cookies: Vec<String>,
     retry_after: Option<u64>,
+    /// An origin this page's forms may end up at (the application an OpenID Connect sign-in
+    /// returns to), besides our own: browsers apply `form-action` to the redirects that
+    /// follow a form's submission.
+    form_action: Option<String>,
 }
 
 impl Page {
@@ -133,6 +137,7 @@ impl Page {
                 html,
                 cookies: Vec::new(),
                 retry_after: None,
+                form_action: None,
             },
             Err(e) => {
                 tracing::error!(error = %e, "a page failed to render");
@@ -141,6 +146,7 @@ impl Page {
                     html: "<!doctype html><title>Error</title><p>Internal error; see the server log.</p>".to_owned(),
                     cookies: Vec::new(),
                     retry_after: None,
+                    form_action: None,
                 }
             }
         }
@@ -163,7 +169,16 @@ impl Page {
         self.retry_after = secs;
         self
     }
+
+    /// Lets this page's forms lead (through redirects) to `origin` too.
+    pub(crate) fn form_action(mut self, origin: Option<String>) -> Self {
+        self.form_action = origin;
+        self
+    }
 }
+
+/// The content security policy of every page.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Headers every page gets: no caching of pages with secrets, no framing, no referrer to
 /// other sites (links carry tokens), nothing loaded from elsewhere. `same-origin`, not
@@ -176,10 +191,7 @@ fn harden(response: &mut Response) {
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
+        (header::CONTENT_SECURITY_POLICY, CSP),
     ] {
         h.insert(name, HeaderValue::from_static(value));
     }
@@ -202,6 +214,17 @@ impl IntoResponse for Page {
         )
             .into_response();
         harden(&mut response);
+        if let Some(origin) = &self.form_action {
+            let csp = CSP.replace(
+                "form-action 'self'",
+                &format!("form-action 'self' {origin}"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&csp) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, v);
+            }
+        }
         set_cookies(&mut response, &self.cookies);
         if let Some(secs) = self.retry_after {
             response

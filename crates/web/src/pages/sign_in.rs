@@ -15,6 +15,7 @@ use super::{
     CheckedForm, CsrfToken, Page, PageMeta, business_of, explain, internal, page_session, redirect,
 };
 use crate::browser::{Browser, clear_session_cookie, session_cookie};
+use crate::oidc::authorize::flow_origin;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -98,14 +99,17 @@ pub(crate) async fn sign_in_page(
     };
     let (csrf, cookie) = browser.csrf_for_form(&s);
     let p = PageMeta::new("Sign in", &slug, business.as_ref(), csrf);
+    let next = next_of(&slug, &q);
+    let origin = flow_origin(&s, &slug, &next).await;
     Page::ok(&SignInPage {
         p,
         // An application's `login_hint`; the address is only shown back.
         email: q.get("login_hint").chars().take(254).collect(),
-        next: next_of(&slug, &q),
+        next,
         require_mfa: q.get("mfa") == "required",
     })
     .cookie(cookie)
+    .form_action(origin)
     .into_response()
 }
 
@@ -134,16 +138,19 @@ pub(crate) async fn sign_in(
             let (status, text, retry) = explain(e);
             let mut p = PageMeta::new("Sign in", &slug, business.as_ref(), form.csrf);
             p.error = Some(text);
+            let next = safe_next(&slug, &form.next).unwrap_or_default();
+            let origin = flow_origin(&s, &slug, &next).await;
             Page::with_status(
                 status,
                 &SignInPage {
                     p,
                     email: form.email,
-                    next: safe_next(&slug, &form.next).unwrap_or_default(),
+                    next,
                     require_mfa: form.mfa == "required",
                 },
             )
             .retry_after(retry)
+            .form_action(origin)
             .into_response()
         }
     }
@@ -162,7 +169,10 @@ pub(crate) async fn mfa_page(
     let (csrf, _) = browser.csrf_for_form(&s);
     let p = PageMeta::new("Two-step verification", &slug, Some(&business), csrf);
     let next = next_of(&slug, &q);
-    Page::ok(&MfaPage { p, next }).into_response()
+    let origin = flow_origin(&s, &slug, &next).await;
+    Page::ok(&MfaPage { p, next })
+        .form_action(origin)
+        .into_response()
 }
 
 pub(crate) async fn verify_mfa(
@@ -188,8 +198,10 @@ pub(crate) async fn verify_mfa(
             let mut p = PageMeta::new("Two-step verification", &slug, Some(&business), form.csrf);
             p.error = Some(text);
             let next = safe_next(&slug, &form.next).unwrap_or_default();
+            let origin = flow_origin(&s, &slug, &next).await;
             Page::with_status(status, &MfaPage { p, next })
                 .retry_after(retry)
+                .form_action(origin)
                 .into_response()
         }
     }

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod axe;
+mod demo_app;
 mod driver;
 mod flows;
 mod forms;

@@ -29,6 +29,15 @@ async fn the_whole_flow_through_an_rp_library(app: App) {
         &["email", "profile", "offline_access", "gatehouse:access"],
     );
     let mut b = Browser::new(&app);
+    // The sign-in page's form leads, through redirects, to the application: its content
+    // security policy must allow that origin, or browsers stop the form (`form-action`).
+    let first = b.get(path_of(&app, &started.url)).await;
+    let page = b.get(first.location()).await;
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("form-action 'self' http://127.0.0.1:9;"),
+        "{csp}"
+    );
     let back = sign_in_through(&app, &mut b, &started.url, &secret).await;
     let q = query(&back);
     assert_eq!(q["state"], *started.state.secret(), "state comes back");
