@@ -6,8 +6,9 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::live::LiveGrant;
 use super::protocol::{ACCESS_SCOPE, OAuthError, OAuthErrorCode, Scopes};
-use super::tokens::{LiveGrant, TokenResponse};
+use super::tokens::TokenResponse;
 use crate::Gatehouse;
 use crate::application::Application;
 use crate::audit::RequestContext;

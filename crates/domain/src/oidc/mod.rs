@@ -16,15 +16,19 @@ pub mod backchannel;
 pub mod claims;
 mod client;
 pub mod grants;
+mod live;
 pub mod logout;
 pub mod protocol;
+pub mod request;
 pub mod tokens;
 
-pub use authorize::{AuthorizeParams, AuthorizeRequest, AuthorizeStep, ClientProblem};
+pub use authorize::AuthorizeStep;
+pub use client::ClientCredentials;
 pub use grants::{OAuthReads, OAuthWrites};
 pub use logout::{LogoutParams, LogoutRequest};
 pub use protocol::{OAuthError, OAuthErrorCode, Scopes};
-pub use tokens::{ClientCredentials, TokenParams, TokenResponse};
+pub use request::{AuthorizeParams, AuthorizeRequest, ClientProblem};
+pub use tokens::{TokenParams, TokenResponse};
 
 mod issuers;
 mod keys;

@@ -11,21 +11,9 @@ use super::protocol::{OAuthError, OAuthErrorCode, Scopes, pkce_s256_matches};
 use crate::Gatehouse;
 use crate::application::{Application, ClientType};
 use crate::audit::RequestContext;
-use crate::auth::{SecretToken, Session, SessionStage};
+use crate::auth::SecretToken;
 use crate::error::Result;
-use crate::model::{Business, User, UserStatus};
-use crate::principal::Actor;
-use crate::services::{Audit, user_target};
-
-/// How the client presented its credentials.
-#[derive(Debug, Clone, Default)]
-pub struct ClientCredentials {
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    /// Presented in the `Authorization: Basic` header (an `invalid_client` answer then
-    /// carries `WWW-Authenticate`).
-    pub basic: bool,
-}
+use crate::model::Business;
 
 /// A token request's form, as it came.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -54,48 +42,7 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
-/// A grant that still holds, with the session and user it stands on.
-pub(crate) struct LiveGrant {
-    pub(crate) grant: OAuthGrant,
-    pub(crate) session: Session,
-    pub(crate) user: User,
-}
-
-/// Who records what happens to an application's requests: Gatehouse itself (the client is
-/// the event's target).
-fn application_actor(_app: &Application) -> Actor {
-    Actor::system()
-}
-
 impl Gatehouse {
-    /// Authenticates the client of a token, introspection or revocation request:
-    /// confidential clients by their secret (Basic or form), public ones by id alone.
-    pub async fn authenticate_client(
-        &self,
-        ctx: &RequestContext,
-        business: &Business,
-        creds: &ClientCredentials,
-    ) -> std::result::Result<Application, OAuthError> {
-        let client_id = creds.client_id.as_deref().unwrap_or_default();
-        let Some(app) = self
-            .application_by_client_id(business.id, client_id)
-            .await?
-        else {
-            return Err(OAuthError::invalid_client());
-        };
-        let ok = match (app.client_type, creds.client_secret.as_deref()) {
-            (ClientType::Confidential, Some(secret)) => Self::verify_client_secret(&app, secret),
-            (ClientType::Public, None) => true,
-            _ => false,
-        };
-        if !ok {
-            self.audit_client(ctx, &app, "oauth.client_auth_failed", json!({}))
-                .await?;
-            return Err(OAuthError::invalid_client());
-        }
-        Ok(app)
-    }
-
     /// Answers a token request from an authenticated client.
     pub async fn token(
         &self,
@@ -187,34 +134,25 @@ impl Gatehouse {
         };
         if let Some(reason) = refusal {
             // The code stays used: a failed exchange burns it.
-            let event = self.client_event(
-                ctx,
-                app,
-                "oauth.token_refused",
-                json!({ "reason": reason, "grant_id": code.grant_id }),
-            );
-            self.commit(tx, vec![event]).await?;
-            return Err(OAuthError::invalid_grant(match reason {
+            let description = match reason {
                 "code_expired" => "the code has expired",
                 "redirect_uri_mismatch" => "redirect_uri does not match the authorization request",
                 "pkce_failed" => "code_verifier does not match the code_challenge",
                 _ => "the code is not valid",
-            }));
+            };
+            let refused = (reason, code.grant_id, description);
+            return Err(self.refuse_grant(tx, ctx, app, refused).await?);
         }
         let Some(grant) = grant else {
             return Err(OAuthError::invalid_grant("the code is not valid"));
         };
         let Some(live) = self.live_grant_in(tx.as_mut(), grant.clone(), now).await? else {
-            let event = self.client_event(
-                ctx,
-                app,
-                "oauth.token_refused",
-                json!({ "reason": "session_ended", "grant_id": grant.id }),
-            );
-            self.commit(tx, vec![event]).await?;
-            return Err(OAuthError::invalid_grant(
+            let refused = (
+                "session_ended",
+                grant.id,
                 "the sign-in this code came from has ended",
-            ));
+            );
+            return Err(self.refuse_grant(tx, ctx, app, refused).await?);
         };
         let refresh = self
             .new_refresh_token(tx.as_mut(), app, &grant, now)
@@ -286,16 +224,12 @@ impl Gatehouse {
             None => None,
         };
         let Some(live) = live else {
-            let event = self.client_event(
-                ctx,
-                app,
-                "oauth.token_refused",
-                json!({ "reason": "grant_ended", "grant_id": used.grant_id }),
-            );
-            self.commit(tx, vec![event]).await?;
-            return Err(OAuthError::invalid_grant(
+            let refused = (
+                "grant_ended",
+                used.grant_id,
                 "the refresh token is no longer valid",
-            ));
+            );
+            return Err(self.refuse_grant(tx, ctx, app, refused).await?);
         };
         let granted = Scopes::parse(&live.grant.scope).unwrap_or_default();
         let scope = match p.scope.as_deref() {
@@ -369,66 +303,6 @@ impl Gatehouse {
         })
     }
 
-    /// The grant with its session and user, if it still holds at `now`: not revoked or
-    /// expired, its session live (not ended, not past its idle or absolute limits) and its
-    /// user active.
-    pub(crate) async fn live_grant(
-        &self,
-        grant: OAuthGrant,
-        now: OffsetDateTime,
-    ) -> Result<Option<LiveGrant>> {
-        if grant.revoked_at.is_some() || now >= grant.expires_at {
-            return Ok(None);
-        }
-        let session = self.store().get_session_by_id(grant.session_id).await?;
-        let user = self
-            .store()
-            .get_user(grant.business_id, grant.user_id)
-            .await?;
-        Ok(self.grant_holds(grant, session, user, now))
-    }
-
-    /// [`Gatehouse::live_grant`] read inside a write transaction: a request that holds a
-    /// transaction never waits for a second connection (a pool of N would deadlock under N
-    /// such requests).
-    async fn live_grant_in(
-        &self,
-        tx: &mut dyn crate::store::StoreTx,
-        grant: OAuthGrant,
-        now: OffsetDateTime,
-    ) -> Result<Option<LiveGrant>> {
-        if grant.revoked_at.is_some() || now >= grant.expires_at {
-            return Ok(None);
-        }
-        let session = tx.get_session_by_id(grant.session_id).await?;
-        let user = tx.get_user(grant.business_id, grant.user_id).await?;
-        Ok(self.grant_holds(grant, session, user, now))
-    }
-
-    fn grant_holds(
-        &self,
-        grant: OAuthGrant,
-        session: Option<Session>,
-        user: Option<User>,
-        now: OffsetDateTime,
-    ) -> Option<LiveGrant> {
-        let session = session?;
-        let idle = self.auth.config.session_idle;
-        if session.stage != SessionStage::Full
-            || session.user_id != grant.user_id
-            || now >= session.expires_at
-            || now - session.last_seen_at >= idle
-        {
-            return None;
-        }
-        let user = user.filter(|u| u.status == UserStatus::Active)?;
-        Some(LiveGrant {
-            grant,
-            session,
-            user,
-        })
-    }
-
     async fn new_refresh_token(
         &self,
         tx: &mut dyn crate::store::StoreTx,
@@ -450,48 +324,22 @@ impl Gatehouse {
         Ok(Some(token.encode()))
     }
 
+    /// Commits `tx` (what it marked used stays used) with the audited refusal of `app`'s
+    /// request, `(reason, grant, description)`; the `invalid_grant` to answer.
+    async fn refuse_grant(
+        &self,
+        tx: Box<dyn crate::store::StoreTx>,
+        ctx: &RequestContext,
+        app: &Application,
+        (reason, grant_id, description): (&str, crate::ids::OAuthGrantId, &str),
+    ) -> Result<OAuthError> {
+        let detail = json!({ "reason": reason, "grant_id": grant_id });
+        let event = self.client_event(ctx, app, "oauth.token_refused", detail);
+        self.commit(tx, vec![event]).await?;
+        Ok(OAuthError::invalid_grant(description))
+    }
+
     pub(crate) fn new_jti(&self) -> Result<String> {
         Ok(SecretToken::generate(self.auth.entropy.as_ref())?.derive("jti"))
-    }
-
-    pub(crate) fn client_event(
-        &self,
-        ctx: &RequestContext,
-        app: &Application,
-        action: &str,
-        detail: serde_json::Value,
-    ) -> crate::audit::AuditEvent {
-        let actor = application_actor(app);
-        let audit = Audit::new(self.now(), Some(app.business_id), &actor, ctx);
-        audit.event(
-            action,
-            ("application", app.id.to_string(), app.name.to_string()),
-            None,
-            Some(detail),
-        )
-    }
-
-    fn user_event(
-        &self,
-        ctx: &RequestContext,
-        user: &User,
-        action: &str,
-        detail: serde_json::Value,
-    ) -> crate::audit::AuditEvent {
-        let actor = crate::services::auth::self_actor(user);
-        let audit = Audit::new(self.now(), Some(user.business_id), &actor, ctx);
-        audit.event(action, user_target(user), None, Some(detail))
-    }
-
-    pub(crate) async fn audit_client(
-        &self,
-        ctx: &RequestContext,
-        app: &Application,
-        action: &str,
-        detail: serde_json::Value,
-    ) -> Result<()> {
-        let event = self.client_event(ctx, app, action, detail);
-        let tx = self.store().begin().await?;
-        self.commit(tx, vec![event]).await
     }
 }
