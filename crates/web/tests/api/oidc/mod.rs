@@ -9,6 +9,7 @@ mod flow;
 mod more;
 mod prompts;
 mod refusals;
+mod service;
 
 use std::sync::{Arc, Mutex};
 
