@@ -245,7 +245,9 @@ impl Gatehouse {
                 }
             },
         };
-        tx.touch_session_by_id(live.session.id, now).await?;
+        if self.session_activity_due(&live.session, now) {
+            tx.touch_session_by_id(live.session.id, now).await?;
+        }
         let refresh = self
             .new_refresh_token(tx.as_mut(), app, &live.grant, now)
             .await?;

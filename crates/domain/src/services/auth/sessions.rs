@@ -41,10 +41,20 @@ impl Gatehouse {
             self.end_expired_session(&session).await?;
             return Err(Error::Unauthenticated);
         }
-        if now - session.last_seen_at >= TOUCH_INTERVAL.min(idle / 4) {
+        if self.session_activity_due(&session, now) {
             self.store.touch_session(&hash, now).await?;
         }
         Ok(session)
+    }
+
+    /// Whether `session`'s last activity is old enough to be written back at `now` (every
+    /// use of a session, by cookie or by refresh token, keeps it alive; few are written).
+    pub(crate) fn session_activity_due(
+        &self,
+        session: &Session,
+        now: time::OffsetDateTime,
+    ) -> bool {
+        now - session.last_seen_at >= TOUCH_INTERVAL.min(self.auth.config.session_idle / 4)
     }
 
     /// The user a session belongs to (still in the business).
