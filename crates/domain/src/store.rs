@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditFilter};
 use crate::auth::store::{AuthReads, AuthWrites};
+use crate::auth::passkey_store::{PasskeyReads, PasskeyWrites};
 use crate::authz::AccessSource;
 use crate::error::Result;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
@@ -137,6 +138,7 @@ impl UserSort {
 pub trait Store:
     AccessSource
     + AuthReads
+    + PasskeyReads
     + ApplicationReads
     + MailOutbox
     + OAuthReads
@@ -295,6 +297,7 @@ pub trait KeyWrites: Send {
 #[async_trait]
 pub trait StoreTx:
     AuthWrites
+    + PasskeyWrites
     + BusinessWrites
     + UserWrites
     + GroupWrites

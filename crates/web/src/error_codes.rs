@@ -119,6 +119,9 @@ registry! {
     LAST_ADMINISTRATOR = "last_administrator", CONFLICT, "The business would be left without an active administrator.";
     USER_NOT_PENDING = "user_not_pending", CONFLICT, "Only pending (invited, not yet accepted) users have invitations.";
     MFA_NOT_ENROLLED = "mfa_not_enrolled", CONFLICT, "The user has no second factor enrolled.";
+    PASSKEY_REJECTED = "passkey_rejected", UNAUTHORIZED, "A passkey failed the relying party's checks: origin, relying-party id, challenge (single use), user verification, signature, counter or owner.";
+    PASSKEY_NOT_FOUND = "passkey_not_found", NOT_FOUND, "No such passkey of the signed-in user.";
+    LAST_SECOND_FACTOR = "last_second_factor", CONFLICT, "Removing it would leave the user without the second factor the MFA policy requires.";
     ALREADY_SET_UP = "already_set_up", CONFLICT, "Gatehouse is already set up.";
     SIGNING_KEY_TOO_NEW = "signing_key_too_new", CONFLICT, "A signing-key rotation would activate a key published too recently for clients to have it (`details.retry_after_secs`); wait, or force it (operator CLI).";
 }

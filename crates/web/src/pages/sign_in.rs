@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::dashboard::Params;
 use super::next::{after, safe_next};
+use super::passkey_sign_in;
 use super::{
     CheckedForm, CsrfToken, Page, PageMeta, business_of, explain, internal, page_session, redirect,
 };
@@ -20,20 +21,24 @@ use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
-struct SignInPage {
-    p: PageMeta,
-    email: String,
+pub(super) struct SignInPage {
+    pub(super) p: PageMeta,
+    pub(super) email: String,
     /// Where to go once signed in (a checked path of this business, or empty).
-    next: String,
+    pub(super) next: String,
     /// An application asks for a second factor whatever the business's policy.
-    require_mfa: bool,
+    pub(super) require_mfa: bool,
+    /// The passkey sign-in's options (JSON), for the passkey form.
+    pub(super) passkey_options: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "mfa.html")]
-struct MfaPage {
-    p: PageMeta,
-    next: String,
+pub(super) struct MfaPage {
+    pub(super) p: PageMeta,
+    pub(super) next: String,
+    /// The options to use one of the user's passkeys (JSON), if they have any.
+    pub(super) passkey_options: Option<String>,
 }
 
 #[derive(Template)]
@@ -107,6 +112,7 @@ pub(crate) async fn sign_in_page(
         email: q.get("login_hint").chars().take(254).collect(),
         next,
         require_mfa: q.get("mfa") == "required",
+        passkey_options: passkey_sign_in::sign_in_options(&s, &slug).await,
     })
     .cookie(cookie)
     .form_action(origin)
@@ -147,6 +153,7 @@ pub(crate) async fn sign_in(
                     email: form.email,
                     next,
                     require_mfa: form.mfa == "required",
+                    passkey_options: passkey_sign_in::sign_in_options(&s, &slug).await,
                 },
             )
             .retry_after(retry)
@@ -162,7 +169,8 @@ pub(crate) async fn mfa_page(
     Path(slug): Path<String>,
     q: Params,
 ) -> Response {
-    let (_, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await {
+    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await
+    {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -170,7 +178,12 @@ pub(crate) async fn mfa_page(
     let p = PageMeta::new("Two-step verification", &slug, Some(&business), csrf);
     let next = next_of(&slug, &q);
     let origin = flow_origin(&s, &slug, &next).await;
-    Page::ok(&MfaPage { p, next })
+    let passkey_options = passkey_sign_in::mfa_options(&s, &session).await;
+    Page::ok(&MfaPage {
+        p,
+        next,
+        passkey_options,
+    })
         .form_action(origin)
         .into_response()
 }
@@ -199,7 +212,13 @@ pub(crate) async fn verify_mfa(
             p.error = Some(text);
             let next = safe_next(&slug, &form.next).unwrap_or_default();
             let origin = flow_origin(&s, &slug, &next).await;
-            Page::with_status(status, &MfaPage { p, next })
+            let passkey_options = passkey_sign_in::mfa_options(&s, &session).await;
+            let page = MfaPage {
+                p,
+                next,
+                passkey_options,
+            };
+            Page::with_status(status, &page)
                 .retry_after(retry)
                 .form_action(origin)
                 .into_response()

@@ -11,7 +11,7 @@ use crate::Gatehouse;
 use crate::audit::RequestContext;
 use crate::auth::entropy::random;
 use crate::auth::password::normalise_code;
-use crate::auth::{Session, SessionStage, TokenHash, totp};
+use crate::auth::{MfaMethod, Session, SessionStage, TokenHash, totp};
 use crate::error::{Error, Result};
 use crate::mail::MailMessage;
 use crate::model::User;
@@ -127,7 +127,13 @@ impl Gatehouse {
             .await?;
         let replaced = if session.stage == SessionStage::Enrol {
             Some(
-                self.start_session(tx.as_mut(), ctx, &after, SessionStage::Full, Some(session))
+                self.start_session(
+                    tx.as_mut(),
+                    ctx,
+                    &after,
+                    SessionStage::Full,
+                    (Some(session), Some(MfaMethod::Totp)),
+                )
                     .await?,
             )
         } else {
@@ -179,8 +185,19 @@ impl Gatehouse {
         };
         let recovery = event.action == "auth.recovery_code_used";
         let remaining = event.after.as_ref().and_then(|a| a["remaining"].as_i64());
+        let method = if recovery {
+            MfaMethod::Recovery
+        } else {
+            MfaMethod::Totp
+        };
         let opened = self
-            .start_session(tx.as_mut(), ctx, &user, SessionStage::Full, Some(session))
+            .start_session(
+                tx.as_mut(),
+                ctx,
+                &user,
+                SessionStage::Full,
+                (Some(session), Some(method)),
+            )
             .await?;
         if recovery {
             let message = MailMessage::RecoveryCodeUsed {
@@ -269,7 +286,7 @@ impl Gatehouse {
 
     /// Replaces the user's recovery codes with fresh ones: 80 random bits each, written
     /// `XXXX-XXXX-XXXX-XXXX`, stored as SHA-256 (their entropy makes a slow hash needless).
-    async fn new_recovery_codes(&self, tx: &mut dyn StoreTx, user: &User) -> Result<Vec<String>> {
+    pub(super) async fn new_recovery_codes(&self, tx: &mut dyn StoreTx, user: &User) -> Result<Vec<String>> {
         let mut codes = Vec::with_capacity(RECOVERY_CODES);
         let mut hashes = Vec::with_capacity(RECOVERY_CODES);
         for _ in 0..RECOVERY_CODES {
