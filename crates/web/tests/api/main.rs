@@ -23,6 +23,7 @@ mod isolation;
 mod lockout;
 mod mail_delivery;
 mod mfa;
+mod passkeys;
 mod oidc;
 mod openapi;
 mod operator;

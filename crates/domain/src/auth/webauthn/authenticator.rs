@@ -16,8 +16,10 @@ use sha2::{Digest, Sha256};
 pub struct SoftAuthenticator {
     key: EcdsaKeyPair,
     pub credential_id: Vec<u8>,
-    /// The counter the next signature carries (then moves on by one).
+    /// The counter the next signature carries (then moves on by one, if `counting`).
     pub counter: u32,
+    /// `false`: a counter stuck at 0, as synced passkeys send.
+    pub counting: bool,
     /// Whether it says the user was verified.
     pub user_verified: bool,
     pub backup_eligible: bool,
@@ -47,6 +49,7 @@ impl SoftAuthenticator {
             key,
             credential_id: credential_id.to_vec(),
             counter: 1,
+            counting: true,
             user_verified: true,
             backup_eligible: false,
             rp_id: host,
@@ -81,8 +84,12 @@ impl SoftAuthenticator {
         }
         let mut data = Sha256::digest(self.rp_id.as_bytes()).to_vec();
         data.push(flags);
-        data.extend(self.counter.to_be_bytes());
-        self.counter += 1;
+        if self.counting {
+            data.extend(self.counter.to_be_bytes());
+            self.counter += 1;
+        } else {
+            data.extend(0u32.to_be_bytes());
+        }
         if attested {
             data.extend([0u8; 16]);
             data.extend((self.credential_id.len() as u16).to_be_bytes());

@@ -19,20 +19,20 @@ use crate::state::AppState;
 /// One passkey as the list shows it.
 #[derive(Debug)]
 pub(crate) struct PasskeyRow {
-    id: String,
-    name: String,
-    created: String,
-    last_used: String,
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) created: String,
+    pub(super) last_used: String,
 }
 
 /// The passkeys card.
 #[derive(Debug)]
 pub(crate) struct PasskeysView {
-    rows: Vec<PasskeyRow>,
+    pub(super) rows: Vec<PasskeyRow>,
     /// The creation options, JSON; `None` when a step-up must come first.
-    options: Option<String>,
+    pub(super) options: Option<String>,
     /// A passkey policy covers the user and they have none.
-    required: bool,
+    pub(super) required: bool,
 }
 
 pub(super) fn routes<F: InFrame>(home: &str) -> Router<AppState> {
