@@ -86,6 +86,7 @@ pub(crate) async fn sign_in_with_passkey(
                 next,
                 require_mfa: false,
                 passkey_options: sign_in_options(&s, &slug).await,
+                conditional: false,
             };
             Page::with_status(status, &page)
                 .retry_after(retry)

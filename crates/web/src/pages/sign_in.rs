@@ -30,6 +30,9 @@ pub(super) struct SignInPage {
     pub(super) require_mfa: bool,
     /// The passkey sign-in's options (JSON), for the passkey form.
     pub(super) passkey_options: Option<String>,
+    /// Offer the passkeys in the email field's autofill at once (not after a passkey
+    /// failed: the page would try it again by itself).
+    pub(super) conditional: bool,
 }
 
 #[derive(Template)]
@@ -113,6 +116,7 @@ pub(crate) async fn sign_in_page(
         next,
         require_mfa: q.get("mfa") == "required",
         passkey_options: passkey_sign_in::sign_in_options(&s, &slug).await,
+        conditional: true,
     })
     .cookie(cookie)
     .form_action(origin)
@@ -154,6 +158,7 @@ pub(crate) async fn sign_in(
                     next,
                     require_mfa: form.mfa == "required",
                     passkey_options: passkey_sign_in::sign_in_options(&s, &slug).await,
+                    conditional: true,
                 },
             )
             .retry_after(retry)

@@ -28,3 +28,5 @@ mod pending;
 mod scenario;
 mod tenants;
 mod tour;
+mod webauthn;
+mod passkeys;
