@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditFilter};
-use crate::auth::store::{AuthReads, AuthWrites};
 use crate::auth::passkey_store::{PasskeyReads, PasskeyWrites};
+use crate::auth::store::{AuthReads, AuthWrites};
 use crate::authz::AccessSource;
 use crate::error::Result;
 use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};

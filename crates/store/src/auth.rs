@@ -2,11 +2,11 @@
 //! session's activity, rate-limit hits, reserving a sign-in attempt).
 
 use async_trait::async_trait;
-use gatehouse_domain::auth::{MfaMethod, TokenHash};
 use gatehouse_domain::auth::model::{
     AttemptReservation, AuthToken, Credentials, Session, SessionStage, TokenKind,
 };
 use gatehouse_domain::auth::store::AuthReads;
+use gatehouse_domain::auth::{MfaMethod, TokenHash};
 use gatehouse_domain::clock::to_micros;
 use gatehouse_domain::ids::{BusinessId, UserId};
 use gatehouse_domain::model::{Business, User};

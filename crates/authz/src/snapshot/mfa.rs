@@ -85,7 +85,9 @@ impl Snapshot {
                     .into_iter()
                     .any(|env| {
                         self.passkey_covers(env)
-                            && self.mfa_deadline(u).is_none_or(|d| now.unix_timestamp() >= d)
+                            && self
+                                .mfa_deadline(u)
+                                .is_none_or(|d| now.unix_timestamp() >= d)
                     })
         })
     }

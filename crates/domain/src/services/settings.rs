@@ -72,11 +72,13 @@ impl Gatehouse {
         }
         tx.update_security_settings(business, &after).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
-        let view = |s: &SecuritySettings| json!({
-            "mfa_policy": s.mfa_policy,
-            "passkey_policy": s.passkey_policy,
-            "mfa_grace_days": s.mfa_grace_days,
-        });
+        let view = |s: &SecuritySettings| {
+            json!({
+                "mfa_policy": s.mfa_policy,
+                "passkey_policy": s.passkey_policy,
+                "mfa_grace_days": s.mfa_grace_days,
+            })
+        };
         let event = audit.event(
             "settings.security_changed",
             (

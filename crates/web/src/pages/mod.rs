@@ -5,6 +5,7 @@
 //! Every form carries a CSRF token; GET never changes anything.
 
 mod account;
+mod answers;
 mod assets;
 mod dashboard;
 mod forms;

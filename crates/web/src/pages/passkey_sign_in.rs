@@ -2,17 +2,14 @@
 //! passkey forms, and what those forms post — a passwordless sign-in, or the second factor.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use gatehouse_domain::Error;
 use gatehouse_domain::auth::{Session, SessionStage};
 use gatehouse_domain::types::Slug;
 use serde::Deserialize;
 
-use super::next::{after, safe_next};
-use super::sign_in::{MfaPage, SignInPage};
-use super::{CheckedForm, CsrfToken, Page, PageMeta, business_of, explain, page_session, redirect};
-use crate::browser::session_cookie;
-use crate::oidc::authorize::flow_origin;
+use super::answers::{MfaStep, SignInAgain, mfa_answer, sign_in_answer};
+use super::{CheckedForm, CsrfToken, page_session};
 use crate::state::AppState;
 
 /// A passkey form: the credential the browser made, as JSON.
@@ -68,32 +65,15 @@ pub(crate) async fn sign_in_with_passkey(
         }
         Err(_) => Err(Error::SignInFailed),
     };
-    match signed_in {
-        Ok(opened) => redirect(
-            &after(&s, &slug, &opened.session, Some(&form.next)).await,
-            &[session_cookie(&s, &opened.token)],
-        ),
-        Err(e) => {
-            let business = business_of(&s, &slug).await.ok().flatten();
-            let (status, text, retry) = explain(e);
-            let mut p = PageMeta::new("Sign in", &slug, business.as_ref(), form.csrf);
-            p.error = Some(text);
-            let next = safe_next(&slug, &form.next).unwrap_or_default();
-            let origin = flow_origin(&s, &slug, &next).await;
-            let page = SignInPage {
-                p,
-                email: String::new(),
-                next,
-                require_mfa: false,
-                passkey_options: sign_in_options(&s, &slug).await,
-                conditional: false,
-            };
-            Page::with_status(status, &page)
-                .retry_after(retry)
-                .form_action(origin)
-                .into_response()
-        }
-    }
+    let form_again = SignInAgain {
+        slug: &slug,
+        csrf: form.csrf,
+        next: &form.next,
+        email: String::new(),
+        require_mfa: false,
+        conditional: false,
+    };
+    sign_in_answer(&s, form_again, signed_in).await
 }
 
 /// The MFA step with one of the user's passkeys.
@@ -102,35 +82,20 @@ pub(crate) async fn verify_mfa_passkey(
     Path(slug): Path<String>,
     CheckedForm(browser, form): CheckedForm<PasskeyForm>,
 ) -> Response {
-    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await
-    {
+    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    match s
+    let verified = s
         .gatehouse
         .verify_mfa_passkey(&browser.ctx, &session, &form.response)
-        .await
-    {
-        Ok(opened) => redirect(
-            &after(&s, &slug, &opened.session, Some(&form.next)).await,
-            &[session_cookie(&s, &opened.token)],
-        ),
-        Err(e) => {
-            let (status, text, retry) = explain(e);
-            let mut p = PageMeta::new("Two-step verification", &slug, Some(&business), form.csrf);
-            p.error = Some(text);
-            let next = safe_next(&slug, &form.next).unwrap_or_default();
-            let origin = flow_origin(&s, &slug, &next).await;
-            let page = MfaPage {
-                p,
-                next,
-                passkey_options: mfa_options(&s, &session).await,
-            };
-            Page::with_status(status, &page)
-                .retry_after(retry)
-                .form_action(origin)
-                .into_response()
-        }
-    }
+        .await;
+    let step = MfaStep {
+        slug: &slug,
+        session: &session,
+        business: &business,
+        csrf: form.csrf,
+        next: &form.next,
+    };
+    mfa_answer(&s, step, verified).await
 }

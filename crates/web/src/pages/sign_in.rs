@@ -9,6 +9,7 @@ use gatehouse_domain::auth::SessionStage;
 use gatehouse_domain::services::Enrolment;
 use serde::Deserialize;
 
+use super::answers::{MfaStep, SignInAgain, mfa_answer, sign_in_answer};
 use super::dashboard::Params;
 use super::next::{after, safe_next};
 use super::passkey_sign_in;
@@ -128,7 +129,7 @@ pub(crate) async fn sign_in(
     Path(slug): Path<String>,
     CheckedForm(browser, form): CheckedForm<SignInForm>,
 ) -> Response {
-    match s
+    let signed_in = s
         .gatehouse
         .sign_in_with(
             &browser.ctx,
@@ -137,35 +138,16 @@ pub(crate) async fn sign_in(
             &form.password,
             form.mfa == "required",
         )
-        .await
-    {
-        Ok(opened) => redirect(
-            &after(&s, &slug, &opened.session, Some(&form.next)).await,
-            &[session_cookie(&s, &opened.token)],
-        ),
-        Err(e) => {
-            let business = business_of(&s, &slug).await.ok().flatten();
-            let (status, text, retry) = explain(e);
-            let mut p = PageMeta::new("Sign in", &slug, business.as_ref(), form.csrf);
-            p.error = Some(text);
-            let next = safe_next(&slug, &form.next).unwrap_or_default();
-            let origin = flow_origin(&s, &slug, &next).await;
-            Page::with_status(
-                status,
-                &SignInPage {
-                    p,
-                    email: form.email,
-                    next,
-                    require_mfa: form.mfa == "required",
-                    passkey_options: passkey_sign_in::sign_in_options(&s, &slug).await,
-                    conditional: true,
-                },
-            )
-            .retry_after(retry)
-            .form_action(origin)
-            .into_response()
-        }
-    }
+        .await;
+    let form_again = SignInAgain {
+        slug: &slug,
+        csrf: form.csrf,
+        next: &form.next,
+        email: form.email,
+        require_mfa: form.mfa == "required",
+        conditional: true,
+    };
+    sign_in_answer(&s, form_again, signed_in).await
 }
 
 pub(crate) async fn mfa_page(
@@ -174,8 +156,7 @@ pub(crate) async fn mfa_page(
     Path(slug): Path<String>,
     q: Params,
 ) -> Response {
-    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await
-    {
+    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -189,8 +170,8 @@ pub(crate) async fn mfa_page(
         next,
         passkey_options,
     })
-        .form_action(origin)
-        .into_response()
+    .form_action(origin)
+    .into_response()
 }
 
 pub(crate) async fn verify_mfa(
@@ -202,33 +183,18 @@ pub(crate) async fn verify_mfa(
         Ok(found) => found,
         Err(response) => return response,
     };
-    match s
+    let verified = s
         .gatehouse
         .verify_mfa(&browser.ctx, &session, &form.code)
-        .await
-    {
-        Ok(opened) => redirect(
-            &after(&s, &slug, &opened.session, Some(&form.next)).await,
-            &[session_cookie(&s, &opened.token)],
-        ),
-        Err(e) => {
-            let (status, text, retry) = explain(e);
-            let mut p = PageMeta::new("Two-step verification", &slug, Some(&business), form.csrf);
-            p.error = Some(text);
-            let next = safe_next(&slug, &form.next).unwrap_or_default();
-            let origin = flow_origin(&s, &slug, &next).await;
-            let passkey_options = passkey_sign_in::mfa_options(&s, &session).await;
-            let page = MfaPage {
-                p,
-                next,
-                passkey_options,
-            };
-            Page::with_status(status, &page)
-                .retry_after(retry)
-                .form_action(origin)
-                .into_response()
-        }
-    }
+        .await;
+    let step = MfaStep {
+        slug: &slug,
+        session: &session,
+        business: &business,
+        csrf: form.csrf,
+        next: &form.next,
+    };
+    mfa_answer(&s, step, verified).await
 }
 
 /// The QR code of an `otpauth://` URI, as inline SVG.

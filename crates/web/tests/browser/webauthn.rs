@@ -28,7 +28,10 @@ impl WebDriverCompatibleCommand for Command {
     }
 
     fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
-        (self.method.clone(), self.body.as_ref().map(Value::to_string))
+        (
+            self.method.clone(),
+            self.body.as_ref().map(Value::to_string),
+        )
     }
 }
 

@@ -25,7 +25,10 @@ pub enum PublicKey {
     /// Uncompressed SEC1 point (`04 ‖ x ‖ y`).
     Es256(Vec<u8>),
     Ed25519(Vec<u8>),
-    Rs256 { n: Vec<u8>, e: Vec<u8> },
+    Rs256 {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
 }
 
 fn label(map: &[(Value, Value)], key: i64) -> Option<&Value> {

@@ -113,9 +113,8 @@ pub struct AssertionOutcome {
 impl RelyingParty {
     /// The relying party of a public URL: its host is the id, its origin the only origin.
     pub fn from_public_url(public_url: &str) -> Result<Self> {
-        let url = url::Url::parse(public_url).map_err(|_| {
-            Error::invalid("invalid_public_url", "auth.public_url", "is not a URL")
-        })?;
+        let url = url::Url::parse(public_url)
+            .map_err(|_| Error::invalid("invalid_public_url", "auth.public_url", "is not a URL"))?;
         let id = url
             .host_str()
             .ok_or_else(|| Error::invalid("invalid_public_url", "auth.public_url", "has no host"))?
@@ -143,7 +142,8 @@ impl RelyingParty {
             "webauthn.create",
             &self.origin,
         )?)?;
-        let (fmt, raw_auth_data) = attestation_object(&b64(&response.response.attestation_object)?)?;
+        let (fmt, raw_auth_data) =
+            attestation_object(&b64(&response.response.attestation_object)?)?;
         let auth = AuthData::parse(&raw_auth_data)?;
         self.check_flags(&auth, true)?;
         let cred = auth
@@ -201,9 +201,10 @@ impl RelyingParty {
         }
         // A counter that does not move on while either side has counted means a copy of
         // the authenticator exists (§6.1.1); authenticators that do not count send 0.
-        if (auth.sign_count != 0 || known.sign_count != 0) && auth.sign_count <= known.sign_count
-        {
-            return Err(rejected("the signature counter went back: a cloned authenticator?"));
+        if (auth.sign_count != 0 || known.sign_count != 0) && auth.sign_count <= known.sign_count {
+            return Err(rejected(
+                "the signature counter went back: a cloned authenticator?",
+            ));
         }
         Ok(AssertionOutcome {
             sign_count: auth.sign_count,

@@ -134,7 +134,7 @@ impl Gatehouse {
                     SessionStage::Full,
                     (Some(session), Some(MfaMethod::Totp)),
                 )
-                    .await?,
+                .await?,
             )
         } else {
             None
@@ -159,18 +159,8 @@ impl Gatehouse {
         session: &Session,
         code: &str,
     ) -> Result<NewSession> {
-        self.check_rate(ctx, Limited::Mfa).await?;
-        if session.stage != SessionStage::Mfa {
-            return Err(Error::Unauthenticated);
-        }
+        let (user, reserved) = self.mfa_attempt(ctx, session).await?;
         let now = self.now();
-        let user = self.session_user(session).await?;
-        let Some(reserved) = self.reserve_attempt(&user).await? else {
-            // The password was right, so saying how long to wait tells a stranger nothing.
-            return Err(Error::SignInThrottled {
-                retry_after_secs: self.wait_before_attempt(&user).await?,
-            });
-        };
         let actor = self_actor(&user);
         let audit = Audit::new(now, Some(user.business_id), &actor, ctx);
         let mut tx = self.store.begin().await?;
@@ -207,6 +197,27 @@ impl Gatehouse {
         }
         self.commit(tx, vec![event]).await?;
         Ok(opened)
+    }
+
+    /// The start of an MFA step (a code or a passkey): the rate limit, a half-signed-in
+    /// session, and one attempt reserved against the account's lock.
+    pub(super) async fn mfa_attempt(
+        &self,
+        ctx: &RequestContext,
+        session: &Session,
+    ) -> Result<(User, crate::auth::AttemptReservation)> {
+        self.check_rate(ctx, Limited::Mfa).await?;
+        if session.stage != SessionStage::Mfa {
+            return Err(Error::Unauthenticated);
+        }
+        let user = self.session_user(session).await?;
+        let Some(reserved) = self.reserve_attempt(&user).await? else {
+            // The password was right, so saying how long to wait tells a stranger nothing.
+            return Err(Error::SignInThrottled {
+                retry_after_secs: self.wait_before_attempt(&user).await?,
+            });
+        };
+        Ok((user, reserved))
     }
 
     /// Checks a second factor in `tx`: a TOTP code (each step accepted once, atomically: of
@@ -286,7 +297,11 @@ impl Gatehouse {
 
     /// Replaces the user's recovery codes with fresh ones: 80 random bits each, written
     /// `XXXX-XXXX-XXXX-XXXX`, stored as SHA-256 (their entropy makes a slow hash needless).
-    pub(super) async fn new_recovery_codes(&self, tx: &mut dyn StoreTx, user: &User) -> Result<Vec<String>> {
+    pub(super) async fn new_recovery_codes(
+        &self,
+        tx: &mut dyn StoreTx,
+        user: &User,
+    ) -> Result<Vec<String>> {
         let mut codes = Vec::with_capacity(RECOVERY_CODES);
         let mut hashes = Vec::with_capacity(RECOVERY_CODES);
         for _ in 0..RECOVERY_CODES {

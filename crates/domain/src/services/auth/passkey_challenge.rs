@@ -77,7 +77,9 @@ impl Gatehouse {
             .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
             .ok_or_else(foreign)?;
         if self.now() >= expires {
-            return Err(Error::PasskeyRejected("the challenge has expired; try again"));
+            return Err(Error::PasskeyRejected(
+                "the challenge has expired; try again",
+            ));
         }
         Ok(OpenedChallenge {
             hash: TokenHash::of(raw),

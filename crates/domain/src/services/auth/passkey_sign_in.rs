@@ -12,12 +12,21 @@ use super::sessions::self_actor;
 use crate::Gatehouse;
 use crate::audit::{AuditEvent, RequestContext};
 use crate::auth::webauthn::{AssertionResponse, KnownCredential};
-use crate::auth::{MfaMethod, Passkey, Session, SessionStage};
+use crate::auth::{AttemptReservation, MfaMethod, Passkey, Session, SessionStage};
 use crate::error::{Error, Result};
 use crate::model::{User, UserStatus};
 use crate::services::{Audit, user_target};
 use crate::store::StoreTx;
 use crate::types::Slug;
+
+/// One passkey attempt at an account: whose, the attempt reserved against its lock, the
+/// ceremony, and whether the user must be verified.
+struct Attempt<'a> {
+    user: &'a User,
+    reserved: AttemptReservation,
+    ceremony: Ceremony,
+    require_uv: bool,
+}
 
 fn parse(response: &str) -> Result<AssertionResponse> {
     serde_json::from_str(response)
@@ -75,30 +84,14 @@ impl Gatehouse {
         session: &Session,
         response: &str,
     ) -> Result<NewSession> {
-        self.check_rate(ctx, Limited::Mfa).await?;
-        if session.stage != SessionStage::Mfa {
-            return Err(Error::Unauthenticated);
-        }
-        let user = self.session_user(session).await?;
-        let Some(reserved) = self.reserve_attempt(&user).await? else {
-            return Err(Error::SignInThrottled {
-                retry_after_secs: self.wait_before_attempt(&user).await?,
-            });
+        let (user, reserved) = self.mfa_attempt(ctx, session).await?;
+        let attempt = Attempt {
+            user: &user,
+            reserved,
+            ceremony: Ceremony::SecondFactor(session.id),
+            require_uv: false,
         };
-        let mut tx = self.store.begin().await?;
-        let ceremony = Ceremony::SecondFactor(session.id);
-        let checked = self
-            .check_assertion(tx.as_mut(), ctx, &user, response, ceremony, false)
-            .await;
-        let event = match checked {
-            Ok(event) => event,
-            Err(e) => {
-                drop(tx);
-                self.record_failure(ctx, &user, reserved, "wrong_passkey")
-                    .await?;
-                return Err(e);
-            }
-        };
+        let (mut tx, event) = self.counted_assertion(ctx, attempt, response).await?;
         let factor = (Some(session), Some(MfaMethod::Passkey));
         let opened = self
             .start_session(tx.as_mut(), ctx, &user, SessionStage::Full, factor)
@@ -125,14 +118,19 @@ impl Gatehouse {
         let rp = self.relying_party()?;
         // The challenge first: a response made for another page is refused before the
         // credential is even looked up.
-        self.open_challenge(Ceremony::SignIn(business.id), &rp.assertion_challenge(&parsed)?)?;
+        self.open_challenge(
+            Ceremony::SignIn(business.id),
+            &rp.assertion_challenge(&parsed)?,
+        )?;
         let passkey = self.passkey_of_response(&parsed).await?;
         let owner = match passkey.filter(|p| p.business_id == business.id) {
             Some(p) => self.store.get_user(business.id, p.user_id).await?,
             None => None,
         };
         let Some(user) = owner else {
-            return Err(Error::PasskeyRejected("this passkey is not registered here"));
+            return Err(Error::PasskeyRejected(
+                "this passkey is not registered here",
+            ));
         };
         let user = self.release_if_expired(ctx, user).await?;
         let reserved = if user.status == UserStatus::Active {
@@ -143,20 +141,13 @@ impl Gatehouse {
         let Some(reserved) = reserved else {
             return Err(Error::SignInFailed);
         };
-        let mut tx = self.store.begin().await?;
-        let ceremony = Ceremony::SignIn(business.id);
-        let checked = self
-            .check_assertion(tx.as_mut(), ctx, &user, response, ceremony, true)
-            .await;
-        let event = match checked {
-            Ok(event) => event,
-            Err(e) => {
-                drop(tx);
-                self.record_failure(ctx, &user, reserved, "wrong_passkey")
-                    .await?;
-                return Err(e);
-            }
+        let attempt = Attempt {
+            user: &user,
+            reserved,
+            ceremony: Ceremony::SignIn(business.id),
+            require_uv: true,
         };
+        let (mut tx, event) = self.counted_assertion(ctx, attempt, response).await?;
         let opened = self
             .start_session(
                 tx.as_mut(),
@@ -176,6 +167,37 @@ impl Gatehouse {
         );
         self.commit(tx, vec![event, signed_in]).await?;
         Ok(opened)
+    }
+
+    /// [`Gatehouse::check_assertion`] in a new transaction, returned to finish the sign-in
+    /// in; a refusal counts towards the account's lock (after the transaction is gone).
+    async fn counted_assertion(
+        &self,
+        ctx: &RequestContext,
+        attempt: Attempt<'_>,
+        response: &str,
+    ) -> Result<(Box<dyn StoreTx>, AuditEvent)> {
+        let mut tx = self.store.begin().await?;
+        let (user, ceremony) = (attempt.user, attempt.ceremony);
+        let checked = self
+            .check_assertion(
+                tx.as_mut(),
+                ctx,
+                user,
+                response,
+                ceremony,
+                attempt.require_uv,
+            )
+            .await;
+        match checked {
+            Ok(event) => Ok((tx, event)),
+            Err(e) => {
+                drop(tx);
+                self.record_failure(ctx, user, attempt.reserved, "wrong_passkey")
+                    .await?;
+                Err(e)
+            }
+        }
     }
 
     async fn passkey_of_response(&self, response: &AssertionResponse) -> Result<Option<Passkey>> {

@@ -71,7 +71,10 @@ pub(super) async fn view(d: &Dash, frame: Frame) -> Answer<PasskeysView> {
 
 async fn shown_error(d: &Dash, frame: Frame, e: Error) -> Answer {
     if matches!(e, Error::StepUpRequired) {
-        return Err(crate::pages::step_up::step_up_first(&d.slug, &home(d, frame)));
+        return Err(crate::pages::step_up::step_up_first(
+            &d.slug,
+            &home(d, frame),
+        ));
     }
     let shown = Shown {
         error: Some(describe(d.catalog(), e)),

@@ -78,10 +78,18 @@ pub async fn passkey_sign_in(
 }
 
 /// Posts a credential `response` with the page's CSRF token.
-pub async fn post_response(b: &mut Browser<'_>, page: &Resp, action: &str, response: &Value) -> Resp {
+pub async fn post_response(
+    b: &mut Browser<'_>,
+    page: &Resp,
+    action: &str,
+    response: &Value,
+) -> Resp {
     let csrf = page.input("csrf").unwrap();
-    b.post(action, &[("csrf", &csrf), ("response", &response.to_string())])
-        .await
+    b.post(
+        action,
+        &[("csrf", &csrf), ("response", &response.to_string())],
+    )
+    .await
 }
 
 /// The id of the user with `email`, as the API shows it.
@@ -114,16 +122,26 @@ async fn register_then_sign_in_without_a_password(app: App) {
     let account = b.get("/b/acme/account").await;
     assert!(account.body.contains("Laptop"), "listed by name");
     let actions = app.audit_actions(&f.admin_key).await;
-    assert!(actions.contains(&"auth.passkey_registered".to_owned()), "{actions:?}");
+    assert!(
+        actions.contains(&"auth.passkey_registered".to_owned()),
+        "{actions:?}"
+    );
 
     let erin = user_id(&app, &f, "erin@example.com").await;
     let mut fresh = Browser::new(&app);
     let res = passkey_sign_in(&mut fresh, "acme", &mut key, erin.as_bytes()).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let account = fresh.get("/b/acme/account").await;
-    assert_eq!(account.status, StatusCode::OK, "signed in: {}", account.body);
+    assert_eq!(
+        account.status,
+        StatusCode::OK,
+        "signed in: {}",
+        account.body
+    );
     assert!(!account.body.contains(">never<"), "its last use is shown");
-    let (_, user) = app.get(&format!("/api/v1/users/{erin}"), &f.admin_key).await;
+    let (_, user) = app
+        .get(&format!("/api/v1/users/{erin}"), &f.admin_key)
+        .await;
     assert_eq!(user["mfa_enrolled"], true, "{user}");
 }
 
@@ -134,7 +152,10 @@ async fn passkey_as_the_second_factor(app: App) {
     let res = b.sign_in("acme", "dana@example.com", PW).await;
     assert_eq!(res.location(), "/b/acme/mfa");
     let mfa = b.get("/b/acme/mfa").await;
-    assert!(!mfa.body.contains("passkey-mfa"), "no passkey yet, no passkey form");
+    assert!(
+        !mfa.body.contains("passkey-mfa"),
+        "no passkey yet, no passkey form"
+    );
     drop(b);
     let mut enrolled = Browser::new(&app);
     enrolled.sign_in("acme", "dana@example.com", PW).await;

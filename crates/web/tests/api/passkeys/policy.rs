@@ -35,7 +35,9 @@ async fn dana_signed_in(app: &App) -> (Fixture, Browser<'_>) {
     b.sign_in("acme", "dana@example.com", PW).await;
     app.clock.advance(time::Duration::seconds(30));
     let code = app.totp(&secret, 0);
-    let res = b.submit("/b/acme/mfa", "/b/acme/mfa", &[("code", &code)]).await;
+    let res = b
+        .submit("/b/acme/mfa", "/b/acme/mfa", &[("code", &code)])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     (f, b)
 }
@@ -54,14 +56,25 @@ async fn passkey_for_live_denies_until_one_is_added(app: App) {
     assert_eq!(status, StatusCode::OK, "{s}");
     assert_eq!(s["passkey_policy"], "live_access");
     let d = check_live(&app, &f, &dana).await;
-    assert_eq!((d["allowed"].clone(), d["reason"].clone()), (json!(false), json!("mfa_required")), "{d}");
+    assert_eq!(
+        (d["allowed"].clone(), d["reason"].clone()),
+        (json!(false), json!("mfa_required")),
+        "{d}"
+    );
     let account = b.get("/b/acme/account").await;
-    assert!(account.body.contains("requires a passkey"), "the page says why");
+    assert!(
+        account.body.contains("requires a passkey"),
+        "the page says why"
+    );
 
     let mut key = authenticator(&app, b"dana-key");
     let done = register(&mut b, "acme", &mut key).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    assert_eq!(check_live(&app, &f, &dana).await["allowed"], true, "allowed at once");
+    assert_eq!(
+        check_live(&app, &f, &dana).await["allowed"],
+        true,
+        "allowed at once"
+    );
     let account = b.get("/b/acme/account").await;
     assert!(!account.body.contains("requires a passkey"));
 }
@@ -92,7 +105,10 @@ async fn removal_keeps_the_factor_a_policy_requires(app: App) {
 
     // Without Live rights nothing requires it: removed, mailed, MFA off.
     let (status, _) = app
-        .delete(&format!("/api/v1/groups/{live}/members/{erin}"), &f.admin_key)
+        .delete(
+            &format!("/api/v1/groups/{live}/members/{erin}"),
+            &f.admin_key,
+        )
         .await;
     assert!(status.is_success(), "{status}");
     let res = b.submit("/b/acme/account", &remove, &[]).await;
@@ -104,7 +120,9 @@ async fn removal_keeps_the_factor_a_policy_requires(app: App) {
             .await
             .is_some()
     );
-    let (_, user) = app.get(&format!("/api/v1/users/{erin}"), &f.admin_key).await;
+    let (_, user) = app
+        .get(&format!("/api/v1/users/{erin}"), &f.admin_key)
+        .await;
     assert_eq!(user["mfa_enrolled"], false, "{user}");
     let actions = app.audit_actions(&f.admin_key).await;
     assert!(actions.contains(&"auth.passkey_removed".to_owned()));
@@ -121,13 +139,26 @@ async fn admin_reset_and_deactivation_end_passkeys(app: App) {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
 
     let (status, after) = app
-        .post(&format!("/api/v1/users/{erin}/reset-mfa"), &f.admin_key, json!({}))
+        .post(
+            &format!("/api/v1/users/{erin}/reset-mfa"),
+            &f.admin_key,
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{after}");
-    assert_eq!(pk.get("/b/acme/account").await.status, StatusCode::SEE_OTHER, "session ended");
+    assert_eq!(
+        pk.get("/b/acme/account").await.status,
+        StatusCode::SEE_OTHER,
+        "session ended"
+    );
     let mut again = Browser::new(&app);
     let res = passkey_sign_in(&mut again, "acme", &mut key, erin.as_bytes()).await;
-    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "the passkey is gone: {}", res.body);
+    assert_eq!(
+        res.status,
+        StatusCode::UNAUTHORIZED,
+        "the passkey is gone: {}",
+        res.body
+    );
 
     // A new passkey, a passkey session, then deactivation ends it.
     let mut b = Browser::new(&app);
@@ -138,10 +169,18 @@ async fn admin_reset_and_deactivation_end_passkeys(app: App) {
     let res = passkey_sign_in(&mut pk, "acme", &mut second, erin.as_bytes()).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let (status, _) = app
-        .post(&format!("/api/v1/users/{erin}/deactivate"), &f.admin_key, json!({}))
+        .post(
+            &format!("/api/v1/users/{erin}/deactivate"),
+            &f.admin_key,
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(pk.get("/b/acme/account").await.status, StatusCode::SEE_OTHER, "session ended");
+    assert_eq!(
+        pk.get("/b/acme/account").await.status,
+        StatusCode::SEE_OTHER,
+        "session ended"
+    );
     let mut later = Browser::new(&app);
     let res = passkey_sign_in(&mut later, "acme", &mut second, erin.as_bytes()).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
@@ -175,7 +214,11 @@ async fn amr_and_acr_name_a_passkey_sign_in(app: App) {
             let csrf = page.input("csrf").unwrap();
             let next = page.input("next").unwrap();
             let response = asserted.to_string();
-            let fields = [("csrf", csrf.as_str()), ("next", &next), ("response", &response)];
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("next", &next),
+                ("response", &response),
+            ];
             b.post("/b/acme/sign-in/passkey", &fields).await
         } else {
             page

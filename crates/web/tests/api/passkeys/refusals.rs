@@ -121,7 +121,9 @@ async fn refuses_a_passkey_of_another_user_or_business(app: App) {
 
     // Frank's password, then Erin's passkey at his second step.
     let mut b = Browser::new(&app);
-    let res = b.sign_in("acme", "frank@example.com", crate::invitations::PW).await;
+    let res = b
+        .sign_in("acme", "frank@example.com", crate::invitations::PW)
+        .await;
     assert_eq!(res.location(), "/b/acme/mfa");
     let mfa = b.get("/b/acme/mfa").await;
     let o = options(&mfa, "passkey-mfa");
