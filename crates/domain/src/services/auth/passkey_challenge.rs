@@ -1,6 +1,7 @@
 //! WebAuthn challenges without server state until they are used: a challenge is its own
 //! expiry and 16 random bytes, sealed (AES-GCM) to the ceremony it is for — the session
-//! registering or passing its second factor, or the business whose sign-in page asked — so
+//! registering, passing its second factor or stepping up, or the business whose sign-in page
+//! asked — so
 //! it opens for nothing else. Using one records its hash (`use_webauthn_challenge`): each
 //! is accepted once, on any node.
 
@@ -24,6 +25,7 @@ pub(super) enum Ceremony {
     Register(SessionId),
     SecondFactor(SessionId),
     SignIn(BusinessId),
+    StepUp(SessionId),
 }
 
 impl Ceremony {
@@ -32,6 +34,7 @@ impl Ceremony {
             Ceremony::Register(s) => format!("webauthn:register:{s}"),
             Ceremony::SecondFactor(s) => format!("webauthn:mfa:{s}"),
             Ceremony::SignIn(b) => format!("webauthn:sign-in:{b}"),
+            Ceremony::StepUp(s) => format!("webauthn:step-up:{s}"),
         }
         .into_bytes()
     }

@@ -1,5 +1,6 @@
-//! Passkeys at sign-in: as the second factor after the password (the MFA step), and alone
-//! (a discoverable credential with user verification: "Sign in with a passkey"). Every
+//! Passkeys at sign-in: as the second factor after the password (the MFA step), alone
+//! (a discoverable credential with user verification: "Sign in with a passkey"), and as the
+//! step-up before a change to one's own sign-in. Every
 //! failure counts towards the account's lock like a wrong password, once the account is
 //! known; the challenge is single use and the counter must move on.
 
@@ -40,24 +41,8 @@ impl Gatehouse {
         if session.stage != SessionStage::Mfa {
             return Err(Error::Unauthenticated);
         }
-        let passkeys = self
-            .store
-            .list_passkeys(session.business_id, session.user_id)
-            .await?;
-        if passkeys.is_empty() {
-            return Ok(None);
-        }
-        let allow: Vec<Value> = passkeys
-            .iter()
-            .map(|p| json!({ "type": "public-key", "id": p.credential_id }))
-            .collect();
-        Ok(Some(json!({
-            "challenge": self.issue_challenge(Ceremony::SecondFactor(session.id))?,
-            "rpId": self.relying_party()?.id,
-            "timeout": CEREMONY.whole_milliseconds(),
-            "allowCredentials": allow,
-            "userVerification": "preferred",
-        })))
+        self.passkey_request(session, Ceremony::SecondFactor(session.id), "preferred")
+            .await
     }
 
     /// The options of the sign-in page of business `slug`: any discoverable passkey, user
@@ -75,6 +60,84 @@ impl Gatehouse {
             "allowCredentials": [],
             "userVerification": "required",
         }))
+    }
+
+    /// The options of the step-up page: the signed-in user's passkeys, user verification
+    /// required (a verified passkey is both factors); `None` when they have none.
+    pub async fn passkey_step_up_options(&self, session: &Session) -> Result<Option<Value>> {
+        if session.stage != SessionStage::Full {
+            return Err(Error::Unauthenticated);
+        }
+        self.passkey_request(session, Ceremony::StepUp(session.id), "required")
+            .await
+    }
+
+    /// A step-up with a verified passkey of the signed-in user instead of the password and
+    /// a code. Counts against the account's lock like one; audited.
+    pub async fn step_up_with_passkey(
+        &self,
+        ctx: &RequestContext,
+        session: &Session,
+        response: &str,
+    ) -> Result<()> {
+        if session.stage != SessionStage::Full {
+            return Err(Error::Unauthenticated);
+        }
+        let user = self.session_user(session).await?;
+        let Some(reserved) = self.reserve_attempt(&user).await? else {
+            return Err(Error::SignInThrottled {
+                retry_after_secs: self.wait_before_attempt(&user).await?,
+            });
+        };
+        let attempt = Attempt {
+            user: &user,
+            reserved,
+            ceremony: Ceremony::StepUp(session.id),
+            require_uv: true,
+        };
+        let (mut tx, event) = self.counted_assertion(ctx, attempt, response).await?;
+        let now = self.now();
+        tx.set_session_authenticated(&session.token_hash, now)
+            .await?;
+        let actor = self_actor(&user);
+        let audit = Audit::new(now, Some(user.business_id), &actor, ctx);
+        let stepped = audit.event(
+            "auth.stepped_up",
+            user_target(&user),
+            None,
+            Some(json!({ "session_id": session.id, "method": "passkey" })),
+        );
+        self.commit(tx, vec![event, stepped]).await?;
+        self.store
+            .release_sign_in_attempt(user.id, reserved.epoch)
+            .await
+    }
+
+    /// Request options over the session user's passkeys for `ceremony`; `None` without any.
+    async fn passkey_request(
+        &self,
+        session: &Session,
+        ceremony: Ceremony,
+        user_verification: &str,
+    ) -> Result<Option<Value>> {
+        let passkeys = self
+            .store
+            .list_passkeys(session.business_id, session.user_id)
+            .await?;
+        if passkeys.is_empty() {
+            return Ok(None);
+        }
+        let allow: Vec<Value> = passkeys
+            .iter()
+            .map(|p| json!({ "type": "public-key", "id": p.credential_id }))
+            .collect();
+        Ok(Some(json!({
+            "challenge": self.issue_challenge(ceremony)?,
+            "rpId": self.relying_party()?.id,
+            "timeout": CEREMONY.whole_milliseconds(),
+            "allowCredentials": allow,
+            "userVerification": user_verification,
+        })))
     }
 
     /// The MFA step with a passkey of the session's user.

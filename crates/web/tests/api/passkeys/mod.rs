@@ -17,6 +17,7 @@ use crate::invitations::PW;
 crate::backend_tests!(
     register_then_sign_in_without_a_password,
     passkey_as_the_second_factor,
+    step_up_with_a_passkey,
 );
 
 /// The `data-options` JSON of the form with `id` on the page.
@@ -183,4 +184,58 @@ async fn passkey_as_the_second_factor(app: App) {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let account = b.get("/b/acme/account").await;
     assert_eq!(account.status, StatusCode::OK);
+}
+
+async fn step_up_with_a_passkey(app: App) {
+    let f = app.fixture("acme").await;
+    let mut b = member(&app, &f, "erin@example.com", &[]).await;
+    let mut key = authenticator(&app, b"erin-laptop");
+    register(&mut b, "acme", &mut key).await;
+    // Later: adding another passkey needs a fresh proof first.
+    app.clock.advance(time::Duration::minutes(10));
+    let account = b.get("/b/acme/account").await;
+    assert!(
+        !account.body.contains("id=\"add-passkey\""),
+        "step-up first"
+    );
+    let page = b.get("/b/acme/step-up?next=/b/acme/account").await;
+    let o = options(&page, "passkey-step-up");
+    assert_eq!(o["userVerification"], "required");
+
+    // An unverified passkey proves too little.
+    key.user_verified = false;
+    let weak = key.assert(o["challenge"].as_str().unwrap(), None);
+    let csrf = page.input("csrf").unwrap();
+    let weak = weak.to_string();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("next", "/b/acme/account"),
+        ("response", &weak),
+    ];
+    let res = b.post("/b/acme/step-up", &fields).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
+    assert!(res.body.contains("user verification is required"));
+
+    key.user_verified = true;
+    let page = b.get("/b/acme/step-up?next=/b/acme/account").await;
+    let o = options(&page, "passkey-step-up");
+    let proof = key
+        .assert(o["challenge"].as_str().unwrap(), None)
+        .to_string();
+    let csrf = page.input("csrf").unwrap();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("next", "/b/acme/account"),
+        ("response", &proof),
+    ];
+    let res = b.post("/b/acme/step-up", &fields).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.location(), "/b/acme/account");
+    let account = b.get("/b/acme/account").await;
+    assert!(account.body.contains("id=\"add-passkey\""), "stepped up");
+    let actions = app.audit_actions(&f.admin_key).await;
+    assert!(
+        actions.contains(&"auth.stepped_up".to_owned()),
+        "{actions:?}"
+    );
 }
