@@ -9,6 +9,8 @@ mod verify;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod authenticator;
+#[cfg(test)]
+mod tests;
 
 pub use cose::{ALGORITHMS, EDDSA, ES256, PublicKey, RS256};
 pub use verify::{
