@@ -80,15 +80,7 @@ impl Gatehouse {
         session: &Session,
         response: &str,
     ) -> Result<()> {
-        if session.stage != SessionStage::Full {
-            return Err(Error::Unauthenticated);
-        }
-        let user = self.session_user(session).await?;
-        let Some(reserved) = self.reserve_attempt(&user).await? else {
-            return Err(Error::SignInThrottled {
-                retry_after_secs: self.wait_before_attempt(&user).await?,
-            });
-        };
+        let (user, reserved) = self.step_up_attempt(session).await?;
         let attempt = Attempt {
             user: &user,
             reserved,
