@@ -110,6 +110,7 @@ fn dataset(users: usize) -> AccessModelData {
                     UserStatus::Active
                 },
                 mfa_enrolled: rng.below(10) != 0,
+                passkey: false,
                 active_since: OffsetDateTime::UNIX_EPOCH,
                 groups: (0..n).map(|_| group_ids[rng.below(GROUPS)]).collect(),
             }
@@ -119,6 +120,7 @@ fn dataset(users: usize) -> AccessModelData {
         seq: 1,
         settings: SecuritySettings {
             mfa_policy: MfaPolicy::LiveAccess,
+            passkey_policy: gatehouse_core::model::PasskeyPolicy::Off,
             mfa_grace_days: 0,
             mfa_policy_changed_at: OffsetDateTime::UNIX_EPOCH,
         },

@@ -15,6 +15,8 @@ pub struct UserData {
     pub id: UserId,
     pub status: UserStatus,
     pub mfa_enrolled: bool,
+    /// Whether the user has a passkey: the phishing-resistant factor a passkey policy asks for.
+    pub passkey: bool,
     /// When the user became active (or was created, if never): the MFA grace period runs
     /// from here.
     pub active_since: OffsetDateTime,

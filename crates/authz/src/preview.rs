@@ -274,6 +274,7 @@ mod tests {
                         UserStatus::Active
                     },
                     mfa_enrolled: i == 1,
+                    passkey: false,
                     active_since: t,
                     groups: vec![group],
                 })

@@ -74,6 +74,7 @@ const INLINE_GROUPS: usize = 3;
 struct UserEntry {
     status: UserStatus,
     mfa_enrolled: bool,
+    passkey: bool,
     len: u32,
     /// Group indices, the first [`INLINE_GROUPS`] of them.
     inline: [u32; INLINE_GROUPS],

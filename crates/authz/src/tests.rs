@@ -13,7 +13,7 @@ use crate::catalog::{Catalog, PermissionKey, PermissionScope};
 use crate::error::Result;
 use crate::grants::Grants;
 use crate::ids::{GroupId, TenantId};
-use crate::model::{GroupScope, MfaPolicy, SecuritySettings, UserStatus};
+use crate::model::{GroupScope, MfaPolicy, PasskeyPolicy, SecuritySettings, UserStatus};
 use crate::types::{Environment, GroupName};
 
 const T0: i64 = 1_800_000_000;
@@ -91,12 +91,20 @@ fn reference(
             def.scope == PermissionScope::Environment && q.environment == Some(Environment::Live)
         }
     };
+    let env_scope = def.scope == PermissionScope::Environment;
+    let needs_passkey = !user.passkey
+        && match s.passkey_policy {
+            PasskeyPolicy::Off => false,
+            PasskeyPolicy::All => true,
+            PasskeyPolicy::LiveAccess => env_scope && q.environment == Some(Environment::Live),
+            PasskeyPolicy::Administrators => !env_scope,
+        };
     let deadline = user.active_since.max(s.mfa_policy_changed_at)
         + Duration::days(i64::from(s.mfa_grace_days));
     // A grace of zero days is none at all, whatever time the activation or policy change
     // was stamped with (another node's clock may be ahead).
     let past_grace = s.mfa_grace_days == 0 || now >= deadline;
-    if !user.mfa_enrolled && applies && past_grace {
+    if ((!user.mfa_enrolled && applies) || needs_passkey) && past_grace {
         return deny(Reason::MfaRequired);
     }
     Ok(Decision {
@@ -118,7 +126,8 @@ fn keys(catalog: &Catalog, scope: PermissionScope) -> Vec<PermissionKey> {
     catalog.keys_of(scope).into_iter().collect()
 }
 
-/// Random model: 1–5 tenants, 0–7 groups, 0–9 users, one of three policies.
+/// Random model: 1–5 tenants, 0–7 groups, 0–9 users, one of three MFA policies and four
+/// passkey policies.
 fn model() -> impl Strategy<Value = AccessModelData> {
     let group = (
         any::<bool>(),
@@ -132,7 +141,7 @@ fn model() -> impl Strategy<Value = AccessModelData> {
         1usize..6,
         prop::collection::vec(group, 0..8),
         prop::collection::vec(user, 0..10),
-        0u8..3,
+        0u8..12,
         0u32..3,
         0i64..20,
     )
@@ -180,16 +189,25 @@ fn model() -> impl Strategy<Value = AccessModelData> {
                     id: uuid_id(300 + i as u128),
                     status: statuses[status as usize],
                     mfa_enrolled: mfa,
+                    // The top bit is no group's (there are at most eight).
+                    passkey: gmask >> 63 == 1,
                     active_since: at(T0 + since * 86_400),
                     groups: subset(&group_ids, gmask),
                 })
                 .collect();
             let mfa_policy =
-                [MfaPolicy::All, MfaPolicy::LiveAccess, MfaPolicy::Off][policy as usize];
+                [MfaPolicy::All, MfaPolicy::LiveAccess, MfaPolicy::Off][policy as usize % 3];
+            let passkey_policy = [
+                PasskeyPolicy::Off,
+                PasskeyPolicy::All,
+                PasskeyPolicy::LiveAccess,
+                PasskeyPolicy::Administrators,
+            ][policy as usize / 3];
             AccessModelData {
                 seq: 1,
                 settings: SecuritySettings {
                     mfa_policy,
+                    passkey_policy,
                     mfa_grace_days: grace,
                     mfa_policy_changed_at: at(T0 + changed * 86_400),
                 },

@@ -115,6 +115,15 @@ pub enum Error {
     UserNotPending,
     #[error("the user has no second factor enrolled")]
     MfaNotEnrolled,
+    /// A passkey ceremony failed one of the relying party's checks (origin, relying-party
+    /// id, challenge, user verification, signature, counter, owner).
+    #[error("the passkey was not accepted: {0}")]
+    PasskeyRejected(&'static str),
+    #[error("passkey not found")]
+    PasskeyNotFound,
+    /// Removing it would leave the user without the second factor the policy requires.
+    #[error("this is your last second factor, and your business requires one")]
+    LastSecondFactor,
     #[error("Gatehouse is already set up")]
     AlreadySetUp,
     #[error(
@@ -183,6 +192,9 @@ impl Error {
             Error::LastAdministrator => "last_administrator",
             Error::UserNotPending => "user_not_pending",
             Error::MfaNotEnrolled => "mfa_not_enrolled",
+            Error::PasskeyRejected(_) => "passkey_rejected",
+            Error::PasskeyNotFound => "passkey_not_found",
+            Error::LastSecondFactor => "last_second_factor",
             Error::AlreadySetUp => "already_set_up",
             Error::SigningKeyTooNew { .. } => "signing_key_too_new",
             Error::Storage(_)

@@ -300,10 +300,50 @@ impl MfaPolicy {
     }
 }
 
+/// Who must have a phishing-resistant second factor (a passkey) in a business: without one,
+/// the rights it covers are denied (`mfa_required`), as the MFA policy does for want of any
+/// second factor, with the same grace period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PasskeyPolicy {
+    /// No passkey required (the default); a TOTP code is as good.
+    Off,
+    /// Every right of every user.
+    All,
+    /// Live rights (environment permissions in Live).
+    LiveAccess,
+    /// Administration: business-scope rights (users, groups, settings, keys…).
+    Administrators,
+}
+
+impl PasskeyPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PasskeyPolicy::Off => "off",
+            PasskeyPolicy::All => "all",
+            PasskeyPolicy::LiveAccess => "live_access",
+            PasskeyPolicy::Administrators => "administrators",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [
+            PasskeyPolicy::Off,
+            PasskeyPolicy::All,
+            PasskeyPolicy::LiveAccess,
+            PasskeyPolicy::Administrators,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == raw)
+    }
+}
+
 /// A business's security settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SecuritySettings {
     pub mfa_policy: MfaPolicy,
+    /// Who must have a passkey (phishing-resistant), beyond the MFA policy.
+    pub passkey_policy: PasskeyPolicy,
     /// Days a user who must enrol may go on without MFA, counted from when they became
     /// active or from the last policy change, whichever is later.
     pub mfa_grace_days: u32,
@@ -317,6 +357,7 @@ impl SecuritySettings {
     pub fn new(now: OffsetDateTime) -> Self {
         Self {
             mfa_policy: MfaPolicy::LiveAccess,
+            passkey_policy: PasskeyPolicy::Off,
             mfa_grace_days: 0,
             mfa_policy_changed_at: now,
         }

@@ -46,6 +46,13 @@ pub enum MailMessage {
         remaining: i64,
     },
     RecoveryCodesRegenerated,
+    /// A passkey was added to the account (named by its user).
+    PasskeyAdded {
+        name: String,
+    },
+    PasskeyRemoved {
+        name: String,
+    },
     /// Where the address can sign in: one link per business where it has an account that
     /// can sign in (asked for on the landing page).
     SignInLinks {
@@ -76,6 +83,8 @@ impl MailMessage {
             MailMessage::MfaReset => "mfa_reset",
             MailMessage::RecoveryCodeUsed { .. } => "recovery_code_used",
             MailMessage::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            MailMessage::PasskeyAdded { .. } => "passkey_added",
+            MailMessage::PasskeyRemoved { .. } => "passkey_removed",
             MailMessage::SignInLinks { .. } => "sign_in_links",
         }
     }

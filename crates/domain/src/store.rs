@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditFilter};
+use crate::auth::passkey_store::{PasskeyReads, PasskeyWrites};
 use crate::auth::store::{AuthReads, AuthWrites};
 use crate::authz::AccessSource;
 use crate::error::Result;
@@ -137,6 +138,7 @@ impl UserSort {
 pub trait Store:
     AccessSource
     + AuthReads
+    + PasskeyReads
     + ApplicationReads
     + MailOutbox
     + OAuthReads
@@ -295,6 +297,7 @@ pub trait KeyWrites: Send {
 #[async_trait]
 pub trait StoreTx:
     AuthWrites
+    + PasskeyWrites
     + BusinessWrites
     + UserWrites
     + GroupWrites

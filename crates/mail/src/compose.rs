@@ -109,9 +109,25 @@ fn view(mail: &Mail) -> View {
             MailMessage::MfaReset => (
                 format!("Two-step verification was reset for {b}"),
                 vec![
-                    "An administrator removed your authenticator app and recovery codes; your sessions have ended.".to_owned(),
+                    "An administrator removed your authenticator app, passkeys and recovery codes; your sessions have ended.".to_owned(),
                     "You will be asked to set up a new one when you next sign in.".to_owned(),
                 ],
+                Vec::new(),
+                NOT_YOU,
+            ),
+            MailMessage::PasskeyAdded { name } => (
+                format!("A passkey was added to your {b} account"),
+                vec![format!(
+                    "The passkey \u{201c}{name}\u{201d} can now sign in to your account."
+                )],
+                Vec::new(),
+                NOT_YOU,
+            ),
+            MailMessage::PasskeyRemoved { name } => (
+                format!("A passkey was removed from your {b} account"),
+                vec![format!(
+                    "The passkey \u{201c}{name}\u{201d} can no longer sign in to your account."
+                )],
                 Vec::new(),
                 NOT_YOU,
             ),

@@ -8,7 +8,7 @@ use gatehouse_domain::authz::{
 };
 use gatehouse_domain::grants::Grants;
 use gatehouse_domain::ids::{ApiKeyId, BusinessId, GroupId, UserId};
-use gatehouse_domain::model::{GroupScope, MfaPolicy, SecuritySettings, UserStatus};
+use gatehouse_domain::model::{GroupScope, MfaPolicy, PasskeyPolicy, SecuritySettings, UserStatus};
 use gatehouse_domain::types::GroupName;
 use gatehouse_domain::{Error, Result};
 use sqlx::AnyConnection;
@@ -30,6 +30,9 @@ pub(crate) fn settings(row: &AnyRow) -> Result<SecuritySettings> {
         mfa_policy: rows::parsed(row, "mfa_policy", |s| {
             MfaPolicy::parse(s).ok_or_else(|| corrupt("mfa_policy"))
         })?,
+        passkey_policy: rows::parsed(row, "passkey_policy", |s| {
+            PasskeyPolicy::parse(s).ok_or_else(|| corrupt("passkey_policy"))
+        })?,
         mfa_grace_days: u32::try_from(rows::int(row, "mfa_grace_days")?)
             .map_err(|_| corrupt("mfa_grace_days"))?,
         mfa_policy_changed_at: rows::time(row, "mfa_policy_changed_at")?,
@@ -40,7 +43,7 @@ pub(crate) async fn get_settings(
     c: &mut AnyConnection,
     business: BusinessId,
 ) -> Result<Option<(i64, SecuritySettings)>> {
-    let row = sqlx::query("SELECT change_seq, mfa_policy, mfa_grace_days, mfa_policy_changed_at FROM businesses WHERE id = $1")
+    let row = sqlx::query("SELECT change_seq, mfa_policy, passkey_policy, mfa_grace_days, mfa_policy_changed_at FROM businesses WHERE id = $1")
         .bind(business.to_string())
         .fetch_optional(c)
         .await
@@ -67,7 +70,9 @@ async fn users(
     ids: Option<&[UserId]>,
 ) -> Result<Vec<UserData>> {
     let mut sql = Sql::new(
-        "SELECT id, status, mfa_enrolled, activated_at, created_at FROM users WHERE business_id = ",
+        "SELECT id, status, mfa_enrolled, activated_at, created_at, \
+         (SELECT COUNT(*) FROM passkeys p WHERE p.user_id = users.id) AS passkeys \
+         FROM users WHERE business_id = ",
     );
     sql.text_bind(business.to_string());
     let mut members = Sql::new("SELECT user_id, group_id FROM group_members WHERE business_id = ");
@@ -96,6 +101,7 @@ async fn users(
                 UserStatus::parse(s).ok_or_else(|| corrupt("status"))
             })?,
             mfa_enrolled: rows::int(&row, "mfa_enrolled")? != 0,
+            passkey: rows::int(&row, "passkeys")? > 0,
             active_since: since,
             groups: groups.remove(&id_text).unwrap_or_default(),
         });

@@ -2,11 +2,11 @@
 //! session's activity, rate-limit hits, reserving a sign-in attempt).
 
 use async_trait::async_trait;
-use gatehouse_domain::auth::TokenHash;
 use gatehouse_domain::auth::model::{
     AttemptReservation, AuthToken, Credentials, Session, SessionStage, TokenKind,
 };
 use gatehouse_domain::auth::store::AuthReads;
+use gatehouse_domain::auth::{MfaMethod, TokenHash};
 use gatehouse_domain::clock::to_micros;
 use gatehouse_domain::ids::{BusinessId, UserId};
 use gatehouse_domain::model::{Business, User};
@@ -45,7 +45,7 @@ fn opt_int(row: &AnyRow, col: &str) -> Result<Option<i64>> {
     row.try_get::<Option<i64>, _>(col).map_err(db)
 }
 
-pub(crate) const SESSION_COLS: &str = "token_hash, id, business_id, user_id, stage, created_at, authenticated_at, mfa_at, last_seen_at, expires_at, client_ip, user_agent";
+pub(crate) const SESSION_COLS: &str = "token_hash, id, business_id, user_id, stage, created_at, authenticated_at, mfa_at, mfa_method, last_seen_at, expires_at, client_ip, user_agent";
 
 pub(crate) fn session(row: &AnyRow) -> Result<Session> {
     Ok(Session {
@@ -60,6 +60,9 @@ pub(crate) fn session(row: &AnyRow) -> Result<Session> {
             None => rows::time(row, "created_at")?,
         },
         mfa_at: rows::opt_time(row, "mfa_at")?,
+        mfa_method: rows::opt_text(row, "mfa_method")?
+            .map(|m| MfaMethod::parse(&m).ok_or_else(|| corrupt("mfa_method")))
+            .transpose()?,
         last_seen_at: rows::time(row, "last_seen_at")?,
         expires_at: rows::time(row, "expires_at")?,
         client_ip: rows::opt_text(row, "client_ip")?,

@@ -153,8 +153,8 @@ impl AuthWrites for SqlTx {
 
     async fn insert_session(&mut self, s: &Session) -> Result<()> {
         let q = sqlx::query(
-            "INSERT INTO sessions (token_hash, id, business_id, user_id, stage, created_at, authenticated_at, mfa_at, last_seen_at, expires_at, client_ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            "INSERT INTO sessions (token_hash, id, business_id, user_id, stage, created_at, authenticated_at, mfa_at, mfa_method, last_seen_at, expires_at, client_ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(s.token_hash.to_hex())
         .bind(s.id.to_string())
@@ -164,6 +164,7 @@ impl AuthWrites for SqlTx {
         .bind(to_micros(s.created_at))
         .bind(to_micros(s.authenticated_at))
         .bind(s.mfa_at.map(to_micros))
+        .bind(s.mfa_method.map(|m| m.as_str()))
         .bind(to_micros(s.last_seen_at))
         .bind(to_micros(s.expires_at))
         .bind(s.client_ip.clone())

@@ -18,6 +18,7 @@ mod error;
 mod notify;
 mod oauth;
 mod outbox;
+mod passkeys;
 mod queries;
 mod rows;
 mod signing_keys;

@@ -71,6 +71,8 @@ registry! {
     INVALID_SLUG = "invalid_slug", UNPROCESSABLE_ENTITY, "A slug is not 2–63 of `a-z`, `0-9` and `-`, starting with a letter.";
     INVALID_LIMIT = "invalid_limit", UNPROCESSABLE_ENTITY, "`limit` is not 1–500.";
     INVALID_GRACE_DAYS = "invalid_grace_days", UNPROCESSABLE_ENTITY, "`mfa_grace_days` is more than 90.";
+    INVALID_PASSKEY_NAME = "invalid_passkey_name", UNPROCESSABLE_ENTITY, "A passkey's name is longer than 64 characters or has control characters.";
+    INVALID_PUBLIC_URL = "invalid_public_url", UNPROCESSABLE_ENTITY, "`auth.public_url` is not an absolute URL with a host, so it names no WebAuthn relying party.";
     INVALID_EXPIRY = "invalid_expiry", UNPROCESSABLE_ENTITY, "An API key's `expires_at` is not in the future.";
     INVALID_REDIRECT_URI = "invalid_redirect_uri", UNPROCESSABLE_ENTITY, "A redirect or post-logout redirect URI is not an absolute https URL (http only on 127.0.0.1, [::1] or localhost), has a fragment or user information, is longer than 2048 bytes, or there are more than 20; or `authorization_code` lacks one (`details.field`).";
     INVALID_BACKCHANNEL_LOGOUT_URI = "invalid_backchannel_logout_uri", UNPROCESSABLE_ENTITY, "The back-channel logout URI breaks the rules of redirect URIs.";
@@ -119,6 +121,9 @@ registry! {
     LAST_ADMINISTRATOR = "last_administrator", CONFLICT, "The business would be left without an active administrator.";
     USER_NOT_PENDING = "user_not_pending", CONFLICT, "Only pending (invited, not yet accepted) users have invitations.";
     MFA_NOT_ENROLLED = "mfa_not_enrolled", CONFLICT, "The user has no second factor enrolled.";
+    PASSKEY_REJECTED = "passkey_rejected", UNAUTHORIZED, "A passkey failed the relying party's checks: origin, relying-party id, challenge (single use), user verification, signature, counter or owner.";
+    PASSKEY_NOT_FOUND = "passkey_not_found", NOT_FOUND, "No such passkey of the signed-in user.";
+    LAST_SECOND_FACTOR = "last_second_factor", CONFLICT, "Removing it would leave the user without the second factor the MFA policy requires.";
     ALREADY_SET_UP = "already_set_up", CONFLICT, "Gatehouse is already set up.";
     SIGNING_KEY_TOO_NEW = "signing_key_too_new", CONFLICT, "A signing-key rotation would activate a key published too recently for clients to have it (`details.retry_after_secs`); wait, or force it (operator CLI).";
 }

@@ -93,6 +93,7 @@ impl Snapshot {
         let entry = UserEntry {
             status: u.status,
             mfa_enrolled: u.mfa_enrolled,
+            passkey: u.passkey,
             len: indices.len() as u32,
             inline,
             spill,

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::{Snapshot, UserEntry};
 use crate::ids::UserId;
-use crate::model::{MfaPolicy, UserStatus};
+use crate::model::{MfaPolicy, PasskeyPolicy, UserStatus};
 use crate::types::Environment;
 
 /// What the MFA policy asks of one user at one instant.
@@ -53,15 +53,43 @@ impl Snapshot {
         })
     }
 
-    /// Whether the policy covers `user` for a right in `env` (`None`: a business-scope
-    /// right), MFA enrolment aside.
+    /// Whether the policies cover `user` for a right in `env` (`None`: a business-scope
+    /// right) with a factor they lack: any second factor (the MFA policy), or a passkey
+    /// (the passkey policy: Live rights, administration, or everything).
     fn mfa_covers(&self, user: &UserEntry, env: Option<Environment>) -> bool {
-        !user.mfa_enrolled
+        let any_factor = !user.mfa_enrolled
             && match self.settings.mfa_policy {
                 MfaPolicy::Off => false,
                 MfaPolicy::All => true,
                 MfaPolicy::LiveAccess => env == Some(Environment::Live),
-            }
+            };
+        any_factor || (!user.passkey && self.passkey_covers(env))
+    }
+
+    /// Whether the passkey policy asks for a passkey for a right in `env`.
+    fn passkey_covers(&self, env: Option<Environment>) -> bool {
+        match self.settings.passkey_policy {
+            PasskeyPolicy::Off => false,
+            PasskeyPolicy::All => true,
+            PasskeyPolicy::LiveAccess => env == Some(Environment::Live),
+            PasskeyPolicy::Administrators => env.is_none(),
+        }
+    }
+
+    /// Whether the user lacks a passkey the passkey policy asks of them at `now` (for
+    /// some right they hold; after any grace): what the account page warns about.
+    pub fn passkey_missing(&self, id: UserId, now: OffsetDateTime) -> bool {
+        self.user(id).is_some_and(|u| {
+            !u.passkey
+                && [Some(Environment::Live), Some(Environment::Sandbox), None]
+                    .into_iter()
+                    .any(|env| {
+                        self.passkey_covers(env)
+                            && self
+                                .mfa_deadline(u)
+                                .is_none_or(|d| now.unix_timestamp() >= d)
+                    })
+        })
     }
 
     /// When the grace period of `user` ends: from their activation or the policy's last
@@ -140,5 +168,20 @@ impl Snapshot {
             e.live_without_mfa += usize::from(live && !u.mfa_enrolled);
         }
         e
+    }
+}
+
+impl Snapshot {
+    /// Whether the policies ask `id` for a second factor at all, grace aside: the MFA
+    /// policy covers them, or a passkey policy is on. Their last factor cannot be removed.
+    pub fn second_factor_required(&self, id: UserId) -> bool {
+        self.user(id).is_some_and(|u| {
+            self.settings.passkey_policy != PasskeyPolicy::Off
+                || match self.settings.mfa_policy {
+                    MfaPolicy::Off => false,
+                    MfaPolicy::All => true,
+                    MfaPolicy::LiveAccess => self.has_live_access(u),
+                }
+        })
     }
 }

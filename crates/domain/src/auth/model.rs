@@ -53,6 +53,8 @@ pub struct Session {
     /// When this session's sign-in passed a second factor (`None`: password only). What
     /// an application that requires MFA asks of the session it signs in from.
     pub mfa_at: Option<OffsetDateTime>,
+    /// Which second factor that was.
+    pub mfa_method: Option<super::MfaMethod>,
     pub last_seen_at: OffsetDateTime,
     /// The absolute end, whatever the activity.
     pub expires_at: OffsetDateTime,

@@ -189,6 +189,7 @@ impl Gatehouse {
             nonce: req.nonce.clone(),
             auth_time: session.authenticated_at,
             mfa: session.mfa_at.is_some(),
+            mfa_method: session.mfa_method.filter(|_| session.mfa_at.is_some()),
             created_at: now,
             expires_at: (now + app.refresh_token_ttl).min(session.expires_at),
             revoked_at: None,

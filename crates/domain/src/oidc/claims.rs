@@ -12,7 +12,7 @@ use super::tokens::TokenResponse;
 use crate::Gatehouse;
 use crate::application::Application;
 use crate::audit::RequestContext;
-use crate::auth::SecretToken;
+use crate::auth::{MfaMethod, SecretToken};
 use crate::authz::access_claim;
 use crate::error::Result;
 use crate::ids::OAuthGrantId;
@@ -41,19 +41,24 @@ pub struct AccessTokenClaims {
     pub business_id: Option<crate::ids::BusinessId>,
 }
 
-fn amr(mfa: bool) -> Value {
-    if mfa {
-        json!(["pwd", "otp", "mfa"])
-    } else {
-        json!(["pwd"])
+/// The authentication methods (RFC 8176) of a grant's sign-in: a password and a code, a
+/// password and a passkey (`hwk`: a hardware-bound key), or a passkey alone with user
+/// verification (`user`), itself two factors.
+fn amr(mfa: bool, method: Option<MfaMethod>) -> Value {
+    match (mfa, method) {
+        (false, _) => json!(["pwd"]),
+        (true, Some(MfaMethod::Passkey)) => json!(["pwd", "hwk", "mfa"]),
+        (true, Some(MfaMethod::PasskeyOnly)) => json!(["hwk", "user", "mfa"]),
+        (true, _) => json!(["pwd", "otp", "mfa"]),
     }
 }
 
-fn acr(mfa: bool) -> &'static str {
-    if mfa {
-        "urn:gatehouse:acr:mfa"
-    } else {
-        "urn:gatehouse:acr:password"
+/// The level: a password, a second factor, or a phishing-resistant one (a passkey).
+fn acr(mfa: bool, method: Option<MfaMethod>) -> &'static str {
+    match (mfa, method) {
+        (false, _) => "urn:gatehouse:acr:password",
+        (true, Some(m)) if m.phishing_resistant() => "urn:gatehouse:acr:phishing_resistant",
+        (true, _) => "urn:gatehouse:acr:mfa",
     }
 }
 
@@ -135,8 +140,8 @@ impl Gatehouse {
             ("jti", json!(self.new_jti()?)),
             ("scope", json!(scope)),
             ("auth_time", json!(g.auth_time.unix_timestamp())),
-            ("acr", json!(acr(g.mfa))),
-            ("amr", amr(g.mfa)),
+            ("acr", json!(acr(g.mfa, g.mfa_method))),
+            ("amr", amr(g.mfa, g.mfa_method)),
             ("sid", json!(g.session_id)),
             ("gid", json!(g.id)),
         ] {
@@ -152,8 +157,8 @@ impl Gatehouse {
                 ("iat", json!(now.unix_timestamp())),
                 ("exp", json!((now + app.id_token_ttl).unix_timestamp())),
                 ("auth_time", json!(g.auth_time.unix_timestamp())),
-                ("acr", json!(acr(g.mfa))),
-                ("amr", amr(g.mfa)),
+                ("acr", json!(acr(g.mfa, g.mfa_method))),
+                ("amr", amr(g.mfa, g.mfa_method)),
                 ("sid", json!(g.session_id)),
             ] {
                 id.insert(k.into(), v);

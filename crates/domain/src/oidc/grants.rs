@@ -27,6 +27,8 @@ pub struct OAuthGrant {
     pub auth_time: OffsetDateTime,
     /// Whether that proof included a second factor.
     pub mfa: bool,
+    /// Which one (`None` for grants from before it was recorded: a code).
+    pub mfa_method: Option<crate::auth::MfaMethod>,
     pub created_at: OffsetDateTime,
     /// The end of its refresh tokens' life, whatever the activity.
     pub expires_at: OffsetDateTime,

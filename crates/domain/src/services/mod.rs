@@ -28,7 +28,8 @@ use time::OffsetDateTime;
 pub use api_keys::{ApiKeySecret, ApiKeyToken, NewApiKey, TOKEN_PREFIX, hash_secret};
 pub(crate) use api_keys::{PreparedKey, insert_prepared_key};
 pub use auth::{
-    AuthSetup, Enrolment, InvitationView, NewSession, RECOVERY_CODES, SetupForm, SignInHold,
+    AuthSetup, Enrolment, InvitationView, NewSession, PASSKEY_NAME_MAX, PasskeyRegistered,
+    RECOVERY_CODES, SetupForm, SignInHold,
 };
 pub use dashboard::InvitationState;
 pub use decisions::{Checks, Decisions};

@@ -1,18 +1,18 @@
-//! A business's security settings (MFA policy for now; sessions and passwords come with
-//! authentication).
+//! A business's security settings: the MFA policy, the passkey policy and their grace period.
 
 use serde_json::json;
 
 use super::{Audit, Gatehouse};
 use crate::audit::RequestContext;
 use crate::error::{Error, Result};
-use crate::model::{MfaPolicy, SecuritySettings};
+use crate::model::{MfaPolicy, PasskeyPolicy, SecuritySettings};
 use crate::principal::{BusinessAccess, SettingsManage};
 
 /// A partial update of the security settings.
 #[derive(Debug, Clone, Default)]
 pub struct SettingsPatch {
     pub mfa_policy: Option<MfaPolicy>,
+    pub passkey_policy: Option<PasskeyPolicy>,
     pub mfa_grace_days: Option<u32>,
 }
 
@@ -57,6 +57,13 @@ impl Gatehouse {
             after.mfa_policy = policy;
             after.mfa_policy_changed_at = now;
         }
+        if let Some(policy) = patch.passkey_policy
+            && policy != before.passkey_policy
+        {
+            // The grace period starts again for whoever the new policy covers.
+            after.passkey_policy = policy;
+            after.mfa_policy_changed_at = now;
+        }
         if let Some(days) = patch.mfa_grace_days {
             after.mfa_grace_days = days;
         }
@@ -65,7 +72,13 @@ impl Gatehouse {
         }
         tx.update_security_settings(business, &after).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
-        let view = |s: &SecuritySettings| json!({ "mfa_policy": s.mfa_policy, "mfa_grace_days": s.mfa_grace_days });
+        let view = |s: &SecuritySettings| {
+            json!({
+                "mfa_policy": s.mfa_policy,
+                "passkey_policy": s.passkey_policy,
+                "mfa_grace_days": s.mfa_grace_days,
+            })
+        };
         let event = audit.event(
             "settings.security_changed",
             (

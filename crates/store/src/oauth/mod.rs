@@ -183,8 +183,8 @@ impl OAuthReads for SqlStore {
 impl OAuthWrites for SqlTx {
     async fn insert_oauth_grant(&mut self, g: &OAuthGrant) -> Result<()> {
         let q = sqlx::query(
-            "INSERT INTO oauth_grants (id, business_id, application_id, user_id, session_id, scope, nonce, auth_time, mfa, created_at, expires_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
+            "INSERT INTO oauth_grants (id, business_id, application_id, user_id, session_id, scope, nonce, auth_time, mfa, mfa_method, created_at, expires_at, revoked_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, NULL)",
         )
         .bind(g.id.to_string())
         .bind(g.business_id.to_string())
@@ -195,6 +195,7 @@ impl OAuthWrites for SqlTx {
         .bind(g.nonce.clone())
         .bind(to_micros(g.auth_time))
         .bind(i64::from(g.mfa))
+        .bind(g.mfa_method.map(|m| m.as_str()))
         .bind(to_micros(g.created_at))
         .bind(to_micros(g.expires_at));
         self.exec(q).await.map(drop)

@@ -1,6 +1,6 @@
 //! Reading the OAuth rows, and the one-time use of a code or a refresh token.
 
-use gatehouse_domain::auth::TokenHash;
+use gatehouse_domain::auth::{MfaMethod, TokenHash};
 use gatehouse_domain::clock::to_micros;
 use gatehouse_domain::ids::OAuthGrantId;
 use gatehouse_domain::oidc::grants::{AuthCode, OAuthGrant, RefreshToken, Use};
@@ -13,7 +13,7 @@ use crate::error::db;
 use crate::rows;
 use crate::tx::SqlTx;
 
-pub(super) const GRANT_COLS: &str = "id, business_id, application_id, user_id, session_id, scope, nonce, auth_time, mfa, created_at, expires_at, revoked_at";
+pub(super) const GRANT_COLS: &str = "id, business_id, application_id, user_id, session_id, scope, nonce, auth_time, mfa, mfa_method, created_at, expires_at, revoked_at";
 pub(super) const CODE_COLS: &str =
     "code_hash, grant_id, redirect_uri, code_challenge, created_at, expires_at, used_at";
 pub(super) const REFRESH_COLS: &str = "token_hash, grant_id, created_at, used_at";
@@ -34,6 +34,7 @@ pub(super) fn grant(row: &AnyRow) -> Result<OAuthGrant> {
         nonce: rows::opt_text(row, "nonce")?,
         auth_time: rows::time(row, "auth_time")?,
         mfa: rows::int(row, "mfa")? != 0,
+        mfa_method: rows::opt_text(row, "mfa_method")?.and_then(|m| MfaMethod::parse(&m)),
         created_at: rows::time(row, "created_at")?,
         expires_at: rows::time(row, "expires_at")?,
         revoked_at: rows::opt_time(row, "revoked_at")?,

@@ -36,7 +36,7 @@ impl BusinessWrites for SqlTx {
     async fn insert_business(&mut self, b: &Business, settings: &SecuritySettings) -> Result<()> {
         let q = sqlx::query(
             "INSERT INTO businesses (id, slug, name, change_seq, created_at, updated_at, mfa_policy, mfa_grace_days, \
-             mfa_policy_changed_at) VALUES ($1, $2, $3, 0, $4, $5, $6, $7, $8)",
+             mfa_policy_changed_at, passkey_policy) VALUES ($1, $2, $3, 0, $4, $5, $6, $7, $8, $9)",
         )
         .bind(b.id.to_string())
         .bind(b.slug.as_str())
@@ -45,7 +45,8 @@ impl BusinessWrites for SqlTx {
         .bind(to_micros(b.updated_at))
         .bind(settings.mfa_policy.as_str())
         .bind(i64::from(settings.mfa_grace_days))
-        .bind(to_micros(settings.mfa_policy_changed_at));
+        .bind(to_micros(settings.mfa_policy_changed_at))
+        .bind(settings.passkey_policy.as_str());
         self.change(
             b.id,
             ("business_created", b.id.to_string()),
@@ -85,10 +86,11 @@ impl BusinessWrites for SqlTx {
         business: BusinessId,
         s: &SecuritySettings,
     ) -> Result<()> {
-        let q = sqlx::query("UPDATE businesses SET mfa_policy = $1, mfa_grace_days = $2, mfa_policy_changed_at = $3 WHERE id = $4")
+        let q = sqlx::query("UPDATE businesses SET mfa_policy = $1, mfa_grace_days = $2, mfa_policy_changed_at = $3, passkey_policy = $4 WHERE id = $5")
             .bind(s.mfa_policy.as_str())
             .bind(i64::from(s.mfa_grace_days))
             .bind(to_micros(s.mfa_policy_changed_at))
+            .bind(s.passkey_policy.as_str())
             .bind(business.to_string());
         self.change(
             business,

@@ -11,6 +11,7 @@ mod concurrency;
 mod escalation;
 mod groups;
 mod mail;
+mod passkeys;
 mod signing_keys;
 mod sorting;
 mod user_status;

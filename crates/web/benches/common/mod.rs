@@ -35,6 +35,7 @@ pub async fn business_with_dana(
         &ctx,
         gatehouse_domain::services::SettingsPatch {
             mfa_policy: Some(gatehouse_domain::model::MfaPolicy::Off),
+            passkey_policy: None,
             mfa_grace_days: None,
         },
     )

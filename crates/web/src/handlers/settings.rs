@@ -1,7 +1,7 @@
 //! The business's security settings.
 
 use axum::extract::State;
-use gatehouse_domain::model::{MfaPolicy, SecuritySettings};
+use gatehouse_domain::model::{MfaPolicy, PasskeyPolicy, SecuritySettings};
 use gatehouse_domain::principal::{Principal, SettingsManage};
 use gatehouse_domain::services::SettingsPatch;
 use serde::Deserialize;
@@ -20,6 +20,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct SettingsBody {
     mfa_policy: Option<MfaPolicy>,
+    passkey_policy: Option<PasskeyPolicy>,
     #[schema(schema_with = super::schemas::grace_days)]
     mfa_grace_days: Option<u32>,
 }
@@ -34,7 +35,7 @@ async fn get_security_settings(
     Ok(Json(s.gatehouse.get_security_settings(&access).await?))
 }
 
-/// Change the MFA policy or grace period; takes effect on the next check. Requires
+/// Change the MFA policy, the passkey policy or the grace period; takes effect on the next check. Requires
 /// `settings.manage`.
 #[utoipa::path(patch, path = "/api/v1/settings/security", tag = "settings", request_body = SettingsBody,
     responses((status = 200, body = SecuritySettings)))]
@@ -47,6 +48,7 @@ async fn update_security_settings(
     let access = principal.authorize::<SettingsManage>()?;
     let patch = SettingsPatch {
         mfa_policy: body.mfa_policy,
+        passkey_policy: body.passkey_policy,
         mfa_grace_days: body.mfa_grace_days,
     };
     Ok(Json(

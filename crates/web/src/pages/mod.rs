@@ -1,16 +1,19 @@
 //! The pages a person uses in a browser: the landing page, sign-in, the second factor and
-//! its enrolment, accepting an invitation, forgotten and reset passwords, their own account
+//! its enrolment, passkeys, accepting an invitation, forgotten and reset passwords, their own account
 //! (sessions, password, recovery codes), signing out, first-start setup. Server-rendered (askama),
 //! plain accessible HTML that works without JavaScript; forms post back and redirect.
 //! Every form carries a CSRF token; GET never changes anything.
 
 mod account;
+mod answers;
+mod assets;
 mod dashboard;
 mod forms;
 mod landing;
 mod links;
 mod next;
 mod operator;
+mod passkey_sign_in;
 mod problems;
 mod setup;
 mod sign_in;
@@ -33,7 +36,8 @@ use crate::state::AppState;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/static/gatehouse.css", get(stylesheet))
+        .route("/static/gatehouse.css", get(assets::stylesheet))
+        .route("/static/passkeys.js", get(assets::passkeys_script))
         .route("/", get(landing::landing))
         .route(
             "/sign-in",
@@ -46,6 +50,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             "/b/{slug}/mfa",
             get(sign_in::mfa_page).post(sign_in::verify_mfa),
+        )
+        .route(
+            "/b/{slug}/sign-in/passkey",
+            post(passkey_sign_in::sign_in_with_passkey),
+        )
+        .route(
+            "/b/{slug}/mfa/passkey",
+            post(passkey_sign_in::verify_mfa_passkey),
         )
         .route(
             "/b/{slug}/mfa/enrol",
@@ -72,16 +84,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/setup/{token}", get(setup::setup_page).post(setup::setup))
         .merge(dashboard::routes())
         .merge(operator::routes())
-}
-
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/gatehouse.css"),
-    )
 }
 
 /// What every page shows around its content.
@@ -178,7 +180,7 @@ impl Page {
 }
 
 /// The content security policy of every page.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// Headers every page gets: no caching of pages with secrets, no framing, no referrer to
 /// other sites (links carry tokens), nothing loaded from elsewhere. `same-origin`, not

@@ -9,8 +9,10 @@ use gatehouse_domain::auth::SessionStage;
 use gatehouse_domain::services::Enrolment;
 use serde::Deserialize;
 
+use super::answers::{MfaStep, SignInAgain, mfa_answer, sign_in_answer};
 use super::dashboard::Params;
 use super::next::{after, safe_next};
+use super::passkey_sign_in;
 use super::{
     CheckedForm, CsrfToken, Page, PageMeta, business_of, explain, internal, page_session, redirect,
 };
@@ -20,20 +22,27 @@ use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "sign_in.html")]
-struct SignInPage {
-    p: PageMeta,
-    email: String,
+pub(super) struct SignInPage {
+    pub(super) p: PageMeta,
+    pub(super) email: String,
     /// Where to go once signed in (a checked path of this business, or empty).
-    next: String,
+    pub(super) next: String,
     /// An application asks for a second factor whatever the business's policy.
-    require_mfa: bool,
+    pub(super) require_mfa: bool,
+    /// The passkey sign-in's options (JSON), for the passkey form.
+    pub(super) passkey_options: Option<String>,
+    /// Offer the passkeys in the email field's autofill at once (not after a passkey
+    /// failed: the page would try it again by itself).
+    pub(super) conditional: bool,
 }
 
 #[derive(Template)]
 #[template(path = "mfa.html")]
-struct MfaPage {
-    p: PageMeta,
-    next: String,
+pub(super) struct MfaPage {
+    pub(super) p: PageMeta,
+    pub(super) next: String,
+    /// The options to use one of the user's passkeys (JSON), if they have any.
+    pub(super) passkey_options: Option<String>,
 }
 
 #[derive(Template)]
@@ -107,6 +116,8 @@ pub(crate) async fn sign_in_page(
         email: q.get("login_hint").chars().take(254).collect(),
         next,
         require_mfa: q.get("mfa") == "required",
+        passkey_options: passkey_sign_in::sign_in_options(&s, &slug).await,
+        conditional: true,
     })
     .cookie(cookie)
     .form_action(origin)
@@ -118,7 +129,7 @@ pub(crate) async fn sign_in(
     Path(slug): Path<String>,
     CheckedForm(browser, form): CheckedForm<SignInForm>,
 ) -> Response {
-    match s
+    let signed_in = s
         .gatehouse
         .sign_in_with(
             &browser.ctx,
@@ -127,33 +138,16 @@ pub(crate) async fn sign_in(
             &form.password,
             form.mfa == "required",
         )
-        .await
-    {
-        Ok(opened) => redirect(
-            &after(&s, &slug, &opened.session, Some(&form.next)).await,
-            &[session_cookie(&s, &opened.token)],
-        ),
-        Err(e) => {
-            let business = business_of(&s, &slug).await.ok().flatten();
-            let (status, text, retry) = explain(e);
-            let mut p = PageMeta::new("Sign in", &slug, business.as_ref(), form.csrf);
-            p.error = Some(text);
-            let next = safe_next(&slug, &form.next).unwrap_or_default();
-            let origin = flow_origin(&s, &slug, &next).await;
-            Page::with_status(
-                status,
-                &SignInPage {
-                    p,
-                    email: form.email,
-                    next,
-                    require_mfa: form.mfa == "required",
-                },
-            )
-            .retry_after(retry)
-            .form_action(origin)
-            .into_response()
-        }
-    }
+        .await;
+    let form_again = SignInAgain {
+        slug: &slug,
+        csrf: form.csrf,
+        next: &form.next,
+        email: form.email,
+        require_mfa: form.mfa == "required",
+        conditional: true,
+    };
+    sign_in_answer(&s, form_again, signed_in).await
 }
 
 pub(crate) async fn mfa_page(
@@ -162,7 +156,7 @@ pub(crate) async fn mfa_page(
     Path(slug): Path<String>,
     q: Params,
 ) -> Response {
-    let (_, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await {
+    let (session, business) = match page_session(&s, &browser, &slug, &[SessionStage::Mfa]).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -170,9 +164,14 @@ pub(crate) async fn mfa_page(
     let p = PageMeta::new("Two-step verification", &slug, Some(&business), csrf);
     let next = next_of(&slug, &q);
     let origin = flow_origin(&s, &slug, &next).await;
-    Page::ok(&MfaPage { p, next })
-        .form_action(origin)
-        .into_response()
+    let passkey_options = passkey_sign_in::mfa_options(&s, &session).await;
+    Page::ok(&MfaPage {
+        p,
+        next,
+        passkey_options,
+    })
+    .form_action(origin)
+    .into_response()
 }
 
 pub(crate) async fn verify_mfa(
@@ -184,27 +183,18 @@ pub(crate) async fn verify_mfa(
         Ok(found) => found,
         Err(response) => return response,
     };
-    match s
+    let verified = s
         .gatehouse
         .verify_mfa(&browser.ctx, &session, &form.code)
-        .await
-    {
-        Ok(opened) => redirect(
-            &after(&s, &slug, &opened.session, Some(&form.next)).await,
-            &[session_cookie(&s, &opened.token)],
-        ),
-        Err(e) => {
-            let (status, text, retry) = explain(e);
-            let mut p = PageMeta::new("Two-step verification", &slug, Some(&business), form.csrf);
-            p.error = Some(text);
-            let next = safe_next(&slug, &form.next).unwrap_or_default();
-            let origin = flow_origin(&s, &slug, &next).await;
-            Page::with_status(status, &MfaPage { p, next })
-                .retry_after(retry)
-                .form_action(origin)
-                .into_response()
-        }
-    }
+        .await;
+    let step = MfaStep {
+        slug: &slug,
+        session: &session,
+        business: &business,
+        csrf: form.csrf,
+        next: &form.next,
+    };
+    mfa_answer(&s, step, verified).await
 }
 
 /// The QR code of an `otpauth://` URI, as inline SVG.

@@ -1,5 +1,5 @@
 //! The step-up page: a signed-in user proves again who they are (password and a current
-//! code) before changing their own second factor, then goes back where they were.
+//! code, or a verified passkey) before changing their own second factor, then goes back where they were.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -17,6 +17,22 @@ struct StepUpPage {
     p: PageMeta,
     next: String,
     needs_code: bool,
+    /// The options to confirm with one of the user's passkeys (JSON), if they have any.
+    passkey_options: Option<String>,
+}
+
+/// The user's passkey options for the step-up page, if any.
+async fn passkey_options(
+    s: &AppState,
+    session: &gatehouse_domain::auth::Session,
+) -> Option<String> {
+    match s.gatehouse.passkey_step_up_options(session).await {
+        Ok(options) => options.map(|o| o.to_string()),
+        Err(e) => {
+            tracing::error!(error = %e, "passkey step-up options");
+            None
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +51,9 @@ pub(crate) struct StepUpForm {
     password: String,
     #[serde(default)]
     code: String,
+    /// A passkey's assertion (JSON) instead of the password and code.
+    #[serde(default)]
+    response: String,
 }
 
 /// Where to go after the step-up: a path of this business's own pages, or the account
@@ -77,10 +96,12 @@ pub(crate) async fn step_up_page(
     let (csrf, cookie) = browser.csrf_for_form(&s);
     let p = PageMeta::new("Confirm it is you", &slug, Some(&business), csrf);
     let next = back_to(&slug, &q.next);
+    let passkey_options = passkey_options(&s, &session).await;
     Page::ok(&StepUpPage {
         p,
         next,
         needs_code,
+        passkey_options,
     })
     .cookie(cookie)
     .into_response()
@@ -96,11 +117,16 @@ pub(crate) async fn step_up(
         Err(response) => return response,
     };
     let next = back_to(&slug, &form.next);
-    match s
-        .gatehouse
-        .step_up(&browser.ctx, &session, &form.password, &form.code)
-        .await
-    {
+    let stepped = if form.response.is_empty() {
+        s.gatehouse
+            .step_up(&browser.ctx, &session, &form.password, &form.code)
+            .await
+    } else {
+        s.gatehouse
+            .step_up_with_passkey(&browser.ctx, &session, &form.response)
+            .await
+    };
+    match stepped {
         Ok(()) => redirect(&next, &[]),
         Err(e) => {
             let needs_code = s
@@ -112,16 +138,15 @@ pub(crate) async fn step_up(
             let (status, text, retry) = explain(e);
             let mut p = PageMeta::new("Confirm it is you", &slug, Some(&business), form.csrf);
             p.error = Some(text);
-            Page::with_status(
-                status,
-                &StepUpPage {
-                    p,
-                    next,
-                    needs_code,
-                },
-            )
-            .retry_after(retry)
-            .into_response()
+            let page = StepUpPage {
+                p,
+                next,
+                needs_code,
+                passkey_options: passkey_options(&s, &session).await,
+            };
+            Page::with_status(status, &page)
+                .retry_after(retry)
+                .into_response()
         }
     }
 }

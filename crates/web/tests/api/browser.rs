@@ -46,7 +46,7 @@ impl Resp {
     }
 }
 
-fn html_unescape(s: &str) -> String {
+pub fn html_unescape(s: &str) -> String {
     s.replace("&#43;", "+")
         .replace("&#61;", "=")
         .replace("&#38;", "&")

@@ -26,6 +26,7 @@ mod mfa;
 mod oidc;
 mod openapi;
 mod operator;
+mod passkeys;
 mod proxies;
 mod review;
 mod sessions;

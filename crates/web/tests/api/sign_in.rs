@@ -95,6 +95,12 @@ async fn one_answer_for_unknown_wrong_pending_and_deactivated(app: App) {
         assert!(b.session().is_none(), "{email}");
         let body = res.body.replace(email, "EMAIL");
         let body = body.replace(&res.input("csrf").unwrap(), "CSRF");
+        // The passkey form's challenge is fresh on every page.
+        let challenge = crate::passkeys::options(&res, "passkey-sign-in")["challenge"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let body = body.replace(&challenge, "CHALLENGE");
         answers.push((res.status, body));
     }
     assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);

@@ -67,7 +67,7 @@ async fn ensure_not_sole_admin(
 }
 
 impl Gatehouse {
-    /// Clears the user's TOTP and recovery codes and ends their sessions; they enrol again
+    /// Clears the user's TOTP, passkeys and recovery codes and ends their sessions; they enrol again
     /// at their next sign-in if the policy requires it. The user is mailed.
     pub async fn reset_user_mfa(
         &self,
@@ -84,6 +84,7 @@ impl Gatehouse {
         ensure_not_sole_admin(tx.as_mut(), business, id).await?;
         tx.set_totp(id, None, None).await?;
         tx.replace_recovery_codes(id, &[], self.now()).await?;
+        let passkeys = tx.delete_user_passkeys(business, id).await?;
         let all = EndingSessions::OfUser {
             user: id,
             keep: None,
@@ -94,7 +95,11 @@ impl Gatehouse {
             .mark_mfa_enrolled(tx.as_mut(), &user, false, &audit)
             .await?;
         for e in &mut events {
-            e.after = Some(json!({ "mfa_enrolled": false, "sessions_ended": ended }));
+            e.after = Some(json!({
+                "mfa_enrolled": false,
+                "passkeys_removed": passkeys,
+                "sessions_ended": ended,
+            }));
         }
         self.mail_user(tx.as_mut(), &after, MailMessage::MfaReset)
             .await?;

@@ -11,7 +11,7 @@ use crate::Gatehouse;
 use crate::audit::RequestContext;
 use crate::auth::entropy::random;
 use crate::auth::password::normalise_code;
-use crate::auth::{Session, SessionStage, TokenHash, totp};
+use crate::auth::{MfaMethod, Session, SessionStage, TokenHash, totp};
 use crate::error::{Error, Result};
 use crate::mail::MailMessage;
 use crate::model::User;
@@ -127,8 +127,14 @@ impl Gatehouse {
             .await?;
         let replaced = if session.stage == SessionStage::Enrol {
             Some(
-                self.start_session(tx.as_mut(), ctx, &after, SessionStage::Full, Some(session))
-                    .await?,
+                self.start_session(
+                    tx.as_mut(),
+                    ctx,
+                    &after,
+                    SessionStage::Full,
+                    (Some(session), Some(MfaMethod::Totp)),
+                )
+                .await?,
             )
         } else {
             None
@@ -153,18 +159,8 @@ impl Gatehouse {
         session: &Session,
         code: &str,
     ) -> Result<NewSession> {
-        self.check_rate(ctx, Limited::Mfa).await?;
-        if session.stage != SessionStage::Mfa {
-            return Err(Error::Unauthenticated);
-        }
+        let (user, reserved) = self.mfa_attempt(ctx, session).await?;
         let now = self.now();
-        let user = self.session_user(session).await?;
-        let Some(reserved) = self.reserve_attempt(&user).await? else {
-            // The password was right, so saying how long to wait tells a stranger nothing.
-            return Err(Error::SignInThrottled {
-                retry_after_secs: self.wait_before_attempt(&user).await?,
-            });
-        };
         let actor = self_actor(&user);
         let audit = Audit::new(now, Some(user.business_id), &actor, ctx);
         let mut tx = self.store.begin().await?;
@@ -179,8 +175,19 @@ impl Gatehouse {
         };
         let recovery = event.action == "auth.recovery_code_used";
         let remaining = event.after.as_ref().and_then(|a| a["remaining"].as_i64());
+        let method = if recovery {
+            MfaMethod::Recovery
+        } else {
+            MfaMethod::Totp
+        };
         let opened = self
-            .start_session(tx.as_mut(), ctx, &user, SessionStage::Full, Some(session))
+            .start_session(
+                tx.as_mut(),
+                ctx,
+                &user,
+                SessionStage::Full,
+                (Some(session), Some(method)),
+            )
             .await?;
         if recovery {
             let message = MailMessage::RecoveryCodeUsed {
@@ -190,6 +197,27 @@ impl Gatehouse {
         }
         self.commit(tx, vec![event]).await?;
         Ok(opened)
+    }
+
+    /// The start of an MFA step (a code or a passkey): the rate limit, a half-signed-in
+    /// session, and one attempt reserved against the account's lock.
+    pub(super) async fn mfa_attempt(
+        &self,
+        ctx: &RequestContext,
+        session: &Session,
+    ) -> Result<(User, crate::auth::AttemptReservation)> {
+        self.check_rate(ctx, Limited::Mfa).await?;
+        if session.stage != SessionStage::Mfa {
+            return Err(Error::Unauthenticated);
+        }
+        let user = self.session_user(session).await?;
+        let Some(reserved) = self.reserve_attempt(&user).await? else {
+            // The password was right, so saying how long to wait tells a stranger nothing.
+            return Err(Error::SignInThrottled {
+                retry_after_secs: self.wait_before_attempt(&user).await?,
+            });
+        };
+        Ok((user, reserved))
     }
 
     /// Checks a second factor in `tx`: a TOTP code (each step accepted once, atomically: of
@@ -269,7 +297,11 @@ impl Gatehouse {
 
     /// Replaces the user's recovery codes with fresh ones: 80 random bits each, written
     /// `XXXX-XXXX-XXXX-XXXX`, stored as SHA-256 (their entropy makes a slow hash needless).
-    async fn new_recovery_codes(&self, tx: &mut dyn StoreTx, user: &User) -> Result<Vec<String>> {
+    pub(super) async fn new_recovery_codes(
+        &self,
+        tx: &mut dyn StoreTx,
+        user: &User,
+    ) -> Result<Vec<String>> {
         let mut codes = Vec::with_capacity(RECOVERY_CODES);
         let mut hashes = Vec::with_capacity(RECOVERY_CODES);
         for _ in 0..RECOVERY_CODES {

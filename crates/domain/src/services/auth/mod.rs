@@ -7,6 +7,9 @@ pub(crate) use admin::{ensure_admin_remains, lock_and_count_admins};
 mod invitations;
 mod limits;
 mod mfa;
+mod passkey_challenge;
+mod passkey_sign_in;
+mod passkeys;
 mod passwords;
 mod sessions;
 pub(crate) use sessions::self_actor;
@@ -22,13 +25,14 @@ use time::OffsetDateTime;
 pub use invitations::InvitationView;
 pub use limits::SignInHold;
 pub use mfa::{Enrolment, RECOVERY_CODES};
+pub use passkeys::{PASSKEY_NAME_MAX, PasskeyRegistered};
 pub use setup::SetupForm;
 
 use super::Gatehouse;
 use crate::auth::entropy::random;
 use crate::auth::{
-    AuthConfig, AuthToken, Entropy, OsEntropy, PasswordHasher, SecretCipher, SecretToken, Session,
-    SessionStage, TokenKind,
+    AuthConfig, AuthToken, Entropy, MfaMethod, OsEntropy, PasswordHasher, SecretCipher,
+    SecretToken, Session, SessionStage, TokenKind,
 };
 use crate::authz::MfaRequirement;
 use crate::error::{Error, Result};
@@ -149,15 +153,16 @@ impl Gatehouse {
     }
 
     /// Opens a session in `tx` (replacing `replace`, the half-signed-in session being
-    /// completed). A full session clears the failure count; a half one does not, so a
-    /// correct password cannot buy more guesses at the second factor.
+    /// completed with the second factor `factor`; or with `factor` a passkey alone). A full
+    /// session clears the failure count; a half one does not, so a correct password cannot
+    /// buy more guesses at the second factor.
     pub(crate) async fn start_session(
         &self,
         tx: &mut dyn StoreTx,
         ctx: &crate::audit::RequestContext,
         user: &User,
         stage: SessionStage,
-        replace: Option<&Session>,
+        (replace, factor): (Option<&Session>, Option<MfaMethod>),
     ) -> Result<NewSession> {
         let now = self.now();
         if let Some(old) = replace {
@@ -191,10 +196,17 @@ impl Gatehouse {
             stage,
             created_at: now,
             authenticated_at: now,
-            // Completing a half-signed-in session means its second factor was just passed.
-            mfa_at: replace
-                .filter(|old| matches!(old.stage, SessionStage::Mfa | SessionStage::Enrol))
+            // Completing a half-signed-in session means its second factor was just passed;
+            // a passkey with user verification is two factors at once.
+            mfa_at: factor
+                .filter(|f| {
+                    *f == MfaMethod::PasskeyOnly
+                        || replace.is_some_and(|old| {
+                            matches!(old.stage, SessionStage::Mfa | SessionStage::Enrol)
+                        })
+                })
                 .map(|_| now),
+            mfa_method: factor,
             last_seen_at: now,
             expires_at: now + lifetime,
             client_ip: ctx.client_ip.clone(),
@@ -239,7 +251,7 @@ impl Gatehouse {
     ) -> Result<NewSession> {
         let mut tx = self.store.begin().await?;
         let opened = self
-            .start_session(tx.as_mut(), ctx, user, stage, None)
+            .start_session(tx.as_mut(), ctx, user, stage, (None, None))
             .await?;
         let actor = sessions::self_actor(user);
         let audit = super::Audit::new(self.now(), Some(user.business_id), &actor, ctx);

@@ -26,6 +26,24 @@ impl Gatehouse {
         Ok(())
     }
 
+    /// The start of a step-up (password and code, or a passkey): a signed-in session, and
+    /// one attempt reserved against the account's lock.
+    pub(super) async fn step_up_attempt(
+        &self,
+        session: &Session,
+    ) -> Result<(crate::model::User, crate::auth::AttemptReservation)> {
+        if session.stage != SessionStage::Full {
+            return Err(Error::Unauthenticated);
+        }
+        let user = self.session_user(session).await?;
+        let Some(reserved) = self.reserve_attempt(&user).await? else {
+            return Err(Error::SignInThrottled {
+                retry_after_secs: self.wait_before_attempt(&user).await?,
+            });
+        };
+        Ok((user, reserved))
+    }
+
     /// Proves again who the signed-in user is: their password and, when they have a second
     /// factor, a current code (or a recovery code). Counts against the account's lock like
     /// a sign-in; audited.
@@ -36,15 +54,7 @@ impl Gatehouse {
         password: &str,
         code: &str,
     ) -> Result<()> {
-        if session.stage != SessionStage::Full {
-            return Err(Error::Unauthenticated);
-        }
-        let user = self.session_user(session).await?;
-        let Some(reserved) = self.reserve_attempt(&user).await? else {
-            return Err(Error::SignInThrottled {
-                retry_after_secs: self.wait_before_attempt(&user).await?,
-            });
-        };
+        let (user, reserved) = self.step_up_attempt(session).await?;
         let password_ok = self.password_matches(user.id, password).await?;
         let now = self.now();
         let actor = self_actor(&user);

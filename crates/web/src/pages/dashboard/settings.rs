@@ -1,12 +1,12 @@
-//! Security settings: the MFA policy (everyone, users with Live access, or off) and its
-//! grace period, with what each choice means for the business's users now; and the
+//! Security settings: the MFA policy (everyone, users with Live access, or off), the passkey
+//! policy and their grace period, with what each choice means for the business's users now; and the
 //! session and password rules the deployment's configuration sets.
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use gatehouse_domain::authz::MfaExposure;
-use gatehouse_domain::model::{MfaPolicy, SecuritySettings};
+use gatehouse_domain::model::{MfaPolicy, PasskeyPolicy, SecuritySettings};
 use gatehouse_domain::principal::SettingsManage;
 use gatehouse_domain::services::SettingsPatch;
 
@@ -21,6 +21,7 @@ use crate::state::AppState;
 struct SettingsPage {
     c: Chrome,
     policy: &'static str,
+    passkey_policy: &'static str,
     grace_days: String,
     e: MfaExposure,
     effect: String,
@@ -97,6 +98,10 @@ async fn render(
                 .and_then(|f| MfaPolicy::parse(f.get("mfa_policy")))
                 .unwrap_or(settings.mfa_policy)
                 .as_str(),
+            passkey_policy: form
+                .and_then(|f| PasskeyPolicy::parse(f.get("passkey_policy")))
+                .unwrap_or(settings.passkey_policy)
+                .as_str(),
             grace_days: form.map_or_else(
                 || settings.mfa_grace_days.to_string(),
                 |f| f.get("mfa_grace_days").to_owned(),
@@ -122,7 +127,7 @@ pub(crate) async fn settings_page(
     render(&d, &access, None, Ok(None), notice_text(q.get("notice"))).await
 }
 
-/// Saves the MFA policy and grace period. Requires `settings.manage`.
+/// Saves the MFA policy, the passkey policy and the grace period. Requires `settings.manage`.
 pub(crate) async fn save_settings(
     State(s): State<AppState>,
     DashForm(d, access, form): DashForm<SettingsManage>,
@@ -148,6 +153,8 @@ pub(crate) async fn save_settings(
     };
     let patch = SettingsPatch {
         mfa_policy: Some(policy),
+        // Absent (an older form): unchanged.
+        passkey_policy: PasskeyPolicy::parse(form.get("passkey_policy")),
         mfa_grace_days: Some(days),
     };
     match s

@@ -114,7 +114,7 @@ impl Kind {
                 "This clears {who}'s password, ends all of their sessions now and emails them a link to choose a new one. You never see or set the password."
             ),
             Kind::ResetMfa => format!(
-                "This removes {who}'s authenticator app and recovery codes and ends all of their sessions now. They set up two-step verification again at their next sign-in when the policy requires it, and get an email about it."
+                "This removes {who}'s authenticator app, passkeys and recovery codes and ends all of their sessions now. They set up two-step verification again at their next sign-in when the policy requires it, and get an email about it."
             ),
             Kind::ResendInvitation => {
                 format!("We email {who} a new invitation link. The previous link stops working.")

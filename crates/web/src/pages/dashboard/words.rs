@@ -120,6 +120,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "application_deleted" => "Application deleted; nobody can sign in through it any more.",
         "password_changed" => "Password changed; your other sessions have ended.",
         "session_revoked" => "Session signed out.",
+        "passkey_added" => "Passkey added.",
+        "passkey_removed" => "Passkey removed.",
         "tenant_created" => {
             "Tenant added. Business groups cover it at once; add it to Tenants groups where it belongs."
         }

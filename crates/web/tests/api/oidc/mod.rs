@@ -5,7 +5,7 @@
 //! the specifications ask for.
 
 mod documents;
-mod flow;
+pub mod flow;
 mod more;
 mod prompts;
 mod refusals;

@@ -1,5 +1,5 @@
 //! The signed-in user's own account — who they are, their password, two-step verification
-//! (new recovery codes here; enrolment is the sign-in pages' flow) and their sessions, each of
+//! (new recovery codes and passkeys here; app enrolment is the sign-in pages' flow) and their sessions, each of
 //! which they can sign out — as one page in two frames: plainly at `/b/{slug}/account`, where
 //! people who administer nothing land, and inside the dashboard at `/b/{slug}/admin/profile`.
 //! One implementation and one template (`_account.html`) serve both. Needs no permission
@@ -22,6 +22,8 @@ use super::sign_in::CodesPage;
 use super::{Page, PageMeta, message};
 use crate::browser::Browser;
 use crate::state::AppState;
+
+mod passkeys;
 
 /// Where the page is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +64,7 @@ pub(crate) fn routes<F: InFrame>(home: &str) -> Router<AppState> {
             &format!("{home}/recovery-codes"),
             post(regenerate_codes::<F>),
         )
+        .merge(passkeys::routes::<F>(home))
 }
 
 #[derive(Debug)]
@@ -85,6 +88,8 @@ pub(crate) struct AccountView {
     name: String,
     groups: Vec<String>,
     mfa: bool,
+    /// The user's passkeys, and the options to add one (`None`: a step-up comes first).
+    passkeys: passkeys::PasskeysView,
     min_chars: usize,
     sessions: Vec<SessionRow>,
     /// The password form's problems, beside its fields.
@@ -147,8 +152,10 @@ async fn render(d: &Dash, frame: Frame, shown: Shown) -> Answer {
         .list_own_sessions(&d.session)
         .await
         .map_err(|e| fail(d, frame, e))?;
+    let passkeys = passkeys::view(d, frame).await?;
     let status = shown.problems.status(shown.error.as_ref().map(|(s, _)| *s));
     let a = AccountView {
+        passkeys,
         base: d.base(),
         home: home(d, frame),
         csrf: d.csrf.clone(),
@@ -288,26 +295,7 @@ pub(crate) async fn regenerate_codes<F: InFrame>(DashForm(d, _member, _form): Da
         .regenerate_recovery_codes(&d.browser.ctx, &d.session)
         .await
     {
-        Ok(codes) => Ok(match F::FRAME {
-            Frame::Dashboard => page(&DashCodesPage {
-                c: d.chrome("Your new recovery codes", "profile"),
-                codes,
-            }),
-            Frame::Plain => {
-                let p = PageMeta::new(
-                    "Your new recovery codes",
-                    &d.slug,
-                    Some(&d.business),
-                    d.csrf.clone(),
-                );
-                Page::ok(&CodesPage {
-                    p,
-                    codes,
-                    next: back,
-                })
-                .into_response()
-            }
-        }),
+        Ok(codes) => Ok(passkeys::codes_page(&d, F::FRAME, codes, back)),
         Err(Error::StepUpRequired) => Err(super::step_up::step_up_first(&d.slug, &back)),
         Err(e) => {
             let error = Some(describe(d.catalog(), e));
