@@ -19,6 +19,7 @@ use crate::model::{
 use crate::oidc::applications::store::{ApplicationReads, ApplicationWrites};
 use crate::oidc::grants::{OAuthReads, OAuthWrites};
 use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
+use crate::types::ApiKeyName;
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -289,6 +290,13 @@ pub trait KeyWrites: Send {
         business: BusinessId,
         id: ApiKeyId,
         at: OffsetDateTime,
+    ) -> Result<()>;
+    /// Renames a live key (an application's service key follows its application's name).
+    async fn rename_api_key(
+        &mut self,
+        business: BusinessId,
+        id: ApiKeyId,
+        name: &ApiKeyName,
     ) -> Result<()>;
 }
 

@@ -1,6 +1,7 @@
 //! Writes to API keys, in a [`SqlTx`].
 
 use gatehouse_domain::store::KeyWrites;
+use gatehouse_domain::types::ApiKeyName;
 
 // The transaction's own imports: the types every write here names.
 #[allow(clippy::wildcard_imports)]
@@ -46,6 +47,26 @@ impl KeyWrites for SqlTx {
     ) -> Result<()> {
         let q = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE business_id = $2 AND id = $3 AND revoked_at IS NULL")
             .bind(to_micros(at))
+            .bind(business.to_string())
+            .bind(id.to_string());
+        self.change(
+            business,
+            ("api_key", id.to_string()),
+            q,
+            Error::ApiKeyNotFound,
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn rename_api_key(
+        &mut self,
+        business: BusinessId,
+        id: ApiKeyId,
+        name: &ApiKeyName,
+    ) -> Result<()> {
+        let q = sqlx::query("UPDATE api_keys SET name = $1 WHERE business_id = $2 AND id = $3")
+            .bind(name.as_str())
             .bind(business.to_string())
             .bind(id.to_string());
         self.change(

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::ids::ApplicationId;
 use crate::principal::{ApiKeysManage, ApplicationsManage, BusinessAccess};
 use crate::services::{Audit, Gatehouse};
+use crate::types::ApiKeyName;
 
 fn service_permissions_unwanted() -> Error {
     Error::invalid(
@@ -147,6 +148,10 @@ impl Gatehouse {
         if let Some(key) = &new_key {
             events.extend(insert_service_key(tx.as_mut(), &audit, &app, key).await?);
             app.service_key_id = Some(key.stored.key.id);
+        } else if let Some(key) = app.service_key_id.filter(|_| app.name != before.name) {
+            // The service acts (and is audited) under its application's name.
+            tx.rename_api_key(business, key, &ApiKeyName::parse(app.name.as_str())?)
+                .await?;
         }
         tx.update_application(&app).await?;
         events.insert(

@@ -179,8 +179,21 @@ async fn client_credentials_service(app: App) {
         "its creation is audited"
     );
 
-    // New rights replace the key; dropping the grant type ends it.
+    // Renamed, the application's service acts under its new name.
     let path = format!("/api/v1/applications/{}", created["id"].as_str().unwrap());
+    let (status, renamed) = app
+        .patch(&path, &maker, json!({ "name": "Ledger sync" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    let renamed = by_client_id(&app, &f, &created["client_id"]).await.unwrap();
+    assert_eq!(renamed.service_key_id, Some(key_id), "the same key");
+    let Principal::ApiKey { name, .. } = app.gh.service_principal_of(&renamed).await.unwrap()
+    else {
+        panic!("an API key principal")
+    };
+    assert_eq!(name.as_str(), "Ledger sync");
+
+    // New rights replace the key; dropping the grant type ends it.
     let (status, changed) = app
         .patch(
             &path,
