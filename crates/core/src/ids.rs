@@ -41,6 +41,7 @@ id_kinds! {
     MailKind => MailId, "mail";
     ApplicationKind => ApplicationId, "application";
     OAuthGrantKind => OAuthGrantId, "oauth_grant";
+    ImportJobKind => ImportJobId, "import_job";
 }
 
 impl<K> Id<K> {

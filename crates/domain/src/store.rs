@@ -18,6 +18,8 @@ use crate::model::{
 use crate::oidc::applications::store::{ApplicationReads, ApplicationWrites};
 use crate::oidc::grants::{OAuthReads, OAuthWrites};
 use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
+use crate::services::ImportJobs;
+use crate::types::Email;
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -141,6 +143,7 @@ pub trait Store:
     + MailOutbox
     + OAuthReads
     + SigningKeyStore
+    + ImportJobs
     + Send
     + Sync
     + std::fmt::Debug
@@ -172,6 +175,9 @@ pub trait Store:
     async fn get_user(&self, business: BusinessId, id: UserId) -> Result<Option<User>>;
     /// The users of the business among `ids`, in the order of `ids`.
     async fn get_users(&self, business: BusinessId, ids: &[UserId]) -> Result<Vec<User>>;
+    /// The users of the business with these emails (any order; unknown emails are left out).
+    async fn get_users_by_email(&self, business: BusinessId, emails: &[Email])
+    -> Result<Vec<User>>;
     /// Users ordered by email, after the email `after`; and how many match in all.
     async fn list_users(
         &self,
@@ -237,6 +243,12 @@ pub trait BusinessWrites: Send {
 #[async_trait]
 pub trait UserWrites: Send {
     async fn get_user(&mut self, business: BusinessId, id: UserId) -> Result<Option<User>>;
+    /// [`Store::get_users_by_email`] inside the transaction.
+    async fn get_users_by_email(
+        &mut self,
+        business: BusinessId,
+        emails: &[Email],
+    ) -> Result<Vec<User>>;
     async fn insert_user(&mut self, user: &User) -> Result<()>;
     /// Writes `user` (whose `version` is the new one) if the stored version is
     /// `expected_version`; otherwise fails with `VersionConflict`.

@@ -158,6 +158,14 @@ impl Store for SqlStore {
         queries::get_users(&mut *self.conn().await?, business, ids).await
     }
 
+    async fn get_users_by_email(
+        &self,
+        business: BusinessId,
+        emails: &[gatehouse_domain::types::Email],
+    ) -> Result<Vec<User>> {
+        queries::get_users_by_email(&mut *self.conn().await?, business, emails).await
+    }
+
     async fn list_users(
         &self,
         business: BusinessId,

@@ -17,7 +17,9 @@ mod users;
 
 pub(crate) use audit::{insert_audit_event, list_audit_events};
 pub(crate) use groups::{get_group, list_groups, write_group_details};
-pub(crate) use users::{USER_COLS, attach_groups, get_user, get_users, list_users};
+pub(crate) use users::{
+    USER_COLS, attach_groups, get_user, get_users, get_users_by_email, list_users,
+};
 
 /// A value to bind to a dynamically built query.
 pub(crate) enum Bind {

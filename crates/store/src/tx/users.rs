@@ -12,6 +12,14 @@ impl UserWrites for SqlTx {
         queries::get_user(&mut self.tx, business, id).await
     }
 
+    async fn get_users_by_email(
+        &mut self,
+        business: BusinessId,
+        emails: &[gatehouse_domain::types::Email],
+    ) -> Result<Vec<User>> {
+        queries::get_users_by_email(&mut self.tx, business, emails).await
+    }
+
     async fn insert_user(&mut self, u: &User) -> Result<()> {
         let q = sqlx::query(
             "INSERT INTO users (id, business_id, email, display_name, name_key, status, mfa_enrolled, activated_at, \

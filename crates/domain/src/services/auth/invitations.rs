@@ -43,6 +43,24 @@ impl Gatehouse {
         let voided = tx
             .revoke_auth_tokens(Some(user.id), TokenKind::Invitation, now)
             .await?;
+        let (mail, expires_at) = self.new_invitation(tx, &business, user).await?;
+        let event = audit.event(
+            "user.invitation_sent",
+            user_target(user),
+            None,
+            Some(json!({ "expires_at": expires_at.unix_timestamp(), "voided_earlier": voided })),
+        );
+        Ok((mail, event))
+    }
+
+    /// Issues an invitation link for `user`, a member of `business`, who has none yet: the
+    /// mail to queue in the same transaction, and when the link expires.
+    pub(crate) async fn new_invitation(
+        &self,
+        tx: &mut dyn StoreTx,
+        business: &Business,
+        user: &User,
+    ) -> Result<(Mail, time::OffsetDateTime)> {
         let (token, expires_at) = self
             .issue_token(
                 tx,
@@ -61,13 +79,7 @@ impl Gatehouse {
             business: business.name.to_string(),
             message: MailMessage::Invitation { link, expires_at },
         };
-        let event = audit.event(
-            "user.invitation_sent",
-            user_target(user),
-            None,
-            Some(json!({ "expires_at": expires_at.unix_timestamp(), "voided_earlier": voided })),
-        );
-        Ok((mail, event))
+        Ok((mail, expires_at))
     }
 
     /// Sends a pending user a new invitation; the previous link stops working.
