@@ -250,6 +250,13 @@ pub trait UserWrites: Send {
         emails: &[Email],
     ) -> Result<Vec<User>>;
     async fn insert_user(&mut self, user: &User) -> Result<()>;
+    /// Several new users at once (a bulk import's batch).
+    async fn insert_users(&mut self, users: &[User]) -> Result<()> {
+        for u in users {
+            self.insert_user(u).await?;
+        }
+        Ok(())
+    }
     /// Writes `user` (whose `version` is the new one) if the stored version is
     /// `expected_version`; otherwise fails with `VersionConflict`.
     async fn update_user(&mut self, user: &User, expected_version: i64) -> Result<()>;

@@ -61,14 +61,22 @@ impl Gatehouse {
         business: &Business,
         user: &User,
     ) -> Result<(Mail, time::OffsetDateTime)> {
-        let (token, expires_at) = self
-            .issue_token(
-                tx,
-                TokenKind::Invitation,
-                Some(user),
-                self.auth.config.invitation_ttl,
-            )
-            .await?;
+        let (mail, token) = self.prepare_invitation(business, user)?;
+        tx.insert_auth_token(&token).await?;
+        Ok((mail, token.expires_at))
+    }
+
+    /// An invitation for `user` of `business`, not yet written: its mail and its token.
+    pub(crate) fn prepare_invitation(
+        &self,
+        business: &Business,
+        user: &User,
+    ) -> Result<(Mail, AuthToken)> {
+        let (token, stored) = self.prepare_token(
+            TokenKind::Invitation,
+            Some(user),
+            self.auth.config.invitation_ttl,
+        )?;
         let link = self.link(&format!(
             "/b/{}/invitation/{}",
             business.slug,
@@ -77,9 +85,12 @@ impl Gatehouse {
         let mail = Mail {
             to: user.email.clone(),
             business: business.name.to_string(),
-            message: MailMessage::Invitation { link, expires_at },
+            message: MailMessage::Invitation {
+                link,
+                expires_at: stored.expires_at,
+            },
         };
-        Ok((mail, expires_at))
+        Ok((mail, stored))
     }
 
     /// Sends a pending user a new invitation; the previous link stops working.

@@ -27,7 +27,11 @@ impl Gatehouse {
     ) -> Result<Vec<AuditEvent>> {
         let now = audit.at();
         let mut events = Vec::new();
-        // New members by group: one membership write per group for the whole batch.
+        // New users, their invitations and mails, and new members by group, each written
+        // with one statement (or a few) for the whole batch.
+        let mut users = Vec::new();
+        let mut tokens = Vec::new();
+        let mut mails = Vec::new();
         let mut joins: BTreeMap<GroupId, Vec<UserId>> = BTreeMap::new();
         for change in planned.iter().filter_map(|p| p.change.as_ref()) {
             match change {
@@ -49,18 +53,21 @@ impl Gatehouse {
                         created_at: now,
                         updated_at: now,
                     };
-                    tx.insert_user(&user).await?;
                     for g in groups {
                         joins.entry(g.id).or_default().push(user.id);
                     }
-                    let (mail, expires_at) = self.new_invitation(tx, business, &user).await?;
-                    self.enqueue_mail(tx, &user, mail).await?;
+                    let (mail, token) = self.prepare_invitation(business, &user)?;
                     // One change, one event, as when a user is invited one at a time.
                     let mut after = audit_view(&user);
-                    after["invitation"] =
-                        json!({ "expires_at": expires_at.unix_timestamp(), "voided_earlier": 0 });
+                    after["invitation"] = json!({
+                        "expires_at": token.expires_at.unix_timestamp(),
+                        "voided_earlier": 0,
+                    });
                     after["imported"] = json!(true);
                     events.push(audit.event("user.created", target(&user), None, Some(after)));
+                    mails.push(self.queued_mail(&user, mail));
+                    tokens.push(token);
+                    users.push(user);
                 }
                 Change::Update { before, name, add } => {
                     let mut after = before.clone();
@@ -86,8 +93,11 @@ impl Gatehouse {
                 }
             }
         }
-        for (group, users) in joins {
-            tx.add_group_members(business.id, group, &users, now)
+        tx.insert_users(&users).await?;
+        tx.insert_auth_tokens(&tokens).await?;
+        tx.enqueue_mails(&mails).await?;
+        for (group, members) in joins {
+            tx.add_group_members(business.id, group, &members, now)
                 .await?;
         }
         Ok(events)
