@@ -153,6 +153,12 @@ pub trait Store:
 
     /// Starts a write transaction.
     async fn begin(&self) -> Result<Box<dyn StoreTx>>;
+    /// Brings the query planner's statistics of users and memberships up to date: a bulk
+    /// import grows those tables faster than the engine notices, and stale statistics turn
+    /// its per-batch lookups into scans. Nothing to do where the planner needs none.
+    async fn refresh_statistics(&self) -> Result<()> {
+        Ok(())
+    }
 
     async fn get_business(&self, id: BusinessId) -> Result<Option<Business>>;
     /// Businesses ordered by id, after the id `after`.

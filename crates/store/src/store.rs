@@ -154,6 +154,17 @@ impl Store for SqlStore {
         queries::get_user(&mut *self.conn().await?, business, id).await
     }
 
+    async fn refresh_statistics(&self) -> Result<()> {
+        // SQLite's planner picks these indexes without statistics.
+        if self.backend == Backend::Postgres {
+            sqlx::query("ANALYZE users, group_members")
+                .execute(&self.writer)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
     async fn get_users(&self, business: BusinessId, ids: &[UserId]) -> Result<Vec<User>> {
         queries::get_users(&mut *self.conn().await?, business, ids).await
     }

@@ -33,6 +33,9 @@ use plan::{Known, Planned};
 /// for tens of milliseconds, not seconds.
 pub const IMPORT_BATCH_ROWS: usize = 500;
 
+/// Planner statistics are refreshed every this many batches of a real import.
+const STATISTICS_EVERY: usize = 20;
+
 /// What an import did (or, for a dry run, would do), row by row.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportReport {
@@ -118,7 +121,13 @@ impl Gatehouse {
             rows: Vec::with_capacity(rows.len()),
         };
         let mut seen = HashMap::new();
-        for batch in rows.chunks(IMPORT_BATCH_ROWS) {
+        for (n, batch) in rows.chunks(IMPORT_BATCH_ROWS).enumerate() {
+            if !dry_run && n > 0 && n % STATISTICS_EVERY == 0 {
+                // The batches' lookups stay index reads while the tables grow fast.
+                if let Err(e) = self.store.refresh_statistics().await {
+                    tracing::warn!(error = %e, "planner statistics not refreshed");
+                }
+            }
             let emails = plan::emails_of(batch);
             let planned: Vec<Planned> = {
                 // One batch writes at a time on this node, whatever the number of imports.
