@@ -79,6 +79,8 @@ pub enum Error {
     InvitationNotFound,
     #[error("session not found")]
     SessionNotFound,
+    #[error("import job not found")]
+    ImportJobNotFound,
 
     // --- a link that cannot be used any more (410) ---
     #[error("this link {0}")]
@@ -188,6 +190,7 @@ impl Error {
             Error::CurrentPasswordIncorrect => "current_password_incorrect",
             Error::InvitationNotFound => "invitation_not_found",
             Error::SessionNotFound => "session_not_found",
+            Error::ImportJobNotFound => "import_job_not_found",
             Error::LinkUnusable(_) => "link_unusable",
             Error::LastAdministrator => "last_administrator",
             Error::UserNotPending => "user_not_pending",

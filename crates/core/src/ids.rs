@@ -42,6 +42,7 @@ id_kinds! {
     ApplicationKind => ApplicationId, "application";
     OAuthGrantKind => OAuthGrantId, "oauth_grant";
     PasskeyKind => PasskeyId, "passkey";
+    ImportJobKind => ImportJobId, "import_job";
 }
 
 impl<K> Id<K> {

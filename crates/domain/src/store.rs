@@ -20,6 +20,8 @@ use crate::oidc::applications::store::{ApplicationReads, ApplicationWrites};
 use crate::oidc::grants::{OAuthReads, OAuthWrites};
 use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
 use crate::types::ApiKeyName;
+use crate::services::ImportJobs;
+use crate::types::Email;
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -144,6 +146,7 @@ pub trait Store:
     + MailOutbox
     + OAuthReads
     + SigningKeyStore
+    + ImportJobs
     + Send
     + Sync
     + std::fmt::Debug
@@ -153,6 +156,12 @@ pub trait Store:
 
     /// Starts a write transaction.
     async fn begin(&self) -> Result<Box<dyn StoreTx>>;
+    /// Brings the query planner's statistics of users and memberships up to date: a bulk
+    /// import grows those tables faster than the engine notices, and stale statistics turn
+    /// its per-batch lookups into scans. Nothing to do where the planner needs none.
+    async fn refresh_statistics(&self) -> Result<()> {
+        Ok(())
+    }
 
     async fn get_business(&self, id: BusinessId) -> Result<Option<Business>>;
     /// Businesses ordered by id, after the id `after`.
@@ -175,6 +184,9 @@ pub trait Store:
     async fn get_user(&self, business: BusinessId, id: UserId) -> Result<Option<User>>;
     /// The users of the business among `ids`, in the order of `ids`.
     async fn get_users(&self, business: BusinessId, ids: &[UserId]) -> Result<Vec<User>>;
+    /// The users of the business with these emails (any order; unknown emails are left out).
+    async fn get_users_by_email(&self, business: BusinessId, emails: &[Email])
+    -> Result<Vec<User>>;
     /// Users ordered by email, after the email `after`; and how many match in all.
     async fn list_users(
         &self,
@@ -240,7 +252,20 @@ pub trait BusinessWrites: Send {
 #[async_trait]
 pub trait UserWrites: Send {
     async fn get_user(&mut self, business: BusinessId, id: UserId) -> Result<Option<User>>;
+    /// [`Store::get_users_by_email`] inside the transaction.
+    async fn get_users_by_email(
+        &mut self,
+        business: BusinessId,
+        emails: &[Email],
+    ) -> Result<Vec<User>>;
     async fn insert_user(&mut self, user: &User) -> Result<()>;
+    /// Several new users at once (a bulk import's batch).
+    async fn insert_users(&mut self, users: &[User]) -> Result<()> {
+        for u in users {
+            self.insert_user(u).await?;
+        }
+        Ok(())
+    }
     /// Writes `user` (whose `version` is the new one) if the stored version is
     /// `expected_version`; otherwise fails with `VersionConflict`.
     async fn update_user(&mut self, user: &User, expected_version: i64) -> Result<()>;

@@ -219,19 +219,34 @@ impl AuthWrites for SqlTx {
     }
 
     async fn insert_auth_token(&mut self, t: &AuthToken) -> Result<()> {
-        let q = sqlx::query(
-            "INSERT INTO auth_tokens (token_hash, kind, business_id, user_id, created_at, expires_at, used_at, revoked_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        self.insert_auth_tokens(std::slice::from_ref(t)).await
+    }
+
+    async fn insert_auth_tokens(&mut self, tokens: &[AuthToken]) -> Result<()> {
+        use crate::queries::Bind;
+        let rows = tokens
+            .iter()
+            .map(|t| {
+                vec![
+                    Bind::Text(t.hash.to_hex()),
+                    Bind::Text(t.kind.as_str().to_owned()),
+                    Bind::OptText(t.business_id.map(|b| b.to_string())),
+                    Bind::OptText(t.user_id.map(|u| u.to_string())),
+                    Bind::Int(to_micros(t.created_at)),
+                    Bind::Int(to_micros(t.expires_at)),
+                    Bind::OptInt(t.used_at.map(to_micros)),
+                    Bind::OptInt(t.revoked_at.map(to_micros)),
+                ]
+            })
+            .collect();
+        crate::queries::insert_rows(
+            &mut self.tx,
+            "auth_tokens (token_hash, kind, business_id, user_id, created_at, expires_at, used_at, revoked_at)",
+            "",
+            rows,
         )
-        .bind(t.hash.to_hex())
-        .bind(t.kind.as_str())
-        .bind(t.business_id.map(|b| b.to_string()))
-        .bind(t.user_id.map(|u| u.to_string()))
-        .bind(to_micros(t.created_at))
-        .bind(to_micros(t.expires_at))
-        .bind(t.used_at.map(to_micros))
-        .bind(t.revoked_at.map(to_micros));
-        self.exec(q).await.map(drop)
+        .await
+        .map(drop)
     }
 
     async fn consume_auth_token(

@@ -15,6 +15,7 @@ mod auth;
 mod auth_tx;
 mod connect;
 mod error;
+mod import_jobs;
 mod notify;
 mod oauth;
 mod outbox;

@@ -202,27 +202,41 @@ impl MailOutbox for SqlStore {
 
 #[async_trait]
 impl MailOutboxTx for SqlTx {
-    async fn enqueue_mail(&mut self, m: &QueuedMail) -> Result<()> {
-        let body = serde_json::to_string(&Body {
-            business: m.mail.business.clone(),
-            message: m.mail.message.clone(),
-        })
-        .map_err(|e| Error::Storage(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO mail_outbox (id, business_id, user_id, recipient, kind, body, state, attempts, \
-             next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+    async fn enqueue_mails(&mut self, mails: &[QueuedMail]) -> Result<()> {
+        use crate::queries::Bind;
+        let mut rows = Vec::with_capacity(mails.len());
+        for m in mails {
+            let body = serde_json::to_string(&Body {
+                business: m.mail.business.clone(),
+                message: m.mail.message.clone(),
+            })
+            .map_err(|e| Error::Storage(e.to_string()))?;
+            rows.push(vec![
+                Bind::Text(m.id.to_string()),
+                Bind::Text(m.business_id.to_string()),
+                Bind::Text(m.user_id.to_string()),
+                Bind::Text(m.mail.to.as_str().to_owned()),
+                Bind::Text(m.mail.message.kind().to_owned()),
+                Bind::Text(body),
+                Bind::Text("pending".to_owned()),
+                Bind::Int(0),
+                Bind::Int(to_micros(m.created_at)),
+                Bind::Int(to_micros(m.created_at)),
+            ]);
+        }
+        crate::queries::insert_rows(
+            &mut self.tx,
+            "mail_outbox (id, business_id, user_id, recipient, kind, body, state, attempts, \
+             next_attempt_at, created_at)",
+            "",
+            rows,
         )
-        .bind(m.id.to_string())
-        .bind(m.business_id.to_string())
-        .bind(m.user_id.to_string())
-        .bind(m.mail.to.as_str())
-        .bind(m.mail.message.kind())
-        .bind(body)
-        .bind(to_micros(m.created_at))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db)?;
-        self.queued_mail = true;
+        .await?;
+        self.queued_mail |= !mails.is_empty();
         Ok(())
+    }
+
+    async fn enqueue_mail(&mut self, m: &QueuedMail) -> Result<()> {
+        self.enqueue_mails(std::slice::from_ref(m)).await
     }
 }

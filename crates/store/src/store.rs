@@ -154,8 +154,27 @@ impl Store for SqlStore {
         queries::get_user(&mut *self.conn().await?, business, id).await
     }
 
+    async fn refresh_statistics(&self) -> Result<()> {
+        // SQLite's planner picks these indexes without statistics.
+        if self.backend == Backend::Postgres {
+            sqlx::query("ANALYZE users, group_members")
+                .execute(&self.writer)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
     async fn get_users(&self, business: BusinessId, ids: &[UserId]) -> Result<Vec<User>> {
         queries::get_users(&mut *self.conn().await?, business, ids).await
+    }
+
+    async fn get_users_by_email(
+        &self,
+        business: BusinessId,
+        emails: &[gatehouse_domain::types::Email],
+    ) -> Result<Vec<User>> {
+        queries::get_users_by_email(&mut *self.conn().await?, business, emails).await
     }
 
     async fn list_users(

@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 use crate::error::db;
+use crate::queries::Bind;
 use crate::{access, queries, rows};
 
 mod applications;
@@ -117,9 +118,7 @@ impl StoreTx for SqlTx {
                 "refusing to commit a change without an audit event".to_owned(),
             ));
         }
-        for event in &events {
-            queries::insert_audit_event(&mut self.tx, event).await?;
-        }
+        queries::insert_audit_events(&mut self.tx, &events).await?;
         for (business, changed) in &self.changes {
             let row = sqlx::query("UPDATE businesses SET change_seq = change_seq + 1 WHERE id = $1 RETURNING change_seq")
                 .bind(business.to_string())
@@ -127,16 +126,24 @@ impl StoreTx for SqlTx {
                 .await
                 .map_err(db)?;
             let seq = rows::int(&row, "change_seq")?;
-            for (kind, id) in changed {
-                sqlx::query("INSERT INTO access_changes (business_id, seq, kind, entity_id) VALUES ($1, $2, $3, $4)")
-                    .bind(business.to_string())
-                    .bind(seq)
-                    .bind(*kind)
-                    .bind(id.as_str())
-                    .execute(&mut *self.tx)
-                    .await
-                    .map_err(db)?;
-            }
+            let rows = changed
+                .iter()
+                .map(|(kind, id)| {
+                    vec![
+                        Bind::Text(business.to_string()),
+                        Bind::Int(seq),
+                        Bind::Text((*kind).to_owned()),
+                        Bind::Text(id.clone()),
+                    ]
+                })
+                .collect();
+            queries::insert_rows(
+                &mut self.tx,
+                "access_changes (business_id, seq, kind, entity_id)",
+                "",
+                rows,
+            )
+            .await?;
             if seq % PRUNE_EVERY == 0 {
                 sqlx::query("DELETE FROM access_changes WHERE business_id = $1 AND seq <= $2")
                     .bind(business.to_string())

@@ -66,6 +66,7 @@ registry! {
     INVALID_NAME = "invalid_name", UNPROCESSABLE_ENTITY, "A business, tenant, API key or application name is empty, too long or has control characters.";
     INVALID_GROUP_NAME = "invalid_group_name", UNPROCESSABLE_ENTITY, "A group name is empty, longer than 100 characters or has control characters.";
     INVALID_DISPLAY_NAME = "invalid_display_name", UNPROCESSABLE_ENTITY, "A display name is longer than 200 characters or has control characters.";
+    INVALID_IMPORT_FILE = "invalid_import_file", UNPROCESSABLE_ENTITY, "An import file cannot be read: not UTF-8, no `email` column, an unknown column, or too many rows.";
     INVALID_DESCRIPTION = "invalid_description", UNPROCESSABLE_ENTITY, "A description is longer than 1000 characters or has control characters.";
     INVALID_EMAIL = "invalid_email", UNPROCESSABLE_ENTITY, "Not an email address of the form `name@example.com`.";
     INVALID_SLUG = "invalid_slug", UNPROCESSABLE_ENTITY, "A slug is not 2–63 of `a-z`, `0-9` and `-`, starting with a letter.";
@@ -104,6 +105,7 @@ registry! {
     APPLICATION_NOT_FOUND = "application_not_found", NOT_FOUND, "No such application in the business.";
     INVITATION_NOT_FOUND = "invitation_not_found", NOT_FOUND, "The user has no pending invitation.";
     SESSION_NOT_FOUND = "session_not_found", NOT_FOUND, "No such session.";
+    IMPORT_JOB_NOT_FOUND = "import_job_not_found", NOT_FOUND, "No such import job in the business.";
     LINK_UNUSABLE = "link_unusable", GONE, "An invitation or password-reset link that expired, was used or was replaced.";
 
     // --- conflicts with the current state ---

@@ -13,7 +13,7 @@ use crate::state::AppState;
 
 mod json_body;
 
-pub use json_body::{Json, OptionalJson};
+pub use json_body::{Json, OptionalJson, RawBody};
 
 /// The innermost error message (serde's, without axum's wrapper text).
 fn source_message(e: &dyn std::error::Error) -> String {

@@ -198,3 +198,20 @@ document.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false
   var boxes = function () { return document.querySelectorAll("#users input[name=user]"); };
   all.addEventListener("change", function () { boxes().forEach(function (b) { b.checked = all.checked; }); });
 })();
+
+// Import: a picked file fills the contents box (without the script, paste the file there).
+document.querySelectorAll("input[type=file][data-fills]").forEach(function (input) {
+  var target = document.getElementById(input.getAttribute("data-fills"));
+  if (!target) return;
+  var row = input.closest("[data-fill-row]");
+  if (row) row.hidden = false;
+  input.addEventListener("change", function () {
+    var file = input.files && input.files[0];
+    if (!file) return;
+    var reader = new FileReader();
+    reader.onload = function () { target.value = reader.result; };
+    reader.readAsText(file);
+    var format = document.getElementById("import-format");
+    if (format && /\.(jsonl|ndjson)$/i.test(file.name)) format.value = "jsonl";
+  });
+});

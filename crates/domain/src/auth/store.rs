@@ -120,6 +120,13 @@ pub trait AuthWrites: Send {
     ) -> Result<u64>;
 
     async fn insert_auth_token(&mut self, token: &AuthToken) -> Result<()>;
+    /// Several tokens at once (a bulk import's invitations).
+    async fn insert_auth_tokens(&mut self, tokens: &[AuthToken]) -> Result<()> {
+        for t in tokens {
+            self.insert_auth_token(t).await?;
+        }
+        Ok(())
+    }
     /// Marks the token used if it is of `kind`, unused, unrevoked and unexpired at `now`;
     /// returns it, or `None`. Atomic: two requests cannot both use one token.
     async fn consume_auth_token(

@@ -229,6 +229,13 @@ pub trait MailOutbox: Send + Sync {
 #[async_trait]
 pub trait MailOutboxTx: Send {
     async fn enqueue_mail(&mut self, mail: &QueuedMail) -> Result<()>;
+    /// Several mails at once (a bulk import's invitations).
+    async fn enqueue_mails(&mut self, mails: &[QueuedMail]) -> Result<()> {
+        for m in mails {
+            self.enqueue_mail(m).await?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

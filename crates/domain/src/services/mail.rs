@@ -28,15 +28,19 @@ impl Gatehouse {
         user: &User,
         mail: Mail,
     ) -> Result<()> {
+        tx.enqueue_mail(&self.queued_mail(user, mail)).await
+    }
+
+    /// `mail` to `user`, ready for the outbox.
+    pub(crate) fn queued_mail(&self, user: &User, mail: Mail) -> QueuedMail {
         let now = self.now();
-        tx.enqueue_mail(&QueuedMail {
+        QueuedMail {
             id: MailId::new(now),
             business_id: user.business_id,
             user_id: user.id,
             mail,
             created_at: now,
-        })
-        .await
+        }
     }
 
     /// Mails the user about their own account, within `tx`.

@@ -12,6 +12,7 @@ mod decisions;
 mod feed;
 mod group_plan;
 mod groups;
+mod import;
 mod mail;
 mod settings;
 mod tenants;
@@ -35,6 +36,11 @@ pub use dashboard::InvitationState;
 pub use decisions::{Checks, Decisions};
 pub use group_plan::{GroupPlan, GroupProposal};
 pub use groups::{GroupPatch, NewGroup};
+pub use import::{
+    GROUP_SEPARATOR, IMPORT_BATCH_ROWS, IMPORT_JOB_STALE_AFTER, ImportCounts, ImportFormat,
+    ImportJob, ImportJobState, ImportJobs, ImportReport, MAX_IMPORT_ROWS, RowAction, RowError,
+    RowOutcome,
+};
 pub use settings::{MAX_GRACE_DAYS, SettingsPatch};
 pub use users::{NewUser, UserPatch};
 
@@ -63,6 +69,8 @@ pub struct Gatehouse {
     pub(crate) auth: Arc<auth::AuthRuntime>,
     /// The OpenID Provider: signing keys in memory, issuers.
     pub(crate) oidc: Arc<crate::oidc::OidcRuntime>,
+    /// Bulk imports' turn to write: one batch at a time on this node, apart from requests.
+    imports: Arc<tokio::sync::Semaphore>,
 }
 
 impl Gatehouse {
@@ -76,6 +84,7 @@ impl Gatehouse {
             key_touches: Arc::default(),
             auth: Arc::new(auth::AuthRuntime::ephemeral()),
             oidc: Arc::new(crate::oidc::OidcRuntime::new(Default::default())),
+            imports: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 

@@ -35,7 +35,7 @@ pub(crate) fn target(u: &User) -> (&'static str, String, String) {
     ("user", u.id.to_string(), u.email.to_string())
 }
 
-fn audit_view(u: &User) -> Value {
+pub(crate) fn audit_view(u: &User) -> Value {
     json!({
         "email": u.email,
         "display_name": u.display_name,

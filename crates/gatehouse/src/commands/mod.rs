@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod application;
 pub mod business;
 pub mod group;
+mod import;
 mod migrate;
 mod operator_token;
 mod serve;

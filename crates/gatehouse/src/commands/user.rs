@@ -53,6 +53,23 @@ pub enum UserCommand {
         #[arg(long = "group", value_name = "ID_OR_NAME")]
         groups: Vec<String>,
     },
+    /// Import users from a CSV file (header row `email,name,groups`; groups by name,
+    /// separated by `;`) or JSON Lines (`{"email":…,"name":…,"groups":[…]}`). New emails are
+    /// invited, existing users get the row's name and groups (never removed), unchanged rows
+    /// are skipped; refused rows are reported with their line and change nothing.
+    Import {
+        /// The file; `.jsonl`/`.ndjson` is read as JSON Lines, anything else as CSV.
+        file: std::path::PathBuf,
+        /// The business, by slug or id.
+        #[arg(long, value_name = "SLUG_OR_ID")]
+        business: String,
+        /// `csv` or `jsonl`, whatever the file's name.
+        #[arg(long, value_parser = ["csv", "jsonl"])]
+        format: Option<String>,
+        /// Report what each row would do; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 pub async fn run(cmd: UserCommand, c: &Console) -> anyhow::Result<()> {
@@ -123,6 +140,12 @@ pub async fn run(cmd: UserCommand, c: &Console) -> anyhow::Result<()> {
                 .await?;
             c.out.show(&user, |u| users_table(std::slice::from_ref(u)))
         }
+        UserCommand::Import {
+            file,
+            business,
+            format,
+            dry_run,
+        } => super::import::run(c, &file, &business, format.as_deref(), dry_run).await,
     }
 }
 

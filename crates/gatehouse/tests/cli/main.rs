@@ -8,6 +8,7 @@ mod applications;
 mod commands;
 mod errors;
 mod helpers;
+mod import;
 mod mail;
 mod serve;
 mod signing_keys;

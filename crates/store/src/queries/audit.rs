@@ -12,32 +12,44 @@ use super::{Bind, Sql, prefix_end};
 use crate::error::db;
 use crate::rows;
 
-pub(crate) async fn insert_audit_event(c: &mut AnyConnection, e: &AuditEvent) -> Result<()> {
-    let json = |v: &Option<serde_json::Value>| v.as_ref().map(serde_json::Value::to_string);
-    sqlx::query(
-        "INSERT INTO audit_events (id, business_id, occurred_at, actor_kind, actor_id, actor_label, action, \
-         target_kind, target_id, target_label, before_state, after_state, request_id, client_ip, user_agent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+/// Writes `events` (as few statements as the bind limit allows).
+pub(crate) async fn insert_audit_events(
+    c: &mut AnyConnection,
+    events: &[AuditEvent],
+) -> Result<()> {
+    let json =
+        |v: &Option<serde_json::Value>| Bind::OptText(v.as_ref().map(serde_json::Value::to_string));
+    let rows = events
+        .iter()
+        .map(|e| {
+            vec![
+                Bind::Text(e.id.to_string()),
+                Bind::OptText(e.business_id.map(|b| b.to_string())),
+                Bind::Int(to_micros(e.occurred_at)),
+                Bind::Text(e.actor.kind.as_str().to_owned()),
+                Bind::OptText(e.actor.id.clone()),
+                Bind::Text(e.actor.label.clone()),
+                Bind::Text(e.action.clone()),
+                Bind::Text(e.target.kind.clone()),
+                Bind::Text(e.target.id.clone()),
+                Bind::Text(e.target.label.clone()),
+                json(&e.before),
+                json(&e.after),
+                Bind::OptText(e.request_id.clone()),
+                Bind::OptText(e.client_ip.clone()),
+                Bind::OptText(e.user_agent.clone()),
+            ]
+        })
+        .collect();
+    super::insert_rows(
+        c,
+        "audit_events (id, business_id, occurred_at, actor_kind, actor_id, actor_label, action, \
+         target_kind, target_id, target_label, before_state, after_state, request_id, client_ip, user_agent)",
+        "",
+        rows,
     )
-    .bind(e.id.to_string())
-    .bind(e.business_id.map(|b| b.to_string()))
-    .bind(to_micros(e.occurred_at))
-    .bind(e.actor.kind.as_str())
-    .bind(e.actor.id.clone())
-    .bind(e.actor.label.clone())
-    .bind(e.action.clone())
-    .bind(e.target.kind.clone())
-    .bind(e.target.id.clone())
-    .bind(e.target.label.clone())
-    .bind(json(&e.before))
-    .bind(json(&e.after))
-    .bind(e.request_id.clone())
-    .bind(e.client_ip.clone())
-    .bind(e.user_agent.clone())
-    .execute(c)
     .await
-    .map_err(db)?;
-    Ok(())
+    .map(drop)
 }
 
 fn audit_event(row: &AnyRow) -> Result<AuditEvent> {

@@ -15,14 +15,18 @@ mod audit;
 mod groups;
 mod users;
 
-pub(crate) use audit::{insert_audit_event, list_audit_events};
+pub(crate) use audit::{insert_audit_events, list_audit_events};
 pub(crate) use groups::{get_group, list_groups, write_group_details};
-pub(crate) use users::{USER_COLS, attach_groups, get_user, get_users, list_users};
+pub(crate) use users::{
+    USER_COLS, attach_groups, get_user, get_users, get_users_by_email, list_users,
+};
 
 /// A value to bind to a dynamically built query.
 pub(crate) enum Bind {
     Text(String),
     Int(i64),
+    OptText(Option<String>),
+    OptInt(Option<i64>),
 }
 
 /// A query assembled from optional parts, with `$N` placeholders numbered as they are added.
@@ -62,8 +66,51 @@ impl Sql {
             .fold(sqlx::query(&self.text), |q, b| match b {
                 Bind::Text(s) => q.bind(s.as_str()),
                 Bind::Int(i) => q.bind(*i),
+                Bind::OptText(s) => q.bind(s.clone()),
+                Bind::OptInt(i) => q.bind(*i),
             })
     }
+}
+
+/// At most this many values bound in one statement. SQLite allows 32,766, but binding
+/// slows down with the number of parameters (each is found by name): a few hundred rows per
+/// statement keep almost all of the gain.
+const MAX_BINDS: usize = 2_000;
+
+/// Inserts `rows` (each with one value per column of `into`, e.g. `t (a, b)`) with as few
+/// multi-row `INSERT … VALUES (…), (…)` statements as the bind limit allows, each followed by
+/// `suffix` (e.g. an `ON CONFLICT` clause). Returns the rows inserted.
+pub(crate) async fn insert_rows(
+    c: &mut sqlx::AnyConnection,
+    into: &str,
+    suffix: &str,
+    rows: Vec<Vec<Bind>>,
+) -> gatehouse_domain::Result<u64> {
+    let width = rows.first().map_or(1, Vec::len).max(1);
+    let per = (MAX_BINDS / width).max(1);
+    let mut inserted = 0;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let mut sql = Sql::new(&format!("INSERT INTO {into} VALUES "));
+        for (i, row) in rows.by_ref().take(per).enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" });
+            for (j, value) in row.into_iter().enumerate() {
+                if j > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(value);
+            }
+            sql.push(")");
+        }
+        sql.push(suffix);
+        inserted += sql
+            .query()
+            .execute(&mut *c)
+            .await
+            .map_err(crate::error::db)?
+            .rows_affected();
+    }
+    Ok(inserted)
 }
 
 /// The upper bound of a prefix range: every string starting with `prefix` sorts below it

@@ -3,7 +3,7 @@
 use gatehouse_domain::ids::{BusinessId, UserId};
 use gatehouse_domain::model::{GroupRef, User};
 use gatehouse_domain::store::{CURSOR_SEPARATOR, UserFilter, UserSort};
-use gatehouse_domain::types::GroupName;
+use gatehouse_domain::types::{Email, GroupName};
 use gatehouse_domain::{Error, Result};
 use sqlx::AnyConnection;
 
@@ -31,13 +31,15 @@ pub(crate) async fn attach_groups(c: &mut AnyConnection, users: &mut [User]) -> 
     }
     sql.push(") ORDER BY g.name_key");
     let rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
+    let at: std::collections::HashMap<UserId, usize> =
+        users.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
     for row in &rows {
         let user: UserId = rows::id(row, "user_id")?;
         let group = GroupRef {
             id: rows::id(row, "id")?,
             name: rows::parsed(row, "name", GroupName::parse)?,
         };
-        if let Some(u) = users.iter_mut().find(|u| u.id == user) {
+        if let Some(u) = at.get(&user).and_then(|&i| users.get_mut(i)) {
             u.groups.push(group);
         }
     }
@@ -68,26 +70,50 @@ pub(crate) async fn get_users(
     business: BusinessId,
     ids: &[UserId],
 ) -> Result<Vec<User>> {
-    let mut users = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
+    let keys: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let mut users = users_where_in(c, business, "u.id", &keys).await?;
+    let order: std::collections::HashMap<UserId, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    users.sort_by_key(|u| order.get(&u.id).copied().unwrap_or(usize::MAX));
+    Ok(users)
+}
+
+/// The users of the business with these emails, in no particular order.
+pub(crate) async fn get_users_by_email(
+    c: &mut AnyConnection,
+    business: BusinessId,
+    emails: &[Email],
+) -> Result<Vec<User>> {
+    let keys: Vec<String> = emails.iter().map(|e| e.as_str().to_owned()).collect();
+    users_where_in(c, business, "u.email", &keys).await
+}
+
+/// The users of the business whose `column` is one of `values` (500 per query), with their
+/// groups.
+async fn users_where_in(
+    c: &mut AnyConnection,
+    business: BusinessId,
+    column: &str,
+    values: &[String],
+) -> Result<Vec<User>> {
+    let mut users = Vec::with_capacity(values.len());
+    for chunk in values.chunks(500) {
         let mut sql = Sql::new(&format!(
             "SELECT {USER_COLS} FROM users u WHERE u.business_id = "
         ));
-        sql.text_bind(business.to_string()).push(" AND u.id IN (");
-        for (i, id) in chunk.iter().enumerate() {
+        sql.text_bind(business.to_string())
+            .push(&format!(" AND {column} IN ("));
+        for (i, value) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
-            sql.text_bind(id.to_string());
+            sql.text_bind(value.as_str());
         }
         sql.push(")");
         let rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
         users.extend(rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?);
     }
     attach_groups(c, &mut users).await?;
-    let order: std::collections::HashMap<UserId, usize> =
-        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    users.sort_by_key(|u| order.get(&u.id).copied().unwrap_or(usize::MAX));
     Ok(users)
 }
 

@@ -103,21 +103,24 @@ impl GroupWrites for SqlTx {
         users: &[UserId],
         at: OffsetDateTime,
     ) -> Result<u64> {
-        let mut added = 0;
-        for user in users {
-            added += sqlx::query(
-                "INSERT INTO group_members (group_id, user_id, business_id, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (group_id, user_id) DO NOTHING",
-            )
-            .bind(group.to_string())
-            .bind(user.to_string())
-            .bind(business.to_string())
-            .bind(to_micros(at))
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
-        }
+        let rows = users
+            .iter()
+            .map(|user| {
+                vec![
+                    Bind::Text(group.to_string()),
+                    Bind::Text(user.to_string()),
+                    Bind::Text(business.to_string()),
+                    Bind::Int(to_micros(at)),
+                ]
+            })
+            .collect();
+        let added = queries::insert_rows(
+            &mut self.tx,
+            "group_members (group_id, user_id, business_id, created_at)",
+            " ON CONFLICT (group_id, user_id) DO NOTHING",
+            rows,
+        )
+        .await?;
         for user in users {
             self.record(business, "user", user.to_string());
         }

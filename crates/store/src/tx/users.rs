@@ -12,30 +12,49 @@ impl UserWrites for SqlTx {
         queries::get_user(&mut self.tx, business, id).await
     }
 
+    async fn get_users_by_email(
+        &mut self,
+        business: BusinessId,
+        emails: &[gatehouse_domain::types::Email],
+    ) -> Result<Vec<User>> {
+        queries::get_users_by_email(&mut self.tx, business, emails).await
+    }
+
     async fn insert_user(&mut self, u: &User) -> Result<()> {
-        let q = sqlx::query(
-            "INSERT INTO users (id, business_id, email, display_name, name_key, status, mfa_enrolled, activated_at, \
-             version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        self.insert_users(std::slice::from_ref(u)).await
+    }
+
+    async fn insert_users(&mut self, users: &[User]) -> Result<()> {
+        let rows = users
+            .iter()
+            .map(|u| {
+                vec![
+                    Bind::Text(u.id.to_string()),
+                    Bind::Text(u.business_id.to_string()),
+                    Bind::Text(u.email.as_str().to_owned()),
+                    Bind::Text(u.display_name.as_str().to_owned()),
+                    Bind::Text(u.display_name.as_str().to_lowercase()),
+                    Bind::Text(u.status.as_str().to_owned()),
+                    Bind::Int(i64::from(u.mfa_enrolled)),
+                    Bind::OptInt(u.activated_at.map(to_micros)),
+                    Bind::Int(u.version),
+                    Bind::Int(to_micros(u.created_at)),
+                    Bind::Int(to_micros(u.updated_at)),
+                ]
+            })
+            .collect();
+        queries::insert_rows(
+            &mut self.tx,
+            "users (id, business_id, email, display_name, name_key, status, mfa_enrolled, \
+             activated_at, version, created_at, updated_at)",
+            "",
+            rows,
         )
-        .bind(u.id.to_string())
-        .bind(u.business_id.to_string())
-        .bind(u.email.as_str())
-        .bind(u.display_name.as_str())
-        .bind(u.display_name.as_str().to_lowercase())
-        .bind(u.status.as_str())
-        .bind(i64::from(u.mfa_enrolled))
-        .bind(u.activated_at.map(to_micros))
-        .bind(u.version)
-        .bind(to_micros(u.created_at))
-        .bind(to_micros(u.updated_at));
-        self.change(
-            u.business_id,
-            ("user", u.id.to_string()),
-            q,
-            Error::UserNotFound,
-        )
-        .await
-        .map(drop)
+        .await?;
+        for u in users {
+            self.record(u.business_id, "user", u.id.to_string());
+        }
+        Ok(())
     }
 
     async fn update_user(&mut self, u: &User, expected_version: i64) -> Result<()> {

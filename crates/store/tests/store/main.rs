@@ -10,6 +10,7 @@ mod audit;
 mod concurrency;
 mod escalation;
 mod groups;
+mod import;
 mod mail;
 mod passkeys;
 mod signing_keys;

@@ -59,6 +59,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptionalJson<T> {
     }
 }
 
+/// A body read as bytes, whatever its content type (an import file). Refused only when
+/// unreadable (400) or too large (413).
+#[derive(Debug, Clone, Default)]
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_body(req, state).await.map(RawBody)
+    }
+}
+
 /// `Content-Type: application/json` or `application/<something>+json`, parameters ignored.
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
     let Some(value) = headers

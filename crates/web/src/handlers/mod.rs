@@ -11,6 +11,7 @@ mod businesses;
 mod catalog;
 mod groups;
 mod health;
+mod imports;
 mod schemas;
 mod settings;
 mod tenants;
@@ -39,6 +40,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(businesses::routes())
         .merge(tenants::routes())
         .merge(users::routes())
+        .merge(imports::routes())
         .merge(accounts::routes())
         .merge(groups::routes())
         .merge(api_keys::routes())

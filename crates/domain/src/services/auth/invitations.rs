@@ -43,14 +43,40 @@ impl Gatehouse {
         let voided = tx
             .revoke_auth_tokens(Some(user.id), TokenKind::Invitation, now)
             .await?;
-        let (token, expires_at) = self
-            .issue_token(
-                tx,
-                TokenKind::Invitation,
-                Some(user),
-                self.auth.config.invitation_ttl,
-            )
-            .await?;
+        let (mail, expires_at) = self.new_invitation(tx, &business, user).await?;
+        let event = audit.event(
+            "user.invitation_sent",
+            user_target(user),
+            None,
+            Some(json!({ "expires_at": expires_at.unix_timestamp(), "voided_earlier": voided })),
+        );
+        Ok((mail, event))
+    }
+
+    /// Issues an invitation link for `user`, a member of `business`, who has none yet: the
+    /// mail to queue in the same transaction, and when the link expires.
+    pub(crate) async fn new_invitation(
+        &self,
+        tx: &mut dyn StoreTx,
+        business: &Business,
+        user: &User,
+    ) -> Result<(Mail, time::OffsetDateTime)> {
+        let (mail, token) = self.prepare_invitation(business, user)?;
+        tx.insert_auth_token(&token).await?;
+        Ok((mail, token.expires_at))
+    }
+
+    /// An invitation for `user` of `business`, not yet written: its mail and its token.
+    pub(crate) fn prepare_invitation(
+        &self,
+        business: &Business,
+        user: &User,
+    ) -> Result<(Mail, AuthToken)> {
+        let (token, stored) = self.prepare_token(
+            TokenKind::Invitation,
+            Some(user),
+            self.auth.config.invitation_ttl,
+        )?;
         let link = self.link(&format!(
             "/b/{}/invitation/{}",
             business.slug,
@@ -59,15 +85,12 @@ impl Gatehouse {
         let mail = Mail {
             to: user.email.clone(),
             business: business.name.to_string(),
-            message: MailMessage::Invitation { link, expires_at },
+            message: MailMessage::Invitation {
+                link,
+                expires_at: stored.expires_at,
+            },
         };
-        let event = audit.event(
-            "user.invitation_sent",
-            user_target(user),
-            None,
-            Some(json!({ "expires_at": expires_at.unix_timestamp(), "voided_earlier": voided })),
-        );
-        Ok((mail, event))
+        Ok((mail, stored))
     }
 
     /// Sends a pending user a new invitation; the previous link stops working.

@@ -225,21 +225,31 @@ impl Gatehouse {
         user: Option<&User>,
         ttl: time::Duration,
     ) -> Result<(SecretToken, OffsetDateTime)> {
+        let (token, stored) = self.prepare_token(kind, user, ttl)?;
+        tx.insert_auth_token(&stored).await?;
+        Ok((token, stored.expires_at))
+    }
+
+    /// A new token of `kind` and its stored form, not yet written.
+    pub(crate) fn prepare_token(
+        &self,
+        kind: TokenKind,
+        user: Option<&User>,
+        ttl: time::Duration,
+    ) -> Result<(SecretToken, AuthToken)> {
         let now = self.now();
         let token = self.new_token()?;
-        let expires_at = now + ttl;
-        tx.insert_auth_token(&AuthToken {
+        let stored = AuthToken {
             hash: token.hash(),
             kind,
             business_id: user.map(|u| u.business_id),
             user_id: user.map(|u| u.id),
             created_at: now,
-            expires_at,
+            expires_at: now + ttl,
             used_at: None,
             revoked_at: None,
-        })
-        .await?;
-        Ok((token, expires_at))
+        };
+        Ok((token, stored))
     }
 
     /// Opens a session at `stage` for a user who just proved who they are, audited.

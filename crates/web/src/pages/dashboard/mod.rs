@@ -35,6 +35,7 @@ mod user_edit;
 mod users;
 mod users_bulk;
 mod users_export;
+mod users_import;
 mod words;
 
 pub(crate) use context::{Chrome, Dash, DashForm, describe, notice_text, page, page_with};
@@ -63,6 +64,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             &format!("{b}/users/export.csv"),
             get(users_export::export_csv),
+        )
+        .route(
+            &format!("{b}/users/import"),
+            get(users_import::import_page).post(users_import::import_users),
         )
         .route(
             &format!("{b}/users/new"),
