@@ -18,6 +18,7 @@ use crate::model::{
 use crate::oidc::applications::store::{ApplicationReads, ApplicationWrites};
 use crate::oidc::grants::{OAuthReads, OAuthWrites};
 use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
+use crate::scim::{ScimReads, ScimWrites};
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -138,6 +139,7 @@ pub trait Store:
     AccessSource
     + AuthReads
     + ApplicationReads
+    + ScimReads
     + MailOutbox
     + OAuthReads
     + SigningKeyStore
@@ -300,6 +302,7 @@ pub trait StoreTx:
     + GroupWrites
     + KeyWrites
     + ApplicationWrites
+    + ScimWrites
     + MailOutboxTx
     + OAuthWrites
     + SigningKeyWrites

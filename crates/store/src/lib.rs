@@ -20,6 +20,7 @@ mod oauth;
 mod outbox;
 mod queries;
 mod rows;
+mod scim;
 mod signing_keys;
 mod store;
 mod tx;
