@@ -26,7 +26,11 @@ fn extras(row: &AnyRow) -> Result<ScimUserExtras> {
 
 #[async_trait]
 impl ScimReads for SqlStore {
-    async fn get_scim_user(&self, business: BusinessId, user: UserId) -> Result<Option<ScimUserExtras>> {
+    async fn get_scim_user(
+        &self,
+        business: BusinessId,
+        user: UserId,
+    ) -> Result<Option<ScimUserExtras>> {
         let row = sqlx::query(
             "SELECT external_id, attributes FROM scim_accounts WHERE business_id = $1 AND user_id = $2",
         )
@@ -51,7 +55,11 @@ impl ScimReads for SqlStore {
             .collect()
     }
 
-    async fn find_scim_users_by_external_id(&self, business: BusinessId, external_id: &str) -> Result<Vec<UserId>> {
+    async fn find_scim_users_by_external_id(
+        &self,
+        business: BusinessId,
+        external_id: &str,
+    ) -> Result<Vec<UserId>> {
         let rows = sqlx::query(
             "SELECT user_id FROM scim_accounts WHERE business_id = $1 AND external_id = $2 ORDER BY user_id",
         )
@@ -64,11 +72,13 @@ impl ScimReads for SqlStore {
     }
 
     async fn list_scim_groups(&self, business: BusinessId) -> Result<Vec<(GroupId, String)>> {
-        let rows = sqlx::query("SELECT group_id, external_id FROM scim_group_links WHERE business_id = $1")
-            .bind(business.to_string())
-            .fetch_all(&mut *self.conn().await?)
-            .await
-            .map_err(db)?;
+        let rows = sqlx::query(
+            "SELECT group_id, external_id FROM scim_group_links WHERE business_id = $1",
+        )
+        .bind(business.to_string())
+        .fetch_all(&mut *self.conn().await?)
+        .await
+        .map_err(db)?;
         rows.iter()
             .map(|r| Ok((rows::id(r, "group_id")?, rows::text(r, "external_id")?)))
             .collect()
@@ -88,7 +98,11 @@ impl ScimReads for SqlStore {
         })
     }
 
-    async fn list_scim_requests(&self, business: BusinessId, limit: u32) -> Result<Vec<ScimRequest>> {
+    async fn list_scim_requests(
+        &self,
+        business: BusinessId,
+        limit: u32,
+    ) -> Result<Vec<ScimRequest>> {
         let rows = sqlx::query(
             "SELECT at, actor, method, path, status, error FROM scim_requests WHERE business_id = $1 \
              ORDER BY at DESC, id DESC LIMIT $2",
@@ -145,7 +159,12 @@ impl ScimReads for SqlStore {
 
 #[async_trait]
 impl ScimWrites for SqlTx {
-    async fn put_scim_user(&mut self, business: BusinessId, user: UserId, extras: &ScimUserExtras) -> Result<()> {
+    async fn put_scim_user(
+        &mut self,
+        business: BusinessId,
+        user: UserId,
+        extras: &ScimUserExtras,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO scim_accounts (business_id, user_id, external_id, attributes) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (business_id, user_id) DO UPDATE SET external_id = $3, attributes = $4",
@@ -170,15 +189,21 @@ impl ScimWrites for SqlTx {
         Ok(())
     }
 
-    async fn set_user_email(&mut self, business: BusinessId, user: UserId, email: &Email) -> Result<()> {
-        let affected = sqlx::query("UPDATE users SET email = $1 WHERE business_id = $2 AND id = $3")
-            .bind(email.as_str().to_owned())
-            .bind(business.to_string())
-            .bind(user.to_string())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?
-            .rows_affected();
+    async fn set_user_email(
+        &mut self,
+        business: BusinessId,
+        user: UserId,
+        email: &Email,
+    ) -> Result<()> {
+        let affected =
+            sqlx::query("UPDATE users SET email = $1 WHERE business_id = $2 AND id = $3")
+                .bind(email.as_str().to_owned())
+                .bind(business.to_string())
+                .bind(user.to_string())
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
         if affected == 0 {
             return Err(Error::UserNotFound);
         }
@@ -186,7 +211,12 @@ impl ScimWrites for SqlTx {
         Ok(())
     }
 
-    async fn put_scim_group(&mut self, business: BusinessId, group: GroupId, external_id: Option<&str>) -> Result<()> {
+    async fn put_scim_group(
+        &mut self,
+        business: BusinessId,
+        group: GroupId,
+        external_id: Option<&str>,
+    ) -> Result<()> {
         let q = match external_id {
             Some(ext) => sqlx::query(
                 "INSERT INTO scim_group_links (business_id, group_id, external_id) VALUES ($1, $2, $3) \
@@ -203,7 +233,11 @@ impl ScimWrites for SqlTx {
         Ok(())
     }
 
-    async fn put_scim_settings(&mut self, business: BusinessId, settings: ScimSettings) -> Result<()> {
+    async fn put_scim_settings(
+        &mut self,
+        business: BusinessId,
+        settings: ScimSettings,
+    ) -> Result<()> {
         sqlx::query(
             "INSERT INTO scim_settings (business_id, invite) VALUES ($1, $2) \
              ON CONFLICT (business_id) DO UPDATE SET invite = $2",

@@ -49,7 +49,9 @@ impl Email {
             return Err(invalid("the domain must look like example.com"));
         }
         if domain == DEPROVISIONED_DOMAIN {
-            return Err(invalid("this domain is reserved for deprovisioned accounts"));
+            return Err(invalid(
+                "this domain is reserved for deprovisioned accounts",
+            ));
         }
         Ok(Self(email))
     }
@@ -59,6 +61,17 @@ impl Email {
     /// real address is free again and the account can never sign in.
     pub fn deprovisioned(id: &impl std::fmt::Display) -> Self {
         Self(format!("{id}@{DEPROVISIONED_DOMAIN}"))
+    }
+
+    /// An address as stored: any address [`Email::parse`] takes, or a deprovisioned
+    /// account's (which `parse` refuses as input).
+    pub fn parse_stored(raw: &str) -> Result<Self> {
+        match raw.rsplit_once('@') {
+            Some((id, DEPROVISIONED_DOMAIN)) if id.parse::<uuid::Uuid>().is_ok() => {
+                Ok(Self(raw.to_owned()))
+            }
+            _ => Self::parse(raw),
+        }
     }
 
     /// Whether this is a deprovisioned account's address.

@@ -40,7 +40,10 @@ fn values<'v>(
         None if attr.kind == Type::Complex && attr.multi => match sub_attr(attr, "value") {
             Some(def) => Ok((
                 def,
-                items.into_iter().filter_map(|i| get_ci(i, "value")).collect(),
+                items
+                    .into_iter()
+                    .filter_map(|i| get_ci(i, "value"))
+                    .collect(),
             )),
             None => Ok((attr, items)),
         },
@@ -49,7 +52,10 @@ fn values<'v>(
 }
 
 /// The definition a path names, or `invalidFilter`.
-pub fn resolve(resource: Resource, path: &AttrPath) -> Result<(Option<&'static str>, &'static Attr)> {
+pub fn resolve(
+    resource: Resource,
+    path: &AttrPath,
+) -> Result<(Option<&'static str>, &'static Attr)> {
     resource
         .find(path.uri.as_deref(), &path.name)
         .ok_or_else(|| Error::ScimInvalidFilter(format!("unknown attribute {}", path.name)))
@@ -58,8 +64,11 @@ pub fn resolve(resource: Resource, path: &AttrPath) -> Result<(Option<&'static s
 /// A member of a JSON object by name, ignoring case (SCIM names are case-insensitive).
 pub fn get_ci<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
     let obj = v.as_object()?;
-    obj.get(name)
-        .or_else(|| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+    obj.get(name).or_else(|| {
+        obj.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
 }
 
 /// Whether `doc` matches `filter`.
@@ -204,12 +213,10 @@ pub fn compare(def: &Attr, op: CompareOp, stored: &Value, wanted: &Value) -> boo
             "false" => a.cmp(&false),
             _ => return false,
         },
-        (Value::Number(a), Value::Number(b)) => {
-            match (a.as_f64(), b.as_f64()) {
-                (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or(Ordering::Less),
-                _ => return false,
-            }
-        }
+        (Value::Number(a), Value::Number(b)) => match (a.as_f64(), b.as_f64()) {
+            (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or(Ordering::Less),
+            _ => return false,
+        },
         _ => return false,
     };
     match op {

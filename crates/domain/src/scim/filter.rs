@@ -64,7 +64,10 @@ pub enum Filter {
     Not(Box<Filter>),
     /// `emails[type eq "work"]`: some value of `path` matches the inner filter, whose paths
     /// are relative to it.
-    ValuePath { path: AttrPath, filter: Box<Filter> },
+    ValuePath {
+        path: AttrPath,
+        filter: Box<Filter>,
+    },
 }
 
 /// A PATCH operation's `path`: an attribute, optionally narrowed to the values a filter

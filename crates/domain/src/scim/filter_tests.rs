@@ -56,11 +56,23 @@ fn every_operator_and_case_rule() {
         (r#"emails[type eq "other"]"#, false),
         (r#"emails co "home.example""#, true),
         (r#"emails.type eq "home""#, true),
-        (r#"name.givenName eq "alice" and not (title eq "Manager")"#, true),
-        (r#"(title eq "x" or title eq "engineer") and active eq true"#, true),
+        (
+            r#"name.givenName eq "alice" and not (title eq "Manager")"#,
+            true,
+        ),
+        (
+            r#"(title eq "x" or title eq "engineer") and active eq true"#,
+            true,
+        ),
         (r#"title eq "x" or title eq "y" and active eq true"#, false),
-        (r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "r&d""#, true),
-        (r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "ali""#, true),
+        (
+            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "r&d""#,
+            true,
+        ),
+        (
+            r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "ali""#,
+            true,
+        ),
         ("title eq null", false),
     ] {
         assert_eq!(hit(filter), expected, "{filter}");
@@ -86,7 +98,11 @@ fn refusals_are_invalid_filter() {
         assert_eq!(err.code(), "scim_invalid_filter", "{bad}");
     }
     // Parses, but names nothing Gatehouse knows or compares what has no order.
-    for bad in [r#"shoeSize eq "9""#, "active gt true", r#"emails[shoe eq "x"]"#] {
+    for bad in [
+        r#"shoeSize eq "9""#,
+        "active gt true",
+        r#"emails[shoe eq "x"]"#,
+    ] {
         let f = parse_filter(bad).unwrap();
         let err = matches(Resource::User, &alice(), &f).expect_err(bad);
         assert_eq!(err.code(), "scim_invalid_filter", "{bad}");
@@ -105,11 +121,18 @@ fn patch_paths() {
             ..
         })
     ));
-    let p = parse_patch_path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value").unwrap();
+    let p = parse_patch_path(
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+    )
+    .unwrap();
     assert_eq!(p.attr.name, "manager");
     assert_eq!(p.attr.sub.as_deref(), Some("value"));
     for bad in ["", "emails[", "emails[type eq \"w\"].", "9lives", "a b"] {
-        assert_eq!(parse_patch_path(bad).unwrap_err().code(), "scim_invalid_path", "{bad}");
+        assert_eq!(
+            parse_patch_path(bad).unwrap_err().code(),
+            "scim_invalid_path",
+            "{bad}"
+        );
     }
 }
 
@@ -127,13 +150,20 @@ fn attr_name() -> impl Strategy<Value = String> {
 
 fn leaf() -> impl Strategy<Value = String> {
     let op = prop_oneof![
-        Just("eq"), Just("ne"), Just("co"), Just("sw"), Just("ew"),
-        Just("gt"), Just("ge"), Just("lt"), Just("le"), Just("EQ")
+        Just("eq"),
+        Just("ne"),
+        Just("co"),
+        Just("sw"),
+        Just("ew"),
+        Just("gt"),
+        Just("ge"),
+        Just("lt"),
+        Just("le"),
+        Just("EQ")
     ];
     prop_oneof![
-        (attr_name(), op, "[a-zA-Z0-9 @.\\\\\"]{0,8}").prop_map(|(a, op, v)| {
-            format!("{a} {op} {}", serde_json::to_string(&v).unwrap())
-        }),
+        (attr_name(), op, "[a-zA-Z0-9 @.\\\\\"]{0,8}")
+            .prop_map(|(a, op, v)| { format!("{a} {op} {}", serde_json::to_string(&v).unwrap()) }),
         attr_name().prop_map(|a| format!("{a} pr")),
         "[a-z]{0,5}".prop_map(|v| format!(r#"emails[type eq "{v}"]"#)),
     ]
@@ -183,7 +213,13 @@ proptest! {
 #[test]
 fn deep_nesting_is_refused_not_a_stack_overflow() {
     let deep = format!("{}title pr{}", "(".repeat(10_000), ")".repeat(10_000));
-    assert_eq!(parse_filter(&deep[..4000]).unwrap_err().code(), "scim_invalid_filter");
+    assert_eq!(
+        parse_filter(&deep[..4000]).unwrap_err().code(),
+        "scim_invalid_filter"
+    );
     let nots = "not (".repeat(500) + "title pr" + &")".repeat(500);
-    assert_eq!(parse_filter(&nots).unwrap_err().code(), "scim_invalid_filter");
+    assert_eq!(
+        parse_filter(&nots).unwrap_err().code(),
+        "scim_invalid_filter"
+    );
 }

@@ -75,7 +75,9 @@ pub fn member_ids(v: &Value) -> Result<BTreeSet<String>> {
         .into_iter()
         .map(|m| match get_ci(m, "value") {
             Some(Value::String(id)) => Ok(id.clone()),
-            _ => Err(Error::ScimInvalidValue("each member needs a value (a user id)".into())),
+            _ => Err(Error::ScimInvalidValue(
+                "each member needs a value (a user id)".into(),
+            )),
         })
         .collect()
 }
@@ -91,7 +93,10 @@ fn filtered_ids(filter: &Filter, out: &mut BTreeSet<String>) -> Result<()> {
             path,
             op: CompareOp::Eq,
             value: Value::String(id),
-        } if path.uri.is_none() && path.sub.is_none() && path.name.eq_ignore_ascii_case("value") => {
+        } if path.uri.is_none()
+            && path.sub.is_none()
+            && path.name.eq_ignore_ascii_case("value") =>
+        {
             out.insert(id.clone());
             Ok(())
         }
@@ -108,9 +113,19 @@ fn string_value(v: Option<&Value>, what: &str) -> Result<String> {
     }
 }
 
-fn apply_one(change: &mut GroupChange, kind: OpKind, path: &PatchPath, value: Option<&Value>) -> Result<()> {
+fn apply_one(
+    change: &mut GroupChange,
+    kind: OpKind,
+    path: &PatchPath,
+    value: Option<&Value>,
+) -> Result<()> {
     let name = path.attr.name.as_str();
-    if path.attr.uri.as_deref().is_some_and(|u| !u.eq_ignore_ascii_case(super::schema::GROUP_SCHEMA)) {
+    if path
+        .attr
+        .uri
+        .as_deref()
+        .is_some_and(|u| !u.eq_ignore_ascii_case(super::schema::GROUP_SCHEMA))
+    {
         return Err(Error::ScimInvalidPath(format!("unknown attribute {name}")));
     }
     if name.eq_ignore_ascii_case("displayName") && path.filter.is_none() {
@@ -125,7 +140,9 @@ fn apply_one(change: &mut GroupChange, kind: OpKind, path: &PatchPath, value: Op
         });
     } else if name.eq_ignore_ascii_case("members") {
         if path.attr.sub.is_some() || path.sub.is_some() {
-            return Err(Error::ScimInvalidPath("members' sub-attributes are read-only".into()));
+            return Err(Error::ScimInvalidPath(
+                "members' sub-attributes are read-only".into(),
+            ));
         }
         match (kind, &path.filter, value) {
             (OpKind::Remove, Some(f), _) => {
@@ -135,12 +152,20 @@ fn apply_one(change: &mut GroupChange, kind: OpKind, path: &PatchPath, value: Op
             }
             // Entra removes members by value rather than by filter.
             (OpKind::Remove, None, Some(v)) => {
-                member_ids(v)?.iter().for_each(|id| change.members.remove(id));
+                member_ids(v)?
+                    .iter()
+                    .for_each(|id| change.members.remove(id));
             }
             (OpKind::Remove, None, None) => change.members.replace(BTreeSet::new()),
-            (OpKind::Add, None, Some(v)) => member_ids(v)?.into_iter().for_each(|id| change.members.add(id)),
+            (OpKind::Add, None, Some(v)) => member_ids(v)?
+                .into_iter()
+                .for_each(|id| change.members.add(id)),
             (OpKind::Replace, None, Some(v)) => change.members.replace(member_ids(v)?),
-            _ => return Err(Error::ScimInvalidPath("members take add, replace, or remove".into())),
+            _ => {
+                return Err(Error::ScimInvalidPath(
+                    "members take add, replace, or remove".into(),
+                ));
+            }
         }
     } else if name.eq_ignore_ascii_case("id") || name.eq_ignore_ascii_case("meta") {
         return Err(Error::ScimMutability(format!("{name} is read-only")));

@@ -31,7 +31,12 @@ pub struct ScimGroup {
 
 impl ScimGroup {
     pub fn render(&self, base: &str) -> Value {
-        super::render::group(base, &self.group, self.external_id.as_deref(), self.members.as_deref())
+        super::render::group(
+            base,
+            &self.group,
+            self.external_id.as_deref(),
+            self.members.as_deref(),
+        )
     }
 }
 
@@ -53,7 +58,11 @@ impl GroupInput {
         let external_id = match get_ci(doc, "externalId") {
             Some(Value::String(s)) => Some(s.clone()),
             None | Some(Value::Null) => None,
-            Some(_) => return Err(Error::ScimInvalidValue("externalId must be a string".into())),
+            Some(_) => {
+                return Err(Error::ScimInvalidValue(
+                    "externalId must be a string".into(),
+                ));
+            }
         };
         let members = match get_ci(doc, "members") {
             None | Some(Value::Null) => BTreeSet::new(),
@@ -76,11 +85,23 @@ fn target(g: &Group) -> (&'static str, String, String) {
 }
 
 impl Gatehouse {
-    async fn scim_external_ids(&self, access: &BusinessAccess<ScimProvision>) -> Result<HashMap<GroupId, String>> {
-        Ok(self.store().list_scim_groups(access.business_id()).await?.into_iter().collect())
+    async fn scim_external_ids(
+        &self,
+        access: &BusinessAccess<ScimProvision>,
+    ) -> Result<HashMap<GroupId, String>> {
+        Ok(self
+            .store()
+            .list_scim_groups(access.business_id())
+            .await?
+            .into_iter()
+            .collect())
     }
 
-    async fn scim_members(&self, access: &BusinessAccess<ScimProvision>, group: GroupId) -> Result<Vec<User>> {
+    async fn scim_members(
+        &self,
+        access: &BusinessAccess<ScimProvision>,
+        group: GroupId,
+    ) -> Result<Vec<User>> {
         let filter = UserFilter {
             group: Some(group),
             ..UserFilter::default()
@@ -156,7 +177,8 @@ impl Gatehouse {
         };
         let mut tx = self.store().begin().await?;
         tx.insert_group(&group).await?;
-        tx.put_scim_group(business, group.id, input.external_id.as_deref()).await?;
+        tx.put_scim_group(business, group.id, input.external_id.as_deref())
+            .await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
         let mut events = vec![audit.event(
             "group.created",
@@ -225,7 +247,10 @@ impl Gatehouse {
         }
         let mut tx = self.store().begin().await?;
         let admins = lock_and_count_admins(tx.as_mut(), business).await?;
-        let before = tx.get_group(business, id).await?.ok_or(Error::GroupNotFound)?;
+        let before = tx
+            .get_group(business, id)
+            .await?
+            .ok_or(Error::GroupNotFound)?;
         pre.check(before.version)?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
         let mut events = Vec::new();
@@ -305,7 +330,9 @@ impl Gatehouse {
                 ids.push(id);
                 emails.push(user.email);
             }
-            let added = tx.add_group_members(business, group.id, &ids, audit.at()).await?;
+            let added = tx
+                .add_group_members(business, group.id, &ids, audit.at())
+                .await?;
             if added > 0 {
                 events.push(audit.event(
                     "group.members_added",
@@ -317,8 +344,12 @@ impl Gatehouse {
         }
         let mut removed = Vec::new();
         for raw in &delta.remove {
-            let Ok(id) = raw.parse::<UserId>() else { continue };
-            let Some(user) = tx.get_user(business, id).await? else { continue };
+            let Ok(id) = raw.parse::<UserId>() else {
+                continue;
+            };
+            let Some(user) = tx.get_user(business, id).await? else {
+                continue;
+            };
             if tx.remove_group_member(business, group.id, id).await? {
                 removed.push(user.email);
             }
@@ -331,7 +362,11 @@ impl Gatehouse {
                 None,
             ));
         }
-        Ok(tx.get_group(business, group.id).await?.unwrap_or(group))
+        let mut group = group;
+        if let Some(now) = tx.get_group(business, group.id).await? {
+            group.member_count = now.member_count;
+        }
+        Ok(group)
     }
 
     /// Deletes a group and its memberships (what it granted ends with it).
@@ -346,7 +381,10 @@ impl Gatehouse {
         let business = access.business_id();
         let mut tx = self.store().begin().await?;
         let admins = lock_and_count_admins(tx.as_mut(), business).await?;
-        let group = tx.get_group(business, id).await?.ok_or(Error::GroupNotFound)?;
+        let group = tx
+            .get_group(business, id)
+            .await?
+            .ok_or(Error::GroupNotFound)?;
         pre.check(group.version)?;
         tx.put_scim_group(business, id, None).await?;
         tx.delete_group(business, id).await?;

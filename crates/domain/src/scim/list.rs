@@ -36,7 +36,10 @@ impl ListQuery {
         attributes: Option<&str>,
         excluded: Option<&str>,
     ) -> Result<Self> {
-        let filter = filter.filter(|f| !f.trim().is_empty()).map(parse_filter).transpose()?;
+        let filter = filter
+            .filter(|f| !f.trim().is_empty())
+            .map(parse_filter)
+            .transpose()?;
         let sort_by = match sort_by.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => Some(parse_attr_path(s).ok_or_else(|| {
                 Error::ScimInvalidValue(format!("sortBy: {s} is not an attribute path"))

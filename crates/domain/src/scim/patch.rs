@@ -62,11 +62,16 @@ pub fn read_patch(body: &Value) -> Result<Vec<PatchOp>> {
         return Err(syntax("Operations must be a list"));
     };
     if ops.is_empty() {
-        return Err(Error::ScimInvalidValue("Operations must not be empty".into()));
+        return Err(Error::ScimInvalidValue(
+            "Operations must not be empty".into(),
+        ));
     }
     ops.iter()
         .map(|op| {
-            let kind = match get_ci(op, "op").and_then(Value::as_str).map(str::to_ascii_lowercase) {
+            let kind = match get_ci(op, "op")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+            {
                 Some(k) if k == "add" => OpKind::Add,
                 Some(k) if k == "remove" => OpKind::Remove,
                 Some(k) if k == "replace" => OpKind::Replace,
@@ -82,7 +87,9 @@ pub fn read_patch(body: &Value) -> Result<Vec<PatchOp>> {
                 return Err(Error::ScimNoTarget("remove needs a path".into()));
             }
             if kind != OpKind::Remove && value.is_none() {
-                return Err(Error::ScimInvalidValue("add and replace need a value".into()));
+                return Err(Error::ScimInvalidValue(
+                    "add and replace need a value".into(),
+                ));
             }
             Ok(PatchOp { kind, path, value })
         })
@@ -104,7 +111,9 @@ pub fn apply_user(doc: &mut Value, ops: &[PatchOp]) -> Result<()> {
 /// a path such as `name.givenName`, or the extension's URI holding its attributes).
 fn apply_whole(doc: &mut Value, kind: OpKind, value: Option<&Value>) -> Result<()> {
     let Some(Value::Object(obj)) = value else {
-        return Err(Error::ScimInvalidValue("without a path, the value must be an object".into()));
+        return Err(Error::ScimInvalidValue(
+            "without a path, the value must be an object".into(),
+        ));
     };
     for (key, v) in obj {
         if key.eq_ignore_ascii_case("schemas") {
@@ -112,7 +121,9 @@ fn apply_whole(doc: &mut Value, kind: OpKind, value: Option<&Value>) -> Result<(
         }
         if key.eq_ignore_ascii_case(ENTERPRISE_SCHEMA) {
             let Value::Object(ext) = v else {
-                return Err(Error::ScimInvalidValue("the extension must be an object".into()));
+                return Err(Error::ScimInvalidValue(
+                    "the extension must be an object".into(),
+                ));
             };
             for (name, v) in ext {
                 let path = parse_patch_path(&format!("{ENTERPRISE_SCHEMA}:{name}"))?;
@@ -131,10 +142,17 @@ fn apply_whole(doc: &mut Value, kind: OpKind, value: Option<&Value>) -> Result<(
 
 fn apply_at(doc: &mut Value, kind: OpKind, path: &PatchPath, value: Option<&Value>) -> Result<()> {
     let Some((uri, attr)) = Resource::User.find(path.attr.uri.as_deref(), &path.attr.name) else {
-        if path.attr.uri.is_none() && UNKEPT.iter().any(|u| u.eq_ignore_ascii_case(&path.attr.name)) {
+        if path.attr.uri.is_none()
+            && UNKEPT
+                .iter()
+                .any(|u| u.eq_ignore_ascii_case(&path.attr.name))
+        {
             return Ok(());
         }
-        return Err(Error::ScimInvalidPath(format!("unknown attribute {}", path.attr.name)));
+        return Err(Error::ScimInvalidPath(format!(
+            "unknown attribute {}",
+            path.attr.name
+        )));
     };
     if attr.mutability == Mutability::ReadOnly {
         return Err(Error::ScimMutability(format!("{} is read-only", attr.name)));
@@ -152,10 +170,16 @@ fn apply_at(doc: &mut Value, kind: OpKind, path: &PatchPath, value: Option<&Valu
     let holder = match uri {
         None => root,
         Some(u) => {
-            let entry = root.entry(u.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+            let entry = root
+                .entry(u.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
             match entry.as_object_mut() {
                 Some(m) => m,
-                None => return Err(Error::ScimInvalidSyntax("extension is not an object".into())),
+                None => {
+                    return Err(Error::ScimInvalidSyntax(
+                        "extension is not an object".into(),
+                    ));
+                }
             }
         }
     };
@@ -173,7 +197,13 @@ fn apply_at(doc: &mut Value, kind: OpKind, path: &PatchPath, value: Option<&Valu
     }
 }
 
-fn apply_plain(holder: &mut Map<String, Value>, kind: OpKind, attr: &Attr, sub: Option<&Attr>, value: Option<Value>) {
+fn apply_plain(
+    holder: &mut Map<String, Value>,
+    kind: OpKind,
+    attr: &Attr,
+    sub: Option<&Attr>,
+    value: Option<Value>,
+) {
     let name = attr.name;
     match (kind, sub, value) {
         (OpKind::Remove, None, _) | (_, None, None) => {
@@ -187,7 +217,9 @@ fn apply_plain(holder: &mut Map<String, Value>, kind: OpKind, attr: &Attr, sub: 
             }
         }
         (_, Some(sub), Some(v)) => {
-            let slot = holder.entry(name.to_owned()).or_insert_with(|| Value::Object(Map::new()));
+            let slot = holder
+                .entry(name.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
             if attr.multi {
                 for item in items_mut(Some(slot)) {
                     if let Some(o) = item.as_object_mut() {
@@ -201,7 +233,9 @@ fn apply_plain(holder: &mut Map<String, Value>, kind: OpKind, attr: &Attr, sub: 
             }
         }
         (OpKind::Add, None, Some(Value::Array(more))) if attr.multi => {
-            let slot = holder.entry(name.to_owned()).or_insert_with(|| Value::Array(Vec::new()));
+            let slot = holder
+                .entry(name.to_owned())
+                .or_insert_with(|| Value::Array(Vec::new()));
             match slot {
                 Value::Array(have) => {
                     for m in more {
@@ -245,9 +279,14 @@ fn apply_filtered(
     value: Option<Value>,
 ) -> Result<()> {
     if !(attr.multi && attr.kind == Type::Complex) {
-        return Err(Error::ScimInvalidPath(format!("{} takes no value filter", attr.name)));
+        return Err(Error::ScimInvalidPath(format!(
+            "{} takes no value filter",
+            attr.name
+        )));
     }
-    let slot = holder.entry(attr.name.to_owned()).or_insert_with(|| Value::Array(Vec::new()));
+    let slot = holder
+        .entry(attr.name.to_owned())
+        .or_insert_with(|| Value::Array(Vec::new()));
     if !slot.is_array() {
         *slot = Value::Array(vec![slot.take()]);
     }
@@ -274,7 +313,9 @@ fn apply_filtered(
             items.push(Value::Object(item));
             return Ok(());
         }
-        return Err(Error::ScimNoTarget("the value filter matches no value".into()));
+        return Err(Error::ScimNoTarget(
+            "the value filter matches no value".into(),
+        ));
     }
     if kind == OpKind::Remove && sub.is_none() {
         let mut i = 0;
@@ -297,7 +338,11 @@ fn apply_filtered(
                 item.insert(s.name.to_owned(), v.clone());
             }
             (_, None, Some(Value::Object(o))) => item.extend(o.clone()),
-            _ => return Err(Error::ScimInvalidValue("the value must be an object".into())),
+            _ => {
+                return Err(Error::ScimInvalidValue(
+                    "the value must be an object".into(),
+                ));
+            }
         }
     }
     Ok(())
@@ -307,7 +352,12 @@ fn apply_filtered(
 fn seed_of(filter: &Filter) -> Option<(String, Value)> {
     match filter {
         Filter::Compare {
-            path: AttrPath { uri: None, name, sub: None },
+            path:
+                AttrPath {
+                    uri: None,
+                    name,
+                    sub: None,
+                },
             op: CompareOp::Eq,
             value,
         } if !value.is_null() => Some((name.clone(), value.clone())),

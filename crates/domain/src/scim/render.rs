@@ -17,7 +17,13 @@ fn stamp(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-fn meta(kind: &str, location: String, created: OffsetDateTime, modified: OffsetDateTime, version: i64) -> Value {
+fn meta(
+    kind: &str,
+    location: String,
+    created: OffsetDateTime,
+    modified: OffsetDateTime,
+    version: i64,
+) -> Value {
     json!({
         "resourceType": kind,
         "created": stamp(created),
@@ -61,7 +67,12 @@ pub fn user(base: &str, user: &User, extras: &ScimUserExtras) -> Value {
 }
 
 /// A group; `members` only when they were read (`None`: not asked for).
-pub fn group(base: &str, group: &Group, external_id: Option<&str>, members: Option<&[User]>) -> Value {
+pub fn group(
+    base: &str,
+    group: &Group,
+    external_id: Option<&str>,
+    members: Option<&[User]>,
+) -> Value {
     let mut doc = json!({
         "schemas": [GROUP_SCHEMA],
         "id": group.id.to_string(),
@@ -74,12 +85,14 @@ pub fn group(base: &str, group: &Group, external_id: Option<&str>, members: Opti
     if let Some(members) = members {
         doc["members"] = members
             .iter()
-            .map(|u| json!({
-                "value": u.id.to_string(),
-                "display": u.display_name.as_str(),
-                "type": "User",
-                "$ref": format!("{base}/Users/{}", u.id),
-            }))
+            .map(|u| {
+                json!({
+                    "value": u.id.to_string(),
+                    "display": u.display_name.as_str(),
+                    "type": "User",
+                    "$ref": format!("{base}/Users/{}", u.id),
+                })
+            })
             .collect();
     }
     doc

@@ -118,7 +118,9 @@ fn canonical_object(defs: &[Attr], obj: &Map<String, Value>) -> Result<Map<Strin
 /// Reads a User document (create, PUT, or the result of a PATCH).
 pub fn read_user(doc: &Value) -> Result<UserInput> {
     let Value::Object(obj) = doc else {
-        return Err(Error::ScimInvalidSyntax("a User must be a JSON object".into()));
+        return Err(Error::ScimInvalidSyntax(
+            "a User must be a JSON object".into(),
+        ));
     };
     if obj.keys().any(|k| k.eq_ignore_ascii_case("password")) {
         return Err(Error::ScimMutability(
@@ -215,7 +217,11 @@ impl Projection {
         if self.excluded.iter().any(named) {
             return false;
         }
-        self.attributes.is_empty() || self.attributes.iter().any(|p| p.name.eq_ignore_ascii_case(name))
+        self.attributes.is_empty()
+            || self
+                .attributes
+                .iter()
+                .any(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     /// Applies the projection to a rendered resource. `id` and `schemas` always stay.
@@ -236,12 +242,16 @@ impl Projection {
                 }
             }
             for p in &self.attributes {
-                let Some((uri, name)) = locate(p) else { continue };
+                let Some((uri, name)) = locate(p) else {
+                    continue;
+                };
                 let holder = match uri {
                     None => Some(&*obj),
                     Some(u) => obj.get(u).and_then(Value::as_object),
                 };
-                let Some(value) = holder.and_then(|h| h.get(name)) else { continue };
+                let Some(value) = holder.and_then(|h| h.get(name)) else {
+                    continue;
+                };
                 let value = match &p.sub {
                     Some(sub) => only_sub(value, sub),
                     None => value.clone(),
@@ -262,7 +272,9 @@ impl Projection {
             *obj = kept;
         }
         for p in &self.excluded {
-            let Some((uri, name)) = locate(p) else { continue };
+            let Some((uri, name)) = locate(p) else {
+                continue;
+            };
             if name == "id" {
                 continue;
             }

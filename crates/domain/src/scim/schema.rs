@@ -96,7 +96,11 @@ pub const COMMON: &[Attr] = &[
         &[
             read_only(exact(attr("resourceType", Type::String, "User or Group."))),
             read_only(attr("created", Type::DateTime, "When it was created.")),
-            read_only(attr("lastModified", Type::DateTime, "When it last changed.")),
+            read_only(attr(
+                "lastModified",
+                Type::DateTime,
+                "When it last changed.",
+            )),
             read_only(exact(attr("location", Type::Reference, "Its URI."))),
             read_only(exact(attr("version", Type::String, "Its ETag."))),
         ],
@@ -221,7 +225,11 @@ impl Resource {
 
     /// The attribute a path names: its schema URI (`None` for the core schema) and its
     /// definition, with the common attributes included. `None` if unknown.
-    pub fn find(self, uri: Option<&str>, name: &str) -> Option<(Option<&'static str>, &'static Attr)> {
+    pub fn find(
+        self,
+        uri: Option<&str>,
+        name: &str,
+    ) -> Option<(Option<&'static str>, &'static Attr)> {
         let core = |name: &str| {
             self.core()
                 .iter()

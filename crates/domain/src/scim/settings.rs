@@ -44,7 +44,10 @@ impl Gatehouse {
 
     /// The latest SCIM requests of the business, newest first (credentials are managed
     /// with `api_keys.manage`, so their use is shown with it).
-    pub async fn scim_requests(&self, access: &BusinessAccess<ApiKeysManage>) -> Result<Vec<ScimRequest>> {
+    pub async fn scim_requests(
+        &self,
+        access: &BusinessAccess<ApiKeysManage>,
+    ) -> Result<Vec<ScimRequest>> {
         self.store()
             .list_scim_requests(access.business_id(), SHOWN_REQUESTS)
             .await

@@ -65,7 +65,11 @@ impl Gatehouse {
             .await?
             .filter(|u| !u.email.is_deprovisioned())
             .ok_or(Error::UserNotFound)?;
-        let extras = self.store().get_scim_user(business, id).await?.unwrap_or_default();
+        let extras = self
+            .store()
+            .get_scim_user(business, id)
+            .await?
+            .unwrap_or_default();
         Ok(ScimUser { user, extras })
     }
 
@@ -157,7 +161,11 @@ impl Gatehouse {
     ) -> Result<ScimUser> {
         let now = self.now();
         let business = access.business_id();
-        let before_extras = self.store().get_scim_user(business, id).await?.unwrap_or_default();
+        let before_extras = self
+            .store()
+            .get_scim_user(business, id)
+            .await?
+            .unwrap_or_default();
         let mut tx = self.store().begin().await?;
         let admins = lock_and_count_admins(tx.as_mut(), business).await?;
         let before = visible(tx.as_mut(), business, id).await?;
@@ -198,7 +206,12 @@ impl Gatehouse {
         );
         let target = user_target(&after);
         if view_before != view_after {
-            events.push(audit.event("user.updated", target.clone(), Some(view_before), Some(view_after)));
+            events.push(audit.event(
+                "user.updated",
+                target.clone(),
+                Some(view_before),
+                Some(view_after),
+            ));
         }
         if deactivating {
             let ended = self.end_access_in(tx.as_mut(), business, id).await?;
@@ -238,7 +251,11 @@ impl Gatehouse {
     ) -> Result<()> {
         let now = self.now();
         let business = access.business_id();
-        let extras = self.store().get_scim_user(business, id).await?.unwrap_or_default();
+        let extras = self
+            .store()
+            .get_scim_user(business, id)
+            .await?
+            .unwrap_or_default();
         let mut tx = self.store().begin().await?;
         let admins = lock_and_count_admins(tx.as_mut(), business).await?;
         let before = visible(tx.as_mut(), business, id).await?;
@@ -279,17 +296,29 @@ impl Gatehouse {
         let base = self.scim_base();
         let users: Vec<User> = if let Some(name) = query.equality("userName") {
             match Email::parse(&name) {
-                Ok(email) => self.store().get_user_by_email(business, &email).await?.into_iter().collect(),
+                Ok(email) => self
+                    .store()
+                    .get_user_by_email(business, &email)
+                    .await?
+                    .into_iter()
+                    .collect(),
                 Err(_) => Vec::new(),
             }
         } else if let Some(ext) = query.equality("externalId") {
-            let ids = self.store().find_scim_users_by_external_id(business, &ext).await?;
+            let ids = self
+                .store()
+                .find_scim_users_by_external_id(business, &ext)
+                .await?;
             self.store().get_users(business, &ids).await?
         } else {
             self.all_users(business).await?
         };
         let extras: HashMap<UserId, ScimUserExtras> = if users.len() > 1 {
-            self.store().list_scim_users(business).await?.into_iter().collect()
+            self.store()
+                .list_scim_users(business)
+                .await?
+                .into_iter()
+                .collect()
         } else {
             let mut one = HashMap::new();
             for u in &users {
@@ -315,7 +344,11 @@ impl Gatehouse {
         self.users_where(business, &UserFilter::default()).await
     }
 
-    pub(crate) async fn users_where(&self, business: BusinessId, filter: &UserFilter) -> Result<Vec<User>> {
+    pub(crate) async fn users_where(
+        &self,
+        business: BusinessId,
+        filter: &UserFilter,
+    ) -> Result<Vec<User>> {
         const PAGE: u32 = 1000;
         let mut all = Vec::new();
         let mut after: Option<String> = None;

@@ -23,7 +23,11 @@ pub struct ScimError {
 pub struct Refusal(pub String);
 
 impl ScimError {
-    pub fn new(status: StatusCode, scim_type: Option<&'static str>, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        scim_type: Option<&'static str>,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             scim_type,

@@ -18,7 +18,8 @@ use crate::extract::Ctx;
 use crate::state::AppState;
 
 fn group_id(raw: &str) -> Result<GroupId, ScimError> {
-    raw.parse().map_err(|_| ScimError::not_found("no such group"))
+    raw.parse()
+        .map_err(|_| ScimError::not_found("no such group"))
 }
 
 /// Whether the query's filter names members (then they are read for every group).
@@ -36,7 +37,10 @@ pub(super) async fn list_groups(
     let params = Params::from_query(query.as_deref())?;
     let query = params.list_query()?;
     let with_members = query.projection.wants("members") || filters_members(&params);
-    let page = s.gatehouse.scim_list_groups(&access, &query, with_members).await?;
+    let page = s
+        .gatehouse
+        .scim_list_groups(&access, &query, with_members)
+        .await?;
     Ok(io::list(&page))
 }
 
@@ -69,9 +73,19 @@ pub(super) async fn get_group(
     Ok(response)
 }
 
-async fn rendered(s: &AppState, access: &gatehouse_domain::principal::BusinessAccess<gatehouse_domain::principal::ScimProvision>, id: GroupId, status: StatusCode) -> Result<Response, ScimError> {
+async fn rendered(
+    s: &AppState,
+    access: &gatehouse_domain::principal::BusinessAccess<
+        gatehouse_domain::principal::ScimProvision,
+    >,
+    id: GroupId,
+    status: StatusCode,
+) -> Result<Response, ScimError> {
     let group = s.gatehouse.scim_get_group(access, id, true).await?;
-    Ok(io::resource(status, &group.render(&s.gatehouse.scim_base())))
+    Ok(io::resource(
+        status,
+        &group.render(&s.gatehouse.scim_base()),
+    ))
 }
 
 pub(super) async fn create_group(
@@ -131,7 +145,9 @@ pub(super) async fn patch_group(
         return Ok(io::scim_json(StatusCode::OK, &doc));
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Ok(tag) = axum::http::HeaderValue::from_str(&gatehouse_domain::scim::render::etag(group.group.version)) {
+    if let Ok(tag) = axum::http::HeaderValue::from_str(&gatehouse_domain::scim::render::etag(
+        group.group.version,
+    )) {
         response.headers_mut().insert(axum::http::header::ETAG, tag);
     }
     Ok(response)

@@ -26,11 +26,16 @@ pub fn resource(status: StatusCode, body: &Value) -> Response {
     let mut response = scim_json(status, body);
     let meta = &body["meta"];
     let headers = response.headers_mut();
-    if let Some(v) = meta["version"].as_str().and_then(|v| HeaderValue::from_str(v).ok()) {
+    if let Some(v) = meta["version"]
+        .as_str()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
         headers.insert(header::ETAG, v);
     }
     if status == StatusCode::CREATED
-        && let Some(v) = meta["location"].as_str().and_then(|v| HeaderValue::from_str(v).ok())
+        && let Some(v) = meta["location"]
+            .as_str()
+            .and_then(|v| HeaderValue::from_str(v).ok())
     {
         headers.insert(header::LOCATION, v);
     }
@@ -42,7 +47,13 @@ pub fn body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value, ScimError> {
     let kind = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        });
     if let Some(kind) = kind
         && kind != "application/json"
         && kind != CONTENT_TYPE
@@ -54,7 +65,11 @@ pub fn body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value, ScimError> {
         ));
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        ScimError::new(StatusCode::BAD_REQUEST, Some("invalidSyntax"), format!("not JSON: {e}"))
+        ScimError::new(
+            StatusCode::BAD_REQUEST,
+            Some("invalidSyntax"),
+            format!("not JSON: {e}"),
+        )
     })?;
     if !value.is_object() {
         return Err(ScimError::new(
@@ -68,7 +83,11 @@ pub fn body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value, ScimError> {
 
 /// The version an ETag (`W/"3"`, `"3"`) names.
 fn version_of(tag: &str) -> Option<i64> {
-    tag.trim().trim_start_matches("W/").trim_matches('"').parse().ok()
+    tag.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .ok()
 }
 
 /// `If-Match` as a precondition: `*` or absent is none; a tag that is not ours can never
@@ -93,7 +112,9 @@ pub fn not_modified(headers: &HeaderMap, version: i64) -> bool {
     headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|raw| raw.trim() == "*" || raw.split(',').any(|t| version_of(t) == Some(version)))
+        .is_some_and(|raw| {
+            raw.trim() == "*" || raw.split(',').any(|t| version_of(t) == Some(version))
+        })
 }
 
 pub fn not_modified_response(version: i64) -> Response {
@@ -113,9 +134,13 @@ impl Params {
         let pairs = axum::extract::Query::<Vec<(String, String)>>::try_from_uri(
             &format!("/?{}", query.unwrap_or_default())
                 .parse()
-                .map_err(|_| ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), "bad query"))?,
+                .map_err(|_| {
+                    ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), "bad query")
+                })?,
         )
-        .map_err(|e| ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), e.body_text()))?;
+        .map_err(|e| {
+            ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), e.body_text())
+        })?;
         Ok(Self(pairs.0))
     }
 
@@ -130,7 +155,11 @@ impl Params {
         self.get(name)
             .map(|v| {
                 v.trim().parse::<i64>().map_err(|_| {
-                    ScimError::new(StatusCode::BAD_REQUEST, Some("invalidValue"), format!("{name} must be a whole number"))
+                    ScimError::new(
+                        StatusCode::BAD_REQUEST,
+                        Some("invalidValue"),
+                        format!("{name} must be a whole number"),
+                    )
                 })
             })
             .transpose()

@@ -43,7 +43,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Scim {
 
 pub(crate) fn routes(state: AppState) -> Router<AppState> {
     let api = Router::new()
-        .route("/ServiceProviderConfig", get(discovery::service_provider_config))
+        .route(
+            "/ServiceProviderConfig",
+            get(discovery::service_provider_config),
+        )
         .route("/ResourceTypes", get(discovery::resource_types))
         .route("/ResourceTypes/{id}", get(discovery::resource_type))
         .route("/Schemas", get(discovery::schemas))
@@ -56,7 +59,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
                 .patch(users::patch_user)
                 .delete(users::delete_user),
         )
-        .route("/Groups", get(groups::list_groups).post(groups::create_group))
+        .route(
+            "/Groups",
+            get(groups::list_groups).post(groups::create_group),
+        )
         .route(
             "/Groups/{id}",
             get(groups::get_group)
@@ -66,7 +72,11 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         )
         .fallback(|| async { ScimError::not_found("no such SCIM endpoint") })
         .method_not_allowed_fallback(|| async {
-            ScimError::new(StatusCode::METHOD_NOT_ALLOWED, None, "this endpoint does not take that method")
+            ScimError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                None,
+                "this endpoint does not take that method",
+            )
         })
         .layer(axum::middleware::from_fn_with_state(state, authenticate));
     Router::new().nest("/scim/v2", api)

@@ -18,7 +18,8 @@ use crate::state::AppState;
 
 /// An id that is not one of ours names nothing (404, as another business's does).
 fn user_id(raw: &str) -> Result<UserId, ScimError> {
-    raw.parse().map_err(|_| ScimError::not_found("no such user"))
+    raw.parse()
+        .map_err(|_| ScimError::not_found("no such user"))
 }
 
 pub(super) async fn list_users(
@@ -55,7 +56,9 @@ pub(super) async fn get_user(
         let etag = response.headers().get(axum::http::header::ETAG).cloned();
         response = io::scim_json(StatusCode::OK, &doc);
         if let Some(etag) = etag {
-            response.headers_mut().insert(axum::http::header::ETAG, etag);
+            response
+                .headers_mut()
+                .insert(axum::http::header::ETAG, etag);
         }
     }
     Ok(response)
@@ -70,7 +73,10 @@ pub(super) async fn create_user(
 ) -> Result<Response, ScimError> {
     let input = read_user(&io::body(&headers, &bytes)?)?;
     let user = s.gatehouse.scim_create_user(&access, &ctx, input).await?;
-    Ok(io::resource(StatusCode::CREATED, &user.render(&s.gatehouse.scim_base())))
+    Ok(io::resource(
+        StatusCode::CREATED,
+        &user.render(&s.gatehouse.scim_base()),
+    ))
 }
 
 pub(super) async fn replace_user(
@@ -87,7 +93,10 @@ pub(super) async fn replace_user(
         .gatehouse
         .scim_replace_user(&access, &ctx, id, input, io::if_match(&headers))
         .await?;
-    Ok(io::resource(StatusCode::OK, &user.render(&s.gatehouse.scim_base())))
+    Ok(io::resource(
+        StatusCode::OK,
+        &user.render(&s.gatehouse.scim_base()),
+    ))
 }
 
 pub(super) async fn patch_user(
@@ -104,7 +113,10 @@ pub(super) async fn patch_user(
         .gatehouse
         .scim_patch_user(&access, &ctx, id, &ops, io::if_match(&headers))
         .await?;
-    Ok(io::resource(StatusCode::OK, &user.render(&s.gatehouse.scim_base())))
+    Ok(io::resource(
+        StatusCode::OK,
+        &user.render(&s.gatehouse.scim_base()),
+    ))
 }
 
 pub(super) async fn delete_user(

@@ -28,6 +28,7 @@ mod openapi;
 mod operator;
 mod proxies;
 mod review;
+mod scim;
 mod sessions;
 mod setup;
 mod sign_in;
