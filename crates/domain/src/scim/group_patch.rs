@@ -73,8 +73,12 @@ pub fn member_ids(v: &Value) -> Result<BTreeSet<String>> {
     };
     items
         .into_iter()
-        .map(|m| match get_ci(m, "value") {
-            Some(Value::String(id)) => Ok(id.clone()),
+        .map(|m| match (get_ci(m, "value"), get_ci(m, "$ref")) {
+            (Some(Value::String(id)), _) => Ok(id.clone()),
+            // Only the reference: its last segment is the id.
+            (None, Some(Value::String(r))) => {
+                Ok(r.rsplit('/').next().unwrap_or_default().to_owned())
+            }
             _ => Err(Error::ScimInvalidValue(
                 "each member needs a value (a user id)".into(),
             )),

@@ -140,7 +140,43 @@ fn apply_whole(doc: &mut Value, kind: OpKind, value: Option<&Value>) -> Result<(
     Ok(())
 }
 
+/// An operation on the whole enterprise extension (`path` is its URN).
+fn apply_extension(doc: &mut Value, kind: OpKind, value: Option<&Value>) -> Result<()> {
+    let Some(root) = doc.as_object_mut() else {
+        return Err(Error::ScimInvalidSyntax("not an object".into()));
+    };
+    match (kind, value) {
+        (OpKind::Remove, _) | (_, None) => {
+            root.remove(ENTERPRISE_SCHEMA);
+        }
+        (_, Some(Value::Object(obj))) => {
+            let ext = root
+                .entry(ENTERPRISE_SCHEMA.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if kind == OpKind::Replace || !ext.is_object() {
+                *ext = Value::Object(Map::new());
+            }
+            if let Some(ext) = ext.as_object_mut() {
+                ext.extend(obj.clone());
+            }
+        }
+        _ => return Err(Error::ScimInvalidValue("the extension must be an object".into())),
+    }
+    Ok(())
+}
+
+fn is_extension(path: &PatchPath) -> bool {
+    path.filter.is_none()
+        && path.attr.sub.is_none()
+        && path.attr.uri.as_deref().is_some_and(|u| {
+            format!("{u}:{}", path.attr.name).eq_ignore_ascii_case(ENTERPRISE_SCHEMA)
+        })
+}
+
 fn apply_at(doc: &mut Value, kind: OpKind, path: &PatchPath, value: Option<&Value>) -> Result<()> {
+    if is_extension(path) {
+        return apply_extension(doc, kind, value);
+    }
     let Some((uri, attr)) = Resource::User.find(path.attr.uri.as_deref(), &path.attr.name) else {
         if path.attr.uri.is_none()
             && UNKEPT
@@ -243,6 +279,7 @@ fn apply_plain(
                             have.push(m);
                         }
                     }
+                    super::resource::one_primary(have);
                 }
                 other => *other = Value::Array(more),
             }

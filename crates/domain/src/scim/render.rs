@@ -40,7 +40,6 @@ pub fn user(base: &str, user: &User, extras: &ScimUserExtras) -> Value {
         "schemas": [USER_SCHEMA],
         "id": user.id.to_string(),
         "userName": user.email.as_str(),
-        "displayName": user.display_name.as_str(),
         "active": user.status != UserStatus::Deactivated,
         "groups": user.groups.iter().map(|g| json!({
             "value": g.id.to_string(),
@@ -49,6 +48,9 @@ pub fn user(base: &str, user: &User, extras: &ScimUserExtras) -> Value {
         })).collect::<Vec<_>>(),
         "meta": meta("User", format!("{base}/Users/{}", user.id), user.created_at, user.updated_at, user.version),
     });
+    if !user.display_name.as_str().is_empty() {
+        doc["displayName"] = json!(user.display_name.as_str());
+    }
     if let Some(ext) = &extras.external_id {
         doc["externalId"] = json!(ext);
     }
@@ -59,9 +61,6 @@ pub fn user(base: &str, user: &User, extras: &ScimUserExtras) -> Value {
         if attrs.contains_key(ENTERPRISE_SCHEMA) {
             doc["schemas"] = json!([USER_SCHEMA, ENTERPRISE_SCHEMA]);
         }
-    }
-    if doc.get("emails").is_none() {
-        doc["emails"] = json!([{ "value": user.email.as_str(), "type": "work", "primary": true }]);
     }
     doc
 }
@@ -86,12 +85,14 @@ pub fn group(
         doc["members"] = members
             .iter()
             .map(|u| {
-                json!({
+                let mut m = json!({
                     "value": u.id.to_string(),
-                    "display": u.display_name.as_str(),
-                    "type": "User",
                     "$ref": format!("{base}/Users/{}", u.id),
-                })
+                });
+                if !u.display_name.as_str().is_empty() {
+                    m["display"] = json!(u.display_name.as_str());
+                }
+                m
             })
             .collect();
     }

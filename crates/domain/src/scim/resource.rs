@@ -115,8 +115,33 @@ fn canonical_object(defs: &[Attr], obj: &Map<String, Value>) -> Result<Map<Strin
     Ok(out)
 }
 
-/// Reads a User document (create, PUT, or the result of a PATCH).
+/// Reads a User document (create, PUT): without a displayName, the name makes one.
 pub fn read_user(doc: &Value) -> Result<UserInput> {
+    read(doc, true)
+}
+
+/// Reads the result of a PATCH: a displayName removed stays removed.
+pub fn read_patched_user(doc: &Value) -> Result<UserInput> {
+    read(doc, false)
+}
+
+/// At most one value of a multi-valued attribute is primary (RFC 7643 §2.4): the last one
+/// marked wins, as a PATCH that adds a new primary value means.
+pub fn one_primary(values: &mut [Value]) {
+    let Some(last) = values
+        .iter()
+        .rposition(|v| v.get("primary") == Some(&Value::Bool(true)))
+    else {
+        return;
+    };
+    for (i, v) in values.iter_mut().enumerate() {
+        if i != last && let Some(o) = v.as_object_mut() && o.contains_key("primary") {
+            o.insert("primary".into(), Value::Bool(false));
+        }
+    }
+}
+
+fn read(doc: &Value, derive_display: bool) -> Result<UserInput> {
     let Value::Object(obj) = doc else {
         return Err(Error::ScimInvalidSyntax(
             "a User must be a JSON object".into(),
@@ -138,6 +163,9 @@ pub fn read_user(doc: &Value) -> Result<UserInput> {
             attrs.insert(ENTERPRISE_SCHEMA.to_owned(), Value::Object(ext));
         }
     }
+    if let Some(Value::Array(emails)) = attrs.get_mut("emails") {
+        one_primary(emails);
+    }
     let user_name = match attrs.remove("userName") {
         Some(Value::String(s)) => s,
         _ => return Err(invalid("userName is required")),
@@ -151,6 +179,7 @@ pub fn read_user(doc: &Value) -> Result<UserInput> {
     let name = attrs.get("name");
     let display = match given_display {
         Some(Value::String(s)) => s,
+        _ if !derive_display => String::new(),
         _ => name
             .and_then(|n| n.get("formatted"))
             .and_then(Value::as_str)

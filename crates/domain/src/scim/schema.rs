@@ -43,6 +43,8 @@ pub struct Attr {
     pub uniqueness: &'static str,
     pub description: &'static str,
     pub sub: &'static [Attr],
+    /// What a reference attribute may point to (`referenceTypes`).
+    pub refs: &'static [&'static str],
 }
 
 const fn attr(name: &'static str, kind: Type, description: &'static str) -> Attr {
@@ -57,7 +59,18 @@ const fn attr(name: &'static str, kind: Type, description: &'static str) -> Attr
         uniqueness: "none",
         description,
         sub: &[],
+        refs: &["uri"],
     }
+}
+
+const fn to(mut a: Attr, refs: &'static [&'static str]) -> Attr {
+    a.refs = refs;
+    a
+}
+
+const fn immutable(mut a: Attr) -> Attr {
+    a.mutability = Mutability::Immutable;
+    a
 }
 
 const fn read_only(mut a: Attr) -> Attr {
@@ -154,7 +167,7 @@ pub const USER: &[Attr] = &[
         "The Gatehouse groups the user is a member of (change them through Groups).",
         &[
             read_only(exact(attr("value", Type::String, "The group's id."))),
-            read_only(exact(attr("$ref", Type::Reference, "The group's URI."))),
+            read_only(exact(to(attr("$ref", Type::Reference, "The group's URI."), &["Group"]))),
             read_only(attr("display", Type::String, "The group's name.")),
         ],
     )),
@@ -193,8 +206,11 @@ pub const GROUP: &[Attr] = &[
         "The group's members (users). A group made through SCIM grants nothing until an \
          administrator gives it permissions in Gatehouse.",
         &[
-            exact(attr("value", Type::String, "The member's id.")),
-            read_only(exact(attr("$ref", Type::Reference, "The member's URI."))),
+            immutable(exact(attr("value", Type::String, "The member's id."))),
+            immutable(exact(to(
+                attr("$ref", Type::Reference, "The member's URI (value is enough)."),
+                &["User"],
+            ))),
             read_only(attr("display", Type::String, "The member's name.")),
             read_only(attr("type", Type::String, "Always User.")),
         ],
@@ -284,7 +300,7 @@ fn attr_json(a: &Attr) -> Value {
         v["subAttributes"] = a.sub.iter().map(attr_json).collect();
     }
     if a.kind == Type::Reference {
-        v["referenceTypes"] = json!(["uri"]);
+        v["referenceTypes"] = json!(a.refs);
     }
     v
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::list::{ListPage, ListQuery};
 use super::patch::{PatchOp, apply_user};
-use super::resource::{ScimUserExtras, UserInput, read_user};
+use super::resource::{ScimUserExtras, UserInput, read_patched_user};
 use super::schema::Resource;
 use crate::audit::{AuditEvent, RequestContext};
 use crate::error::{Error, Result};
@@ -146,7 +146,7 @@ impl Gatehouse {
         self.scim_write_user(access, ctx, id, pre, |user, extras| {
             let mut doc = super::render::user(&base, user, extras);
             apply_user(&mut doc, ops)?;
-            read_user(&doc)
+            read_patched_user(&doc)
         })
         .await
     }

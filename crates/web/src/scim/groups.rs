@@ -44,6 +44,58 @@ pub(super) async fn list_groups(
     Ok(io::list(&page))
 }
 
+/// `POST /Groups/.search`: the list query in the body.
+pub(super) async fn search_groups(
+    State(s): State<AppState>,
+    Scim(access): Scim,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ScimError> {
+    let body = io::body(&headers, &bytes)?;
+    let query = io::search_query(&body)?;
+    let filter = body.get("filter").and_then(serde_json::Value::as_str).unwrap_or_default();
+    let with_members = query.projection.wants("members") || filter.to_ascii_lowercase().contains("members");
+    let page = s.gatehouse.scim_list_groups(&access, &query, with_members).await?;
+    Ok(io::list(&page))
+}
+
+/// `POST /.search`: users and groups at once (a filter naming what one of them lacks
+/// matches none of it).
+pub(super) async fn search_everything(
+    State(s): State<AppState>,
+    Scim(access): Scim,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ScimError> {
+    let body = io::body(&headers, &bytes)?;
+    let query = io::search_query(&body)?;
+    let whole = gatehouse_domain::scim::ListQuery {
+        start_index: 1,
+        count: None,
+        ..query.clone()
+    };
+    let users = s.gatehouse.scim_list_users(&access, &whole).await;
+    let groups = s
+        .gatehouse
+        .scim_list_groups(&access, &whole, query.projection.wants("members"))
+        .await;
+    let (users, groups) = match (users, groups) {
+        (Err(e), Err(_)) => return Err(e.into()),
+        (u, g) => (u.map(|p| p.resources).unwrap_or_default(), g.map(|p| p.resources).unwrap_or_default()),
+    };
+    let all: Vec<serde_json::Value> = users.into_iter().chain(groups).collect();
+    let page = gatehouse_domain::scim::ListPage {
+        total: all.len(),
+        start_index: query.start_index,
+        resources: all
+            .into_iter()
+            .skip(query.start_index - 1)
+            .take(query.count.unwrap_or(gatehouse_domain::scim::MAX_COUNT))
+            .collect(),
+    };
+    Ok(io::list(&page))
+}
+
 pub(super) async fn get_group(
     State(s): State<AppState>,
     Scim(access): Scim,

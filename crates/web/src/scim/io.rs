@@ -186,6 +186,36 @@ impl Params {
     }
 }
 
+/// A `.search` body's query (RFC 7644 §3.4.3): the list parameters as members, the
+/// attribute lists as arrays.
+pub fn search_query(body: &Value) -> Result<ListQuery, ScimError> {
+    let text = |name: &str| body.get(name).and_then(Value::as_str);
+    let list = |name: &str| -> Option<String> {
+        match body.get(name) {
+            Some(Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        }
+    };
+    let attributes = list("attributes");
+    let excluded = list("excludedAttributes");
+    Ok(ListQuery::parse(
+        text("filter"),
+        text("sortBy"),
+        text("sortOrder"),
+        body.get("startIndex").and_then(Value::as_i64),
+        body.get("count").and_then(Value::as_i64),
+        attributes.as_deref(),
+        excluded.as_deref(),
+    )?)
+}
+
 /// A list answer (RFC 7644 §3.4.2).
 pub fn list(page: &gatehouse_domain::scim::ListPage) -> Response {
     let body = serde_json::json!({

@@ -52,6 +52,7 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
         .route("/Schemas", get(discovery::schemas))
         .route("/Schemas/{id}", get(discovery::schema))
         .route("/Users", get(users::list_users).post(users::create_user))
+        .route("/Users/.search", axum::routing::post(users::search_users))
         .route(
             "/Users/{id}",
             get(users::get_user)
@@ -63,6 +64,8 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             "/Groups",
             get(groups::list_groups).post(groups::create_group),
         )
+        .route("/Groups/.search", axum::routing::post(groups::search_groups))
+        .route("/.search", axum::routing::post(groups::search_everything))
         .route(
             "/Groups/{id}",
             get(groups::get_group)

@@ -32,6 +32,18 @@ pub(super) async fn list_users(
     Ok(io::list(&page))
 }
 
+/// `POST /Users/.search`: the list query in the body.
+pub(super) async fn search_users(
+    State(s): State<AppState>,
+    Scim(access): Scim,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<Response, ScimError> {
+    let query = io::search_query(&io::body(&headers, &bytes)?)?;
+    let page = s.gatehouse.scim_list_users(&access, &query).await?;
+    Ok(io::list(&page))
+}
+
 pub(super) async fn get_user(
     State(s): State<AppState>,
     Scim(access): Scim,
