@@ -203,3 +203,38 @@ pub fn group_change(ops: &[PatchOp]) -> Result<GroupChange> {
     }
     Ok(change)
 }
+
+/// A group as a client describes it (POST, PUT).
+#[derive(Debug, Clone)]
+pub struct GroupInput {
+    pub display_name: String,
+    pub external_id: Option<String>,
+    pub members: BTreeSet<String>,
+}
+
+impl GroupInput {
+    pub fn read(doc: &Value) -> Result<Self> {
+        let display_name = match get_ci(doc, "displayName") {
+            Some(Value::String(s)) => s.clone(),
+            _ => return Err(Error::ScimInvalidValue("displayName is required".into())),
+        };
+        let external_id = match get_ci(doc, "externalId") {
+            Some(Value::String(s)) => Some(s.clone()),
+            None | Some(Value::Null) => None,
+            Some(_) => {
+                return Err(Error::ScimInvalidValue(
+                    "externalId must be a string".into(),
+                ));
+            }
+        };
+        let members = match get_ci(doc, "members") {
+            None | Some(Value::Null) => BTreeSet::new(),
+            Some(v) => member_ids(v)?,
+        };
+        Ok(Self {
+            display_name,
+            external_id,
+            members,
+        })
+    }
+}

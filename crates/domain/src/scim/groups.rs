@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
-use super::group_patch::{GroupChange, MemberDelta};
+use super::group_patch::{GroupChange, GroupInput, MemberDelta};
 use super::list::{ListPage, ListQuery};
 use super::schema::Resource;
 use crate::audit::RequestContext;
@@ -37,42 +37,6 @@ impl ScimGroup {
             self.external_id.as_deref(),
             self.members.as_deref(),
         )
-    }
-}
-
-/// A group as a client describes it (POST, PUT).
-#[derive(Debug, Clone)]
-pub struct GroupInput {
-    pub display_name: String,
-    pub external_id: Option<String>,
-    pub members: BTreeSet<String>,
-}
-
-impl GroupInput {
-    pub fn read(doc: &Value) -> Result<Self> {
-        use super::eval::get_ci;
-        let display_name = match get_ci(doc, "displayName") {
-            Some(Value::String(s)) => s.clone(),
-            _ => return Err(Error::ScimInvalidValue("displayName is required".into())),
-        };
-        let external_id = match get_ci(doc, "externalId") {
-            Some(Value::String(s)) => Some(s.clone()),
-            None | Some(Value::Null) => None,
-            Some(_) => {
-                return Err(Error::ScimInvalidValue(
-                    "externalId must be a string".into(),
-                ));
-            }
-        };
-        let members = match get_ci(doc, "members") {
-            None | Some(Value::Null) => BTreeSet::new(),
-            Some(v) => super::group_patch::member_ids(v)?,
-        };
-        Ok(Self {
-            display_name,
-            external_id,
-            members,
-        })
     }
 }
 

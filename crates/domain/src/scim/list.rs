@@ -84,6 +84,21 @@ impl ListQuery {
         self.filter.as_ref().and_then(|f| find(f, attr))
     }
 
+    /// Whether the answer or the filter needs attribute `name` (a top-level attribute of
+    /// the core schema): to skip reading what nobody asked for, such as a group's members.
+    pub fn reads(&self, name: &str) -> bool {
+        fn names(f: &Filter, name: &str) -> bool {
+            match f {
+                Filter::Compare { path, .. }
+                | Filter::Present(path)
+                | Filter::ValuePath { path, .. } => path.name.eq_ignore_ascii_case(name),
+                Filter::And(a, b) | Filter::Or(a, b) => names(a, name) || names(b, name),
+                Filter::Not(f) => names(f, name),
+            }
+        }
+        self.projection.wants(name) || self.filter.as_ref().is_some_and(|f| names(f, name))
+    }
+
     /// Filters, sorts and pages rendered documents.
     pub fn run(&self, resource: Resource, docs: Vec<Value>) -> Result<ListPage> {
         let mut hits = Vec::with_capacity(docs.len());

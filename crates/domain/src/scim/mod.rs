@@ -4,6 +4,7 @@
 //! `scim.provision` capability and keep every rule of the other services: isolation, no
 //! escalation through groups, the last administrator, one transaction with its audit events.
 
+mod ast;
 pub mod eval;
 pub mod filter;
 #[cfg(test)]
@@ -12,6 +13,7 @@ pub mod group_patch;
 mod groups;
 mod list;
 pub mod patch;
+mod patch_read;
 pub mod render;
 pub mod resource;
 pub mod schema;
@@ -19,7 +21,8 @@ mod settings;
 pub mod store;
 mod users;
 
-pub use groups::{GroupInput, ScimGroup};
+pub use group_patch::GroupInput;
+pub use groups::ScimGroup;
 pub use list::{ListPage, ListQuery, MAX_COUNT};
 pub use resource::{Projection, ScimUserExtras, UserInput};
 pub use settings::SHOWN_REQUESTS;

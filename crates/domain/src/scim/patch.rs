@@ -5,25 +5,12 @@
 
 use serde_json::{Map, Value};
 
-use super::eval::{get_ci, matches_value};
+use super::eval::matches_value;
 use super::filter::{AttrPath, CompareOp, Filter, PatchPath, parse_patch_path};
+pub use super::patch_read::{OpKind, PatchOp, read_patch};
 use super::resource::canonical;
-use super::schema::{Attr, ENTERPRISE_SCHEMA, Mutability, PATCH_SCHEMA, Resource, Type, sub_attr};
+use super::schema::{Attr, ENTERPRISE_SCHEMA, Mutability, Resource, Type, sub_attr};
 use crate::error::{Error, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpKind {
-    Add,
-    Remove,
-    Replace,
-}
-
-#[derive(Debug, Clone)]
-pub struct PatchOp {
-    pub kind: OpKind,
-    pub path: Option<PatchPath>,
-    pub value: Option<Value>,
-}
 
 /// Attributes of RFC 7643's User schema that Gatehouse does not keep: operations on them
 /// are accepted and have no effect (clients send them by default), unlike names nobody
@@ -43,58 +30,6 @@ const UNKEPT: &[&str] = &[
     "roles",
     "x509Certificates",
 ];
-
-/// Reads a PatchOp message; empty `Operations` is refused.
-pub fn read_patch(body: &Value) -> Result<Vec<PatchOp>> {
-    let syntax = |m: &str| Error::ScimInvalidSyntax(m.to_owned());
-    if !body.is_object() {
-        return Err(syntax("a PatchOp must be a JSON object"));
-    }
-    if let Some(schemas) = get_ci(body, "schemas") {
-        let listed = schemas
-            .as_array()
-            .is_some_and(|s| s.iter().any(|s| s.as_str() == Some(PATCH_SCHEMA)));
-        if !listed {
-            return Err(syntax("schemas must list the PatchOp schema"));
-        }
-    }
-    let Some(Value::Array(ops)) = get_ci(body, "Operations") else {
-        return Err(syntax("Operations must be a list"));
-    };
-    if ops.is_empty() {
-        return Err(Error::ScimInvalidValue(
-            "Operations must not be empty".into(),
-        ));
-    }
-    ops.iter()
-        .map(|op| {
-            let kind = match get_ci(op, "op")
-                .and_then(Value::as_str)
-                .map(str::to_ascii_lowercase)
-            {
-                Some(k) if k == "add" => OpKind::Add,
-                Some(k) if k == "remove" => OpKind::Remove,
-                Some(k) if k == "replace" => OpKind::Replace,
-                _ => return Err(syntax("op must be add, remove or replace")),
-            };
-            let path = match get_ci(op, "path") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(p)) => Some(parse_patch_path(p)?),
-                Some(_) => return Err(Error::ScimInvalidPath("path must be a string".into())),
-            };
-            let value = get_ci(op, "value").filter(|v| !v.is_null()).cloned();
-            if kind == OpKind::Remove && path.is_none() {
-                return Err(Error::ScimNoTarget("remove needs a path".into()));
-            }
-            if kind != OpKind::Remove && value.is_none() {
-                return Err(Error::ScimInvalidValue(
-                    "add and replace need a value".into(),
-                ));
-            }
-            Ok(PatchOp { kind, path, value })
-        })
-        .collect()
-}
 
 /// Applies `ops` in order to a rendered User.
 pub fn apply_user(doc: &mut Value, ops: &[PatchOp]) -> Result<()> {
@@ -160,7 +95,11 @@ fn apply_extension(doc: &mut Value, kind: OpKind, value: Option<&Value>) -> Resu
                 ext.extend(obj.clone());
             }
         }
-        _ => return Err(Error::ScimInvalidValue("the extension must be an object".into())),
+        _ => {
+            return Err(Error::ScimInvalidValue(
+                "the extension must be an object".into(),
+            ));
+        }
     }
     Ok(())
 }

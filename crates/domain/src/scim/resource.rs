@@ -135,7 +135,10 @@ pub fn one_primary(values: &mut [Value]) {
         return;
     };
     for (i, v) in values.iter_mut().enumerate() {
-        if i != last && let Some(o) = v.as_object_mut() && o.contains_key("primary") {
+        if i != last
+            && let Some(o) = v.as_object_mut()
+            && o.contains_key("primary")
+        {
             o.insert("primary".into(), Value::Bool(false));
         }
     }

@@ -167,7 +167,10 @@ pub const USER: &[Attr] = &[
         "The Gatehouse groups the user is a member of (change them through Groups).",
         &[
             read_only(exact(attr("value", Type::String, "The group's id."))),
-            read_only(exact(to(attr("$ref", Type::Reference, "The group's URI."), &["Group"]))),
+            read_only(exact(to(
+                attr("$ref", Type::Reference, "The group's URI."),
+                &["Group"],
+            ))),
             read_only(attr("display", Type::String, "The group's name.")),
         ],
     )),
@@ -208,7 +211,11 @@ pub const GROUP: &[Attr] = &[
         &[
             immutable(exact(attr("value", Type::String, "The member's id."))),
             immutable(exact(to(
-                attr("$ref", Type::Reference, "The member's URI (value is enough)."),
+                attr(
+                    "$ref",
+                    Type::Reference,
+                    "The member's URI (value is enough).",
+                ),
                 &["User"],
             ))),
             read_only(attr("display", Type::String, "The member's name.")),

@@ -161,15 +161,7 @@ impl Gatehouse {
     ) -> Result<ScimUser> {
         let now = self.now();
         let business = access.business_id();
-        let before_extras = self
-            .store()
-            .get_scim_user(business, id)
-            .await?
-            .unwrap_or_default();
-        let mut tx = self.store().begin().await?;
-        let admins = lock_and_count_admins(tx.as_mut(), business).await?;
-        let before = visible(tx.as_mut(), business, id).await?;
-        pre.check(before.version)?;
+        let (mut tx, admins, before, before_extras) = self.open_user(business, id, pre).await?;
         let input = change(&before, &before_extras)?;
         let mut after = before.clone();
         after.display_name = input.display_name;
@@ -240,6 +232,27 @@ impl Gatehouse {
         })
     }
 
+    /// The start of every change of a provisioned user: its extras, a transaction holding
+    /// the business lock (for the last-administrator rule) and its administrators' count,
+    /// the user as it is, the precondition checked.
+    async fn open_user(
+        &self,
+        business: BusinessId,
+        id: UserId,
+        pre: Precondition,
+    ) -> Result<(Box<dyn StoreTx>, i64, User, ScimUserExtras)> {
+        let extras = self
+            .store()
+            .get_scim_user(business, id)
+            .await?
+            .unwrap_or_default();
+        let mut tx = self.store().begin().await?;
+        let admins = lock_and_count_admins(tx.as_mut(), business).await?;
+        let before = visible(tx.as_mut(), business, id).await?;
+        pre.check(before.version)?;
+        Ok((tx, admins, before, extras))
+    }
+
     /// Deprovisions a user (`DELETE`): access ends at once, memberships go, the address is
     /// freed and the account can never sign in or come back; the audit log keeps who it was.
     pub async fn scim_delete_user(
@@ -251,15 +264,7 @@ impl Gatehouse {
     ) -> Result<()> {
         let now = self.now();
         let business = access.business_id();
-        let extras = self
-            .store()
-            .get_scim_user(business, id)
-            .await?
-            .unwrap_or_default();
-        let mut tx = self.store().begin().await?;
-        let admins = lock_and_count_admins(tx.as_mut(), business).await?;
-        let before = visible(tx.as_mut(), business, id).await?;
-        pre.check(before.version)?;
+        let (mut tx, admins, before, extras) = self.open_user(business, id, pre).await?;
         let ended = self.end_access_in(tx.as_mut(), business, id).await?;
         tx.set_user_groups(business, id, &[], now).await?;
         let after = User {

@@ -22,21 +22,13 @@ fn group_id(raw: &str) -> Result<GroupId, ScimError> {
         .map_err(|_| ScimError::not_found("no such group"))
 }
 
-/// Whether the query's filter names members (then they are read for every group).
-fn filters_members(params: &Params) -> bool {
-    params
-        .get("filter")
-        .is_some_and(|f| f.to_ascii_lowercase().contains("members"))
-}
-
 pub(super) async fn list_groups(
     State(s): State<AppState>,
     Scim(access): Scim,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ScimError> {
-    let params = Params::from_query(query.as_deref())?;
-    let query = params.list_query()?;
-    let with_members = query.projection.wants("members") || filters_members(&params);
+    let query = Params::from_query(query.as_deref())?.list_query()?;
+    let with_members = query.reads("members");
     let page = s
         .gatehouse
         .scim_list_groups(&access, &query, with_members)
@@ -51,11 +43,11 @@ pub(super) async fn search_groups(
     headers: HeaderMap,
     bytes: Bytes,
 ) -> Result<Response, ScimError> {
-    let body = io::body(&headers, &bytes)?;
-    let query = io::search_query(&body)?;
-    let filter = body.get("filter").and_then(serde_json::Value::as_str).unwrap_or_default();
-    let with_members = query.projection.wants("members") || filter.to_ascii_lowercase().contains("members");
-    let page = s.gatehouse.scim_list_groups(&access, &query, with_members).await?;
+    let query = io::search_query(&io::body(&headers, &bytes)?)?;
+    let page = s
+        .gatehouse
+        .scim_list_groups(&access, &query, query.reads("members"))
+        .await?;
     Ok(io::list(&page))
 }
 
@@ -77,11 +69,14 @@ pub(super) async fn search_everything(
     let users = s.gatehouse.scim_list_users(&access, &whole).await;
     let groups = s
         .gatehouse
-        .scim_list_groups(&access, &whole, query.projection.wants("members"))
+        .scim_list_groups(&access, &whole, query.reads("members"))
         .await;
     let (users, groups) = match (users, groups) {
         (Err(e), Err(_)) => return Err(e.into()),
-        (u, g) => (u.map(|p| p.resources).unwrap_or_default(), g.map(|p| p.resources).unwrap_or_default()),
+        (u, g) => (
+            u.map(|p| p.resources).unwrap_or_default(),
+            g.map(|p| p.resources).unwrap_or_default(),
+        ),
     };
     let all: Vec<serde_json::Value> = users.into_iter().chain(groups).collect();
     let page = gatehouse_domain::scim::ListPage {
@@ -112,17 +107,11 @@ pub(super) async fn get_group(
     if io::not_modified(&headers, group.group.version) {
         return Ok(io::not_modified_response(group.group.version));
     }
-    let doc = group.render(&s.gatehouse.scim_base());
-    let etag_source = doc.clone();
-    let doc = projection.apply(Resource::Group, doc);
-    let mut response = io::scim_json(StatusCode::OK, &doc);
-    if let Some(tag) = etag_source["meta"]["version"]
-        .as_str()
-        .and_then(|v| axum::http::HeaderValue::from_str(v).ok())
-    {
-        response.headers_mut().insert(axum::http::header::ETAG, tag);
-    }
-    Ok(response)
+    let doc = projection.apply(Resource::Group, group.render(&s.gatehouse.scim_base()));
+    Ok(io::with_etag(
+        io::scim_json(StatusCode::OK, &doc),
+        group.group.version,
+    ))
 }
 
 async fn rendered(
@@ -196,13 +185,10 @@ pub(super) async fn patch_group(
         let doc = projection.apply(Resource::Group, group.render(&s.gatehouse.scim_base()));
         return Ok(io::scim_json(StatusCode::OK, &doc));
     }
-    let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Ok(tag) = axum::http::HeaderValue::from_str(&gatehouse_domain::scim::render::etag(
+    Ok(io::with_etag(
+        StatusCode::NO_CONTENT.into_response(),
         group.group.version,
-    )) {
-        response.headers_mut().insert(axum::http::header::ETAG, tag);
-    }
-    Ok(response)
+    ))
 }
 
 pub(super) async fn delete_group(

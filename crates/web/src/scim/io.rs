@@ -118,7 +118,11 @@ pub fn not_modified(headers: &HeaderMap, version: i64) -> bool {
 }
 
 pub fn not_modified_response(version: i64) -> Response {
-    let mut response = StatusCode::NOT_MODIFIED.into_response();
+    with_etag(StatusCode::NOT_MODIFIED.into_response(), version)
+}
+
+/// `response` with the `ETag` of `version`.
+pub fn with_etag(mut response: Response, version: i64) -> Response {
     if let Ok(v) = HeaderValue::from_str(&gatehouse_domain::scim::render::etag(version)) {
         response.headers_mut().insert(header::ETAG, v);
     }

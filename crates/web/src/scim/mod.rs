@@ -64,7 +64,10 @@ pub(crate) fn routes(state: AppState) -> Router<AppState> {
             "/Groups",
             get(groups::list_groups).post(groups::create_group),
         )
-        .route("/Groups/.search", axum::routing::post(groups::search_groups))
+        .route(
+            "/Groups/.search",
+            axum::routing::post(groups::search_groups),
+        )
         .route("/.search", axum::routing::post(groups::search_everything))
         .route(
             "/Groups/{id}",
@@ -92,16 +95,28 @@ async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Re
         Ok(p) => p,
         Err(e) => return ScimError::from(e).into_response(),
     };
-    let access = match principal.authorize::<ScimProvision>() {
-        Ok(a) => a,
-        Err(e) => return ScimError::from(e).into_response(),
-    };
     let method = parts.method.to_string();
-    let path = parts.uri.path().chars().take(300).collect::<String>();
-    let business = access.business_id();
-    let actor = access.actor().label.clone();
-    parts.extensions.insert(Scim(access));
-    let response = next.run(Request::from_parts(parts, body)).await;
+    // The path as sent (inside the nested router, `uri` lacks `/scim/v2`).
+    let path = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.path(), |u| u.0.path())
+        .chars()
+        .take(300)
+        .collect::<String>();
+    let actor = principal.actor().label;
+    let (business, response) = match principal.authorize::<ScimProvision>() {
+        Ok(access) => {
+            let business = access.business_id();
+            parts.extensions.insert(Scim(access));
+            (business, next.run(Request::from_parts(parts, body)).await)
+        }
+        // A credential of the business without the permission: shown on its page too.
+        Err(e) => match principal.business_id() {
+            Some(business) => (business, ScimError::from(e).into_response()),
+            None => return ScimError::from(e).into_response(),
+        },
+    };
     let entry = ScimRequest {
         at: s.gatehouse.now(),
         actor,

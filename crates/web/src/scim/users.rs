@@ -56,24 +56,11 @@ pub(super) async fn get_user(
     if io::not_modified(&headers, user.user.version) {
         return Ok(io::not_modified_response(user.user.version));
     }
-    let doc = user.render(&s.gatehouse.scim_base());
-    let version = doc["meta"].clone();
-    let mut doc = projection.apply(Resource::User, doc);
-    // The ETag header comes from meta; keep it even when meta was not asked for.
-    let response_meta = doc.get("meta").cloned();
-    doc["meta"] = version;
-    let mut response = io::resource(StatusCode::OK, &doc);
-    if response_meta.is_none() {
-        doc.as_object_mut().map(|o| o.remove("meta"));
-        let etag = response.headers().get(axum::http::header::ETAG).cloned();
-        response = io::scim_json(StatusCode::OK, &doc);
-        if let Some(etag) = etag {
-            response
-                .headers_mut()
-                .insert(axum::http::header::ETAG, etag);
-        }
-    }
-    Ok(response)
+    let doc = projection.apply(Resource::User, user.render(&s.gatehouse.scim_base()));
+    Ok(io::with_etag(
+        io::scim_json(StatusCode::OK, &doc),
+        user.user.version,
+    ))
 }
 
 pub(super) async fn create_user(

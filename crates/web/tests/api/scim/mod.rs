@@ -3,6 +3,7 @@
 //! keeps (isolation, no escalation, the last administrator, audit events).
 
 mod clients;
+mod dashboard;
 mod filters;
 mod groups;
 mod patch;
