@@ -9,18 +9,7 @@ use crate::helpers::App;
 crate::backend_tests!(filters_sorting_paging_and_projections);
 
 fn q(filter: &str) -> String {
-    format!("/Users?filter={}", urlencode(filter))
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    format!("/Users?filter={}", crate::helpers::urlencode(filter))
 }
 
 fn names(body: &Value) -> Vec<String> {
