@@ -197,6 +197,13 @@ const DEFAULTS: &[(&str, &str, &str, PermissionScope, bool)] = {
             true,
         ),
         (
+            "scim.provision",
+            "Provision through SCIM",
+            "Create, update, deactivate and delete users and group memberships through SCIM",
+            B,
+            true,
+        ),
+        (
             "authz.check",
             "Check authorization",
             "Ask Gatehouse for access decisions",

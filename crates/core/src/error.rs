@@ -113,6 +113,22 @@ pub enum Error {
         "the business would be left without an active administrator (users.manage and groups.manage)"
     )]
     LastAdministrator,
+    /// The user was deprovisioned (SCIM `DELETE`): the account can never come back.
+    #[error("the user was deprovisioned and cannot be reactivated")]
+    UserDeprovisioned,
+    // --- SCIM protocol errors (400, each with its RFC 7644 `scimType`) ---
+    #[error("invalid filter: {0}")]
+    ScimInvalidFilter(String),
+    #[error("invalid attribute path: {0}")]
+    ScimInvalidPath(String),
+    #[error("the path matches nothing: {0}")]
+    ScimNoTarget(String),
+    #[error("invalid value: {0}")]
+    ScimInvalidValue(String),
+    #[error("invalid request: {0}")]
+    ScimInvalidSyntax(String),
+    #[error("attribute cannot be changed: {0}")]
+    ScimMutability(String),
     #[error("the user is not pending: only invited users who have not accepted get invitations")]
     UserNotPending,
     #[error("the user has no second factor enrolled")]
@@ -193,6 +209,13 @@ impl Error {
             Error::ImportJobNotFound => "import_job_not_found",
             Error::LinkUnusable(_) => "link_unusable",
             Error::LastAdministrator => "last_administrator",
+            Error::UserDeprovisioned => "user_deprovisioned",
+            Error::ScimInvalidFilter(_) => "scim_invalid_filter",
+            Error::ScimInvalidPath(_) => "scim_invalid_path",
+            Error::ScimNoTarget(_) => "scim_no_target",
+            Error::ScimInvalidValue(_) => "scim_invalid_value",
+            Error::ScimInvalidSyntax(_) => "scim_invalid_syntax",
+            Error::ScimMutability(_) => "scim_mutability",
             Error::UserNotPending => "user_not_pending",
             Error::MfaNotEnrolled => "mfa_not_enrolled",
             Error::PasskeyRejected(_) => "passkey_rejected",

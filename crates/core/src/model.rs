@@ -129,7 +129,9 @@ impl User {
     pub fn allows(&self, action: UserAction) -> bool {
         match action {
             UserAction::Deactivate => self.status != UserStatus::Deactivated,
-            UserAction::Reactivate => self.status == UserStatus::Deactivated,
+            UserAction::Reactivate => {
+                self.status == UserStatus::Deactivated && !self.email.is_deprovisioned()
+            }
             UserAction::ResetPassword => {
                 matches!(self.status, UserStatus::Active | UserStatus::Locked)
             }

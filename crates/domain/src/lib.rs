@@ -5,6 +5,7 @@ pub mod auth;
 pub mod mail;
 pub mod oidc;
 pub mod principal;
+pub mod scim;
 pub mod services;
 pub mod store;
 

@@ -85,6 +85,7 @@ business_permissions! {
     ApplicationsManage => "applications.manage",
     SettingsManage => "settings.manage",
     AuthzCheck => "authz.check",
+    ScimProvision => "scim.provision",
 }
 
 /// Any authenticated principal of the business: reading the catalog and the tenant list.
@@ -340,6 +341,7 @@ mod tests {
             ApplicationsManage::REQUIRES,
             SettingsManage::REQUIRES,
             AuthzCheck::REQUIRES,
+            ScimProvision::REQUIRES,
         ];
         for k in keys {
             let Requirement::Permission(k) = k else {

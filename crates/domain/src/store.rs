@@ -22,6 +22,7 @@ use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
 use crate::types::ApiKeyName;
 use crate::services::ImportJobs;
 use crate::types::Email;
+use crate::scim::{ScimReads, ScimWrites};
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -143,6 +144,7 @@ pub trait Store:
     + AuthReads
     + PasskeyReads
     + ApplicationReads
+    + ScimReads
     + MailOutbox
     + OAuthReads
     + SigningKeyStore
@@ -336,6 +338,7 @@ pub trait StoreTx:
     + GroupWrites
     + KeyWrites
     + ApplicationWrites
+    + ScimWrites
     + MailOutboxTx
     + OAuthWrites
     + SigningKeyWrites

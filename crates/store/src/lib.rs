@@ -22,6 +22,7 @@ mod outbox;
 mod passkeys;
 mod queries;
 mod rows;
+mod scim;
 mod signing_keys;
 mod store;
 mod tx;

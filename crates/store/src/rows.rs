@@ -74,7 +74,7 @@ pub(crate) fn user(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: id(row, "id")?,
         business_id: id(row, "business_id")?,
-        email: parsed(row, "email", gatehouse_domain::types::Email::parse)?,
+        email: parsed(row, "email", gatehouse_domain::types::Email::parse_stored)?,
         display_name: parsed(
             row,
             "display_name",

@@ -121,6 +121,14 @@ registry! {
     API_KEY_ALREADY_REVOKED = "api_key_already_revoked", CONFLICT, "The API key is already revoked.";
     NO_CLIENT_SECRET = "no_client_secret", CONFLICT, "The application is a public client: it has no secret to rotate.";
     LAST_ADMINISTRATOR = "last_administrator", CONFLICT, "The business would be left without an active administrator.";
+    USER_DEPROVISIONED = "user_deprovisioned", CONFLICT, "The user was deprovisioned through SCIM and cannot come back.";
+    // --- SCIM (`/scim/v2`, answered in the SCIM error schema with the `scimType` in brackets) ---
+    SCIM_INVALID_FILTER = "scim_invalid_filter", BAD_REQUEST, "SCIM: the filter does not parse or names an unknown attribute (`invalidFilter`).";
+    SCIM_INVALID_PATH = "scim_invalid_path", BAD_REQUEST, "SCIM: a PATCH path is malformed or names an unknown attribute (`invalidPath`).";
+    SCIM_NO_TARGET = "scim_no_target", BAD_REQUEST, "SCIM: a PATCH path's value filter matches nothing (`noTarget`).";
+    SCIM_INVALID_VALUE = "scim_invalid_value", BAD_REQUEST, "SCIM: a value is missing, of the wrong type or breaks a rule (`invalidValue`).";
+    SCIM_INVALID_SYNTAX = "scim_invalid_syntax", BAD_REQUEST, "SCIM: the request is not a message of the expected schema (`invalidSyntax`).";
+    SCIM_MUTABILITY = "scim_mutability", BAD_REQUEST, "SCIM: a read-only or immutable attribute was changed (`mutability`).";
     USER_NOT_PENDING = "user_not_pending", CONFLICT, "Only pending (invited, not yet accepted) users have invitations.";
     MFA_NOT_ENROLLED = "mfa_not_enrolled", CONFLICT, "The user has no second factor enrolled.";
     PASSKEY_REJECTED = "passkey_rejected", UNAUTHORIZED, "A passkey failed the relying party's checks: origin, relying-party id, challenge (single use), user verification, signature, counter or owner.";

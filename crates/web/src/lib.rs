@@ -14,6 +14,7 @@ mod handlers;
 pub mod oidc;
 mod openapi;
 mod pages;
+mod scim;
 mod server;
 mod state;
 #[cfg(feature = "testing")]

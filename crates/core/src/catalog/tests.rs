@@ -9,8 +9,9 @@ fn key(s: &str) -> PermissionKey {
 #[test]
 fn default_catalog_matches_the_design() {
     let c = Catalog::default();
-    assert_eq!(c.iter().count(), 18);
+    assert_eq!(c.iter().count(), 19);
     assert!(c.get("applications.manage").unwrap().sensitive);
+    assert!(c.get("scim.provision").unwrap().sensitive);
     assert!(c.get("verification.delete").unwrap().sensitive);
     assert_eq!(
         c.get("users.view").unwrap().scope,

@@ -8,6 +8,9 @@ pub struct Email(String);
 
 const MAX_LEN: usize = 254;
 
+/// The domain of deprovisioned accounts' addresses; refused as a real address.
+const DEPROVISIONED_DOMAIN: &str = "deprovisioned.invalid";
+
 impl Email {
     pub fn parse(raw: &str) -> Result<Self> {
         let invalid = |reason: &str| Error::invalid("invalid_email", "email", reason);
@@ -45,7 +48,37 @@ impl Email {
         if labels.len() < 2 || !labels.iter().all(label_ok) {
             return Err(invalid("the domain must look like example.com"));
         }
+        if domain == DEPROVISIONED_DOMAIN {
+            return Err(invalid(
+                "this domain is reserved for deprovisioned accounts",
+            ));
+        }
         Ok(Self(email))
+    }
+
+    /// The address a deprovisioned account (SCIM `DELETE`) is renamed to: under a reserved
+    /// domain (`.invalid`, RFC 2606) nobody can receive mail at or type into a form, so the
+    /// real address is free again and the account can never sign in.
+    pub fn deprovisioned(id: &impl std::fmt::Display) -> Self {
+        Self(format!("{id}@{DEPROVISIONED_DOMAIN}"))
+    }
+
+    /// An address as stored: any address [`Email::parse`] takes, or a deprovisioned
+    /// account's (which `parse` refuses as input).
+    pub fn parse_stored(raw: &str) -> Result<Self> {
+        match raw.rsplit_once('@') {
+            Some((id, DEPROVISIONED_DOMAIN)) if id.parse::<uuid::Uuid>().is_ok() => {
+                Ok(Self(raw.to_owned()))
+            }
+            _ => Self::parse(raw),
+        }
+    }
+
+    /// Whether this is a deprovisioned account's address.
+    pub fn is_deprovisioned(&self) -> bool {
+        self.0
+            .rsplit_once('@')
+            .is_some_and(|(_, d)| d == DEPROVISIONED_DOMAIN)
     }
 
     /// The part before `@`.

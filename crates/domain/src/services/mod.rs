@@ -53,7 +53,7 @@ use crate::grants::Grants;
 use crate::ids::{ApiKeyId, AuditEventId, BusinessId};
 use crate::principal::Actor;
 use crate::store::{Store, StoreTx};
-pub(crate) use users::target as user_target;
+pub(crate) use users::{audit_view as user_audit_view, target as user_target};
 
 /// The application core: storage, time, the catalog and the access engine, shared by every
 /// request.

@@ -222,6 +222,9 @@ impl Gatehouse {
             .await?
             .ok_or(Error::UserNotFound)?;
         pre.check(before.version)?;
+        if before.email.is_deprovisioned() {
+            return Err(Error::UserDeprovisioned);
+        }
         let mut status = next(before.status)?;
         if status == UserStatus::Active && before.activated_at.is_none() {
             status = UserStatus::Pending;
@@ -235,18 +238,7 @@ impl Gatehouse {
         tx.update_user(&after, before.version).await?;
         let mut ended = json!(null);
         if status == UserStatus::Deactivated {
-            // Access ends at once: every session, and any invitation still out.
-            let all = EndingSessions::OfUser {
-                user: id,
-                keep: None,
-            };
-            let sessions = self.end_sessions(tx.as_mut(), business, all).await?;
-            let invitations = tx
-                .revoke_auth_tokens(Some(id), TokenKind::Invitation, now)
-                .await?;
-            tx.revoke_auth_tokens(Some(id), TokenKind::PasswordReset, now)
-                .await?;
-            ended = json!({ "sessions_ended": sessions, "invitations_revoked": invitations });
+            ended = self.end_access_in(tx.as_mut(), business, id).await?;
         }
         super::auth::ensure_admin_remains(tx.as_mut(), business, admins).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
@@ -258,6 +250,28 @@ impl Gatehouse {
         );
         self.commit(tx, vec![event]).await?;
         Ok(after)
+    }
+
+    /// Ends a deactivated user's access at once, in `tx`: every session, any invitation or
+    /// password reset still out. What ended, for the audit event.
+    pub(crate) async fn end_access_in(
+        &self,
+        tx: &mut dyn StoreTx,
+        business: BusinessId,
+        id: UserId,
+    ) -> Result<Value> {
+        let now = self.now();
+        let all = EndingSessions::OfUser {
+            user: id,
+            keep: None,
+        };
+        let sessions = self.end_sessions(tx, business, all).await?;
+        let invitations = tx
+            .revoke_auth_tokens(Some(id), TokenKind::Invitation, now)
+            .await?;
+        tx.revoke_auth_tokens(Some(id), TokenKind::PasswordReset, now)
+            .await?;
+        Ok(json!({ "sessions_ended": sessions, "invitations_revoked": invitations }))
     }
 
     pub async fn get_user(&self, access: &BusinessAccess<UsersView>, id: UserId) -> Result<User> {

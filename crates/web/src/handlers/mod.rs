@@ -68,6 +68,7 @@ pub(crate) fn router(state: AppState) -> Router {
     }))
     .merge(crate::pages::routes())
     .merge(crate::oidc::routes())
+    .merge(crate::scim::routes(state.clone()))
     .fallback(crate::pages::fallback)
     .method_not_allowed_fallback(method_not_allowed)
     .layer(DefaultBodyLimit::max(body_limit))

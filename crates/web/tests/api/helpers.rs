@@ -247,3 +247,15 @@ pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, code: &str) {
     assert_eq!(got.1["error"]["code"], code, "{}", got.1);
     assert!(got.1["error"]["message"].is_string());
 }
+
+/// Percent-encodes everything but RFC 3986's unreserved characters (query values, forms).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

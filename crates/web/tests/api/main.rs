@@ -30,6 +30,7 @@ mod operator;
 mod passkeys;
 mod proxies;
 mod review;
+mod scim;
 mod sessions;
 mod setup;
 mod sign_in;

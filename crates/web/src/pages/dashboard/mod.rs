@@ -26,6 +26,7 @@ mod groups;
 mod invitations;
 mod invite;
 mod matrix;
+mod provisioning;
 mod self_loss;
 mod settings;
 mod tenants;
@@ -123,6 +124,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             &format!("{b}/api-keys/{{id}}/revoke"),
             get(api_keys::revoke_page).post(api_keys::revoke_api_key),
+        )
+        .route(
+            &format!("{b}/provisioning"),
+            get(provisioning::provisioning_page).post(provisioning::save_provisioning),
         )
         .route(
             &format!("{b}/applications"),

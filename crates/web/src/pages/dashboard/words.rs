@@ -114,6 +114,7 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
         "member_added" => "Member added.",
         "member_removed" => "Member removed.",
         "settings_saved" => "Security settings saved.",
+        "provisioning_saved" => "Provisioning settings saved.",
         "key_revoked" => "API key revoked; it no longer works.",
         "application_created" => "Application registered.",
         "application_saved" => "Application saved.",

@@ -45,7 +45,13 @@ impl RawRequest {
     pub fn form(path: &str, cookie: &str, fields: &[(&str, &str)]) -> Self {
         let body = fields
             .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    crate::helpers::urlencode(k),
+                    crate::helpers::urlencode(v)
+                )
+            })
             .collect::<Vec<_>>()
             .join("&");
         Self {
@@ -75,17 +81,6 @@ impl RawRequest {
         bytes.extend_from_slice(&self.body);
         bytes
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Sends every request at once (see the module doc); returns each response's status code
