@@ -65,6 +65,16 @@ pub struct CheckQuery<'a> {
     pub environment: Option<Environment>,
 }
 
+/// An instant in unix microseconds, the grain of stored times: memberships end on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Micros(pub(crate) i64);
+
+impl Micros {
+    pub(crate) fn of(t: OffsetDateTime) -> Self {
+        Micros(gatehouse_core::clock::to_micros(t))
+    }
+}
+
 /// How many group indices a user entry holds inline; more spill into the shared pool.
 const INLINE_GROUPS: usize = 3;
 
@@ -74,6 +84,9 @@ const INLINE_GROUPS: usize = 3;
 struct UserEntry {
     status: UserStatus,
     mfa_enrolled: bool,
+    /// Some membership ends (temporary access): [`Snapshot::expiries`] says which and when.
+    /// Kept in the entry's padding, so users without one pay nothing.
+    expiring: bool,
     len: u32,
     /// Group indices, the first [`INLINE_GROUPS`] of them.
     inline: [u32; INLINE_GROUPS],
@@ -161,6 +174,10 @@ pub struct Snapshot {
     users: FxHashMap<Uuid, UserEntry>,
     /// Group indices of users in more than [`INLINE_GROUPS`] groups, beyond the inline ones.
     spilled: Vec<u32>,
+    /// For users whose entry says `expiring`: (group index, end in unix microseconds) of each
+    /// membership that ends. From that instant the check treats it as absent, on every node,
+    /// whether or not the sweeper has removed it yet.
+    expiries: FxHashMap<Uuid, Arc<[(u32, i64)]>>,
     api_keys: FxHashMap<Uuid, Arc<KeyEntry>>,
 }
 
@@ -206,7 +223,18 @@ impl Snapshot {
         self.users.get(id.as_uuid())
     }
 
-    fn groups_of<'a>(&'a self, user: &'a UserEntry) -> impl Iterator<Item = &'a GroupEntry> + 'a {
+    /// The groups `user` (whose id is `id`) is a member of at `now`: a membership that has
+    /// ended is absent from its end on.
+    fn groups_of<'a>(
+        &'a self,
+        id: &Uuid,
+        user: &'a UserEntry,
+        now: Micros,
+    ) -> impl Iterator<Item = &'a GroupEntry> + 'a {
+        let ended: &[(u32, i64)] = match user.expiring {
+            true => self.expiries.get(id).map_or(&[], |e| e),
+            false => &[],
+        };
         let inline = &user.inline[..(user.len as usize).min(INLINE_GROUPS)];
         let spilled = match (user.len as usize).checked_sub(INLINE_GROUPS) {
             Some(extra) if extra > 0 => {
@@ -217,6 +245,7 @@ impl Snapshot {
         inline
             .iter()
             .chain(spilled)
+            .filter(move |&&g| !ended.iter().any(|&(e, end)| e == g && now.0 >= end))
             .filter_map(|&g| self.groups[g as usize].as_ref())
     }
 
@@ -247,6 +276,7 @@ impl Snapshot {
         let Some(user) = self.user(q.user) else {
             return Ok(Decision::deny(Reason::UserUnknown));
         };
+        let at = Micros::of(now);
         let tenant = match scope {
             Some((_, tenant, _)) => match self.tenant_index.get(tenant.as_uuid()) {
                 Some(&t) => Some(t),
@@ -258,7 +288,7 @@ impl Snapshot {
             return Ok(Decision::deny(Reason::UserInactive));
         }
         let mut granted_by = Vec::new();
-        for group in self.groups_of(user) {
+        for group in self.groups_of(q.user.as_uuid(), user, at) {
             let grants = match (scope, bit) {
                 (Some((bit, _, env)), _) => {
                     group.mask(env) & bit != 0 && tenant.is_some_and(|t| group.covers(t))
@@ -283,11 +313,30 @@ impl Snapshot {
         })
     }
 
-    /// The user's status and groups, for the effective-permissions view; `None` for an
-    /// unknown user.
-    pub(crate) fn user_groups(&self, id: UserId) -> Option<(UserStatus, Vec<&GroupEntry>)> {
+    /// The user's status and groups at `now`, for the effective-permissions view; `None`
+    /// for an unknown user.
+    pub(crate) fn user_groups(
+        &self,
+        id: UserId,
+        now: OffsetDateTime,
+    ) -> Option<(UserStatus, Vec<&GroupEntry>)> {
         let user = self.user(id)?;
-        Some((user.status, self.groups_of(user).collect()))
+        Some((
+            user.status,
+            self.groups_of(id.as_uuid(), user, Micros::of(now))
+                .collect(),
+        ))
+    }
+
+    /// When the membership of `user` in `group` ends, if it is temporary.
+    pub fn membership_end(&self, user: UserId, group: GroupId) -> Option<OffsetDateTime> {
+        let g = *self.group_index.get(group.as_uuid())?;
+        let (_, end) = self
+            .expiries
+            .get(user.as_uuid())?
+            .iter()
+            .find(|(e, _)| *e == g)?;
+        Some(gatehouse_core::clock::from_micros(*end))
     }
 
     /// Whether group `g` covers the tenant at `index` in [`Snapshot::tenants`].
@@ -338,7 +387,7 @@ impl Snapshot {
         user.status == UserStatus::Active
             && !self.mfa_blocks(user, Some(env), now.unix_timestamp())
             && self
-                .groups_of(user)
+                .groups_of(id.as_uuid(), user, Micros::of(now))
                 .any(|g| g.all_tenants && g.mask(env) & bit != 0)
     }
 }

@@ -41,6 +41,7 @@ id_kinds! {
     MailKind => MailId, "mail";
     ApplicationKind => ApplicationId, "application";
     OAuthGrantKind => OAuthGrantId, "oauth_grant";
+    AccessRequestKind => AccessRequestId, "access_request";
 }
 
 impl<K> Id<K> {

@@ -51,6 +51,14 @@ pub enum MailMessage {
     SignInLinks {
         links: Vec<SignInLink>,
     },
+    /// The weekly access-health digest to an administrator: the score, the first
+    /// findings' titles, how many there are, and the report's address (not a secret).
+    AccessHealthDigest {
+        score: u32,
+        findings: Vec<String>,
+        total: u32,
+        link: String,
+    },
 }
 
 /// A business's sign-in page, for a [`MailMessage::SignInLinks`].
@@ -77,6 +85,7 @@ impl MailMessage {
             MailMessage::RecoveryCodeUsed { .. } => "recovery_code_used",
             MailMessage::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             MailMessage::SignInLinks { .. } => "sign_in_links",
+            MailMessage::AccessHealthDigest { .. } => "access_health_digest",
         }
     }
 

@@ -10,11 +10,13 @@
 
 mod access;
 mod access_source;
+mod advisor;
 mod applications;
 mod auth;
 mod auth_tx;
 mod connect;
 mod error;
+mod memberships;
 mod notify;
 mod oauth;
 mod outbox;

@@ -4,7 +4,9 @@
 
 use time::OffsetDateTime;
 
-use super::{Snapshot, UserEntry};
+use uuid::Uuid;
+
+use super::{Micros, Snapshot, UserEntry};
 use crate::ids::UserId;
 use crate::model::{MfaPolicy, UserStatus};
 use crate::types::Environment;
@@ -46,9 +48,9 @@ pub struct MfaExposure {
 
 impl Snapshot {
     /// Whether the user holds some environment permission in Live in some tenant of the
-    /// business, MFA aside.
-    fn has_live_access(&self, user: &UserEntry) -> bool {
-        self.groups_of(user).any(|g| {
+    /// business at `now`, MFA aside.
+    fn has_live_access(&self, id: &Uuid, user: &UserEntry, now: Micros) -> bool {
+        self.groups_of(id, user, now).any(|g| {
             g.masks.live != 0 && (0..self.tenants.len() as u32).any(|tenant| g.covers(tenant))
         })
     }
@@ -93,7 +95,7 @@ impl Snapshot {
         let covered = match self.settings.mfa_policy {
             MfaPolicy::Off => false,
             MfaPolicy::All => true,
-            MfaPolicy::LiveAccess => self.has_live_access(user),
+            MfaPolicy::LiveAccess => self.has_live_access(id.as_uuid(), user, Micros::of(now)),
         };
         Some(match (covered, self.mfa_deadline(user)) {
             (false, _) => MfaRequirement::NotRequired,
@@ -108,7 +110,7 @@ impl Snapshot {
     /// a second factor.
     pub fn mfa_blocks_live(&self, id: UserId, now: OffsetDateTime) -> bool {
         self.user(id).is_some_and(|u| {
-            self.has_live_access(u)
+            self.has_live_access(id.as_uuid(), u, Micros::of(now))
                 && self.mfa_blocks(u, Some(Environment::Live), now.unix_timestamp())
         })
     }
@@ -125,15 +127,16 @@ impl Snapshot {
         })
     }
 
-    /// Who has Live access, and who has no MFA, among the active users.
-    pub fn mfa_exposure(&self) -> MfaExposure {
+    /// Who has Live access at `now`, and who has no MFA, among the active users.
+    pub fn mfa_exposure(&self, now: OffsetDateTime) -> MfaExposure {
         let mut e = MfaExposure::default();
-        for u in self
+        let now = Micros::of(now);
+        for (id, u) in self
             .users
-            .values()
-            .filter(|u| u.status == UserStatus::Active)
+            .iter()
+            .filter(|(_, u)| u.status == UserStatus::Active)
         {
-            let live = self.has_live_access(u);
+            let live = self.has_live_access(id, u, now);
             e.active_users += 1;
             e.live_users += usize::from(live);
             e.without_mfa += usize::from(!u.mfa_enrolled);

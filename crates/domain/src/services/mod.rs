@@ -3,6 +3,7 @@
 //! [`OperatorAccess`](crate::principal::OperatorAccess)), validates, writes through one
 //! transaction and commits it with its audit event.
 
+pub mod advisor;
 mod api_keys;
 mod audit;
 pub(crate) mod auth;
@@ -14,6 +15,7 @@ mod group_plan;
 mod groups;
 mod mail;
 mod settings;
+pub mod temporary;
 mod tenants;
 mod user_listing;
 mod users;

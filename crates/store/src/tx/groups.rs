@@ -102,17 +102,23 @@ impl GroupWrites for SqlTx {
         group: GroupId,
         users: &[UserId],
         at: OffsetDateTime,
+        expires_at: Option<OffsetDateTime>,
     ) -> Result<u64> {
         let mut added = 0;
         for user in users {
+            // A membership without an end stays so; a temporary one takes the new end (or
+            // none): extending or making permanent counts as a change.
             added += sqlx::query(
-                "INSERT INTO group_members (group_id, user_id, business_id, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (group_id, user_id) DO NOTHING",
+                "INSERT INTO group_members (group_id, user_id, business_id, created_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (group_id, user_id) DO UPDATE SET expires_at = excluded.expires_at \
+                 WHERE group_members.expires_at IS NOT NULL",
             )
             .bind(group.to_string())
             .bind(user.to_string())
             .bind(business.to_string())
             .bind(to_micros(at))
+            .bind(expires_at.map(to_micros))
             .execute(&mut *self.tx)
             .await
             .map_err(db)?

@@ -1,6 +1,8 @@
 //! Routes. Handlers are thin adapters: check the permission (first line), parse, call the
 //! service, map the result.
 
+mod access_health;
+mod access_requests;
 mod accounts;
 mod api_keys;
 mod application_schemas;
@@ -11,6 +13,7 @@ mod businesses;
 mod catalog;
 mod groups;
 mod health;
+mod memberships;
 mod schemas;
 mod settings;
 mod tenants;
@@ -41,12 +44,15 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(users::routes())
         .merge(accounts::routes())
         .merge(groups::routes())
+        .merge(memberships::routes())
+        .merge(access_requests::routes())
         .merge(api_keys::routes())
         .merge(applications::routes())
         .merge(audit::routes())
         .merge(catalog::routes())
         .merge(authz::routes())
         .merge(settings::routes())
+        .merge(access_health::routes())
         .merge(health::routes())
 }
 

@@ -5,6 +5,7 @@
 //! Every form carries a CSRF token; GET never changes anything.
 
 mod account;
+mod account_requests;
 mod dashboard;
 mod forms;
 mod landing;
@@ -15,7 +16,7 @@ mod problems;
 mod setup;
 mod sign_in;
 mod step_up;
-pub(crate) use dashboard::encode;
+pub(crate) use dashboard::{access_health_csv, encode};
 pub(crate) use forms::{CheckedForm, CsrfToken};
 
 use axum::Router;
