@@ -28,25 +28,29 @@ fn count(row: &AnyRow, col: &str) -> Result<u32> {
         .map_err(|_| Error::Storage(format!("stored {col} is out of range")))
 }
 
-fn ids(rows: &[AnyRow], col: &str) -> Result<Vec<BusinessId>> {
-    rows.iter().map(|r| rows::id(r, col)).collect()
+/// The business ids (`id`) a query reads.
+async fn business_ids<'q>(
+    store: &SqlStore,
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+) -> Result<Vec<BusinessId>> {
+    let rows = q.fetch_all(&mut *store.conn().await?).await.map_err(db)?;
+    rows.iter().map(|r| rows::id(r, "id")).collect()
 }
 
 #[async_trait]
 impl AdvisorReads for SqlStore {
     async fn list_user_facts(&self, business: BusinessId) -> Result<Vec<UserFact>> {
-        let rows = sqlx::query(
-            "SELECT u.id, u.email, u.status, u.mfa_enrolled, u.created_at, u.activated_at, \
+        let rows = self
+            .business_rows(
+                "SELECT u.id, u.email, u.status, u.mfa_enrolled, u.created_at, u.activated_at, \
              (SELECT MAX(a.occurred_at) FROM audit_events a WHERE a.business_id = u.business_id \
               AND a.target_id = u.id AND a.action = 'auth.signed_in') AS last_sign_in, \
              (SELECT MIN(t.created_at) FROM auth_tokens t WHERE t.user_id = u.id AND t.kind = 'invitation' \
               AND t.used_at IS NULL AND t.revoked_at IS NULL) AS invited_at \
              FROM users u WHERE u.business_id = $1 ORDER BY u.email",
-        )
-        .bind(business.to_string())
-        .fetch_all(&mut *self.conn().await?)
-        .await
-        .map_err(db)?;
+                business,
+            )
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(UserFact {
@@ -66,17 +70,16 @@ impl AdvisorReads for SqlStore {
     }
 
     async fn list_application_facts(&self, business: BusinessId) -> Result<Vec<ApplicationFact>> {
-        let rows = sqlx::query(
-            "SELECT a.id, a.name, a.created_at, \
+        let rows = self
+            .business_rows(
+                "SELECT a.id, a.name, a.created_at, \
              (SELECT MAX(g.created_at) FROM oauth_grants g WHERE g.application_id = a.id) AS last_grant, \
              k.last_used_at AS key_used \
              FROM applications a LEFT JOIN api_keys k ON k.id = a.service_key_id \
              WHERE a.business_id = $1 ORDER BY a.name",
-        )
-        .bind(business.to_string())
-        .fetch_all(&mut *self.conn().await?)
-        .await
-        .map_err(db)?;
+                business,
+            )
+            .await?;
         rows.iter()
             .map(|r| {
                 let used = [
@@ -153,37 +156,29 @@ impl AdvisorReads for SqlStore {
     }
 
     async fn list_businesses_without_score(&self, day: Date) -> Result<Vec<BusinessId>> {
-        let rows = sqlx::query(
+        let q = sqlx::query(
             "SELECT b.id FROM businesses b WHERE NOT EXISTS \
              (SELECT 1 FROM advisor_scores s WHERE s.business_id = b.id AND s.day = $1) ORDER BY b.id",
-        )
-        .bind(day_text(day))
-        .fetch_all(&mut *self.conn().await?)
-        .await
-        .map_err(db)?;
-        ids(&rows, "id")
+        );
+        business_ids(self, q.bind(day_text(day))).await
     }
 
     async fn list_businesses_due_digest(&self, before: OffsetDateTime) -> Result<Vec<BusinessId>> {
         // A new business waits a week for its first digest too.
-        let rows = sqlx::query(
+        let q = sqlx::query(
             "SELECT b.id FROM businesses b LEFT JOIN advisor_digests d ON d.business_id = b.id \
              WHERE COALESCE(d.sent_at, b.created_at) < $1 ORDER BY b.id",
-        )
-        .bind(to_micros(before))
-        .fetch_all(&mut *self.conn().await?)
-        .await
-        .map_err(db)?;
-        ids(&rows, "id")
+        );
+        business_ids(self, q.bind(to_micros(before))).await
     }
 
     async fn list_digest_opt_outs(&self, business: BusinessId) -> Result<Vec<UserId>> {
-        let rows =
-            sqlx::query("SELECT user_id FROM advisor_digest_opt_outs WHERE business_id = $1")
-                .bind(business.to_string())
-                .fetch_all(&mut *self.conn().await?)
-                .await
-                .map_err(db)?;
+        let rows = self
+            .business_rows(
+                "SELECT user_id FROM advisor_digest_opt_outs WHERE business_id = $1",
+                business,
+            )
+            .await?;
         rows.iter().map(|r| rows::id(r, "user_id")).collect()
     }
 }

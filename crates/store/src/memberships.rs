@@ -96,16 +96,15 @@ impl MembershipReads for SqlStore {
         &self,
         business: BusinessId,
     ) -> Result<Vec<TemporaryMembership>> {
-        let rows = sqlx::query(
-            "SELECT m.group_id, g.name, m.user_id, u.email, m.expires_at FROM group_members m \
+        let rows = self
+            .business_rows(
+                "SELECT m.group_id, g.name, m.user_id, u.email, m.expires_at FROM group_members m \
              JOIN access_groups g ON g.id = m.group_id JOIN users u ON u.id = m.user_id \
              WHERE m.business_id = $1 AND m.expires_at IS NOT NULL \
              ORDER BY m.expires_at, u.email, g.name",
-        )
-        .bind(business.to_string())
-        .fetch_all(&mut *self.conn().await?)
-        .await
-        .map_err(db)?;
+                business,
+            )
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(TemporaryMembership {

@@ -76,6 +76,22 @@ async fn list_access_requests(
     Ok(Json(s.gatehouse.list_access_requests(&access).await?))
 }
 
+/// Approves or denies the request `id`, as the caller.
+async fn decide(
+    s: &AppState,
+    principal: Principal,
+    ctx: &gatehouse_domain::audit::RequestContext,
+    id: AccessRequestId,
+    approve: bool,
+) -> Result<Json<AccessRequest>, ApiError> {
+    let access = principal.authorize::<GroupsManage>()?;
+    Ok(Json(
+        s.gatehouse
+            .decide_access_request(&access, ctx, id, approve)
+            .await?,
+    ))
+}
+
 /// Approve a pending request: the user becomes a member of the group until the requested
 /// duration from now. Requires `groups.manage` and the group's rights; not one's own.
 #[utoipa::path(post, path = "/api/v1/access-requests/{access_request_id}/approve", tag = "groups",
@@ -86,12 +102,7 @@ async fn approve_access_request(
     Ctx(ctx): Ctx,
     Path(id): Path<AccessRequestId>,
 ) -> Result<Json<AccessRequest>, ApiError> {
-    let access = principal.authorize::<GroupsManage>()?;
-    Ok(Json(
-        s.gatehouse
-            .decide_access_request(&access, &ctx, id, true)
-            .await?,
-    ))
+    decide(&s, principal, &ctx, id, true).await
 }
 
 /// Deny a pending request. Requires `groups.manage`.
@@ -103,10 +114,5 @@ async fn deny_access_request(
     Ctx(ctx): Ctx,
     Path(id): Path<AccessRequestId>,
 ) -> Result<Json<AccessRequest>, ApiError> {
-    let access = principal.authorize::<GroupsManage>()?;
-    Ok(Json(
-        s.gatehouse
-            .decide_access_request(&access, &ctx, id, false)
-            .await?,
-    ))
+    decide(&s, principal, &ctx, id, false).await
 }

@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use time::Duration;
 use time::format_description::well_known::Rfc3339;
 
-use crate::helpers::{App, Fixture, OPERATOR, assert_error, everything};
+use crate::authz::Table;
+use crate::helpers::{App, OPERATOR, assert_error, everything};
 
 crate::backend_tests!(
     every_finding_fires_and_the_suggested_fixes_clear_them,
@@ -34,46 +35,14 @@ const ALL_KINDS: [&str; 14] = [
     "unused_application",
 ];
 
-struct Seed<'a> {
-    app: &'a App,
-    f: &'a Fixture,
+async fn ok(got: (StatusCode, Value)) {
+    assert!(got.0.is_success(), "{}", got.1);
 }
 
-impl Seed<'_> {
-    async fn group(&self, body: Value) -> String {
-        let (status, g) = self
-            .app
-            .post("/api/v1/groups", &self.f.admin_key, body)
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{g}");
-        g["id"].as_str().unwrap().to_owned()
-    }
-
-    async fn user(&self, email: &str, groups: &[&str], active: bool) -> Value {
-        let (status, u) = self
-            .app
-            .post(
-                "/api/v1/users",
-                &self.f.admin_key,
-                json!({ "email": email, "group_ids": groups }),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{u}");
-        if active {
-            self.app.activate(&self.f.business, &u).await;
-        }
-        u
-    }
-
-    async fn ok(&self, got: (StatusCode, Value)) {
-        assert!(got.0.is_success(), "{}", got.1);
-    }
-
-    async fn report(&self, key: &str) -> Value {
-        let (status, r) = self.app.get("/api/v1/access-health", key).await;
-        assert_eq!(status, StatusCode::OK, "{r}");
-        r
-    }
+async fn health(app: &App, key: &str) -> Value {
+    let (status, r) = app.get("/api/v1/access-health", key).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    r
 }
 
 fn kinds(report: &Value) -> BTreeSet<String> {
@@ -97,8 +66,8 @@ fn involved(report: &Value, kind: &str) -> BTreeSet<String> {
 }
 
 async fn every_finding_fires_and_the_suggested_fixes_clear_them(app: App) {
-    let f = app.fixture("acme").await;
-    let s = Seed { app: &app, f: &f };
+    let t = Table::new(&app).await;
+    let f = &t.f;
     let t0 = f.tenants[0]["id"].as_str().unwrap().to_owned();
     let t1 = f.tenants[1]["id"].as_str().unwrap().to_owned();
     let bid = f.business["id"].as_str().unwrap().to_owned();
@@ -106,11 +75,10 @@ async fn every_finding_fires_and_the_suggested_fixes_clear_them(app: App) {
 
     // Long ago: an invitation nobody accepted, an account that never signed in again, a
     // key without expiry nobody used, an application nobody used.
-    let analysts = s
-        .group(json!({ "name": "Analysts", "description": "Read analytics in the EU", "type": "tenants", "tenant_ids": [t0], "permissions": live("analytics") }))
+    let analysts = t.group(&app, json!({ "name": "Analysts", "description": "Read analytics in the EU", "type": "tenants", "tenant_ids": [t0], "permissions": live("analytics") }))
         .await;
-    let pending = s.user("pending@acme.com", &[], false).await;
-    let old = s.user("old@acme.com", &[&analysts], true).await;
+    let pending = t.user(&app, "pending@acme.com", &[], false).await;
+    let old = t.user(&app, "old@acme.com", &[&analysts], true).await;
     let (status, ci) = app
         .post(
             "/api/v1/api-keys",
@@ -130,32 +98,35 @@ async fn every_finding_fires_and_the_suggested_fixes_clear_them(app: App) {
     app.clock.advance(Duration::days(100));
 
     // Today.
-    let exporters = s
-        .group(json!({ "name": "Exporters EU", "description": "Export verifications in the EU", "type": "tenants", "tenant_ids": [t0], "permissions": live("verification.export"), "acknowledge_sensitive": true }))
+    let exporters = t.group(&app, json!({ "name": "Exporters EU", "description": "Export verifications in the EU", "type": "tenants", "tenant_ids": [t0], "permissions": live("verification.export"), "acknowledge_sensitive": true }))
         .await;
-    let everyone = s
-        .group(json!({ "name": "Sandbox cleaners", "description": "Delete test verifications", "type": "business", "permissions": { "sandbox": ["verification.delete"] }, "acknowledge_sensitive": true }))
+    let everyone = t.group(&app, json!({ "name": "Sandbox cleaners", "description": "Delete test verifications", "type": "business", "permissions": { "sandbox": ["verification.delete"] }, "acknowledge_sensitive": true }))
         .await;
-    let vague = s
-        .group(json!({ "name": "Group 1", "type": "tenants", "tenant_ids": [t1], "permissions": { "sandbox": ["analytics"] } }))
+    let vague = t.group(&app, json!({ "name": "Group 1", "type": "tenants", "tenant_ids": [t1], "permissions": { "sandbox": ["analytics"] } }))
         .await;
-    let no_perms = s
-        .group(json!({ "name": "Reporting team", "description": "Reports", "type": "business" }))
+    let no_perms = t
+        .group(
+            &app,
+            json!({ "name": "Reporting team", "description": "Reports", "type": "business" }),
+        )
         .await;
-    let duplicate = s
-        .group(json!({ "name": "Insights", "description": "Same as Analysts", "type": "tenants", "tenant_ids": [t0], "permissions": live("analytics") }))
+    let duplicate = t.group(&app, json!({ "name": "Insights", "description": "Same as Analysts", "type": "tenants", "tenant_ids": [t0], "permissions": live("analytics") }))
         .await;
-    let admins = s
-        .group(json!({ "name": "Administrators", "description": "Manage users and groups", "type": "business", "permissions": { "business": ["users.manage", "groups.manage", "users.view"] }, "acknowledge_sensitive": true }))
+    let admins = t.group(&app, json!({ "name": "Administrators", "description": "Manage users and groups", "type": "business", "permissions": { "business": ["users.manage", "groups.manage", "users.view"] }, "acknowledge_sensitive": true }))
         .await;
-    let admin = s.user("admin@acme.com", &[&admins], true).await;
+    let admin = t.user(&app, "admin@acme.com", &[&admins], true).await;
     let mut exporting = Vec::new();
     for i in 1..=4 {
-        exporting.push(s.user(&format!("u{i}@acme.com"), &[&exporters], true).await);
+        exporting.push(
+            t.user(&app, &format!("u{i}@acme.com"), &[&exporters], true)
+                .await,
+        );
     }
-    let u5 = s.user("u5@acme.com", &[&everyone, &no_perms], true).await;
+    let u5 = t
+        .user(&app, "u5@acme.com", &[&everyone, &no_perms], true)
+        .await;
 
-    let report = s.report(&f.admin_key).await;
+    let report = health(&app, &f.admin_key).await;
     let fired = kinds(&report);
     let all: BTreeSet<String> = ALL_KINDS.iter().map(|k| (*k).to_owned()).collect();
     assert_eq!(fired, all, "{report:#}");
@@ -225,66 +196,66 @@ async fn every_finding_fires_and_the_suggested_fixes_clear_them(app: App) {
 
     // The suggested fixes.
     let user = |u: &Value| u["id"].as_str().unwrap().to_owned();
-    s.ok(app
+    ok(app
         .delete(
             &format!("/api/v1/users/{}/invitation", user(&pending)),
             &f.admin_key,
         )
         .await)
-        .await;
-    s.ok(app
+    .await;
+    ok(app
         .post(
             &format!("/api/v1/users/{}/deactivate", user(&old)),
             &f.admin_key,
             json!({}),
         )
         .await)
-        .await;
-    s.ok(app
+    .await;
+    ok(app
         .delete(
             &format!("/api/v1/api-keys/{}", ci["id"].as_str().unwrap()),
             &f.admin_key,
         )
         .await)
-        .await;
-    s.ok(app
+    .await;
+    ok(app
         .delete(
             &format!("/api/v1/applications/{}", portal["id"].as_str().unwrap()),
             &f.admin_key,
         )
         .await)
-        .await;
-    s.ok(app
+    .await;
+    ok(app
         .patch(
             &format!("/api/v1/groups/{exporters}"),
             &f.admin_key,
             json!({ "permissions": live("verification.view") }),
         )
         .await)
-        .await;
-    s.ok(app
+    .await;
+    ok(app
         .patch(
             &format!("/api/v1/groups/{everyone}"),
             &f.admin_key,
             json!({ "type": "tenants", "tenant_ids": [t1], "acknowledge_sensitive": true }),
         )
         .await)
-        .await;
-    s.ok(app
+    .await;
+    ok(app
         .delete(&format!("/api/v1/groups/{vague}"), &f.admin_key)
         .await)
-        .await;
-    s.ok(app
+    .await;
+    ok(app
         .delete(
             &format!("/api/v1/groups/{no_perms}?force=true"),
             &f.admin_key,
         )
         .await)
-        .await;
-    s.ok(app
+    .await;
+    ok(app
         .delete(&format!("/api/v1/groups/{duplicate}"), &f.admin_key)
         .await)
-        .await;
+    .await;
     for u in exporting.iter().chain([&admin, &u5]) {
         app.enrol_mfa(&f.business, u).await;
     }
@@ -308,16 +279,16 @@ async fn every_finding_fires_and_the_suggested_fixes_clear_them(app: App) {
         .iter()
         .filter(|k| k["expires_at"].is_null() && k["revoked_at"].is_null())
     {
-        s.ok(app
+        ok(app
             .delete(
                 &format!("/api/v1/api-keys/{}", k["id"].as_str().unwrap()),
                 &key,
             )
             .await)
-            .await;
+        .await;
     }
 
-    let report = s.report(&key).await;
+    let report = health(&app, &key).await;
     assert_eq!(report["findings"], json!([]), "{report:#}");
     assert_eq!(report["score"], 100);
     // Today's score was kept up to date; one row per day.
@@ -329,7 +300,7 @@ async fn every_finding_fires_and_the_suggested_fixes_clear_them(app: App) {
     app.clock.advance(Duration::days(1));
     assert_eq!(app.gh.record_daily_scores().await.unwrap(), 1);
     assert_eq!(app.gh.record_daily_scores().await.unwrap(), 0);
-    let report = s.report(&key).await;
+    let report = health(&app, &key).await;
     assert_eq!(report["history"].as_array().unwrap().len(), 2, "{report:#}");
 
     // The weekly digest goes to the administrator through the outbox.
