@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use gatehouse_core::clock::to_micros;
 use rustc_hash::FxHashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -65,23 +66,13 @@ pub struct CheckQuery<'a> {
     pub environment: Option<Environment>,
 }
 
-/// An instant in unix microseconds, the grain of stored times: memberships end on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Micros(pub(crate) i64);
-
-impl Micros {
-    pub(crate) fn of(t: OffsetDateTime) -> Self {
-        Micros(gatehouse_core::clock::to_micros(t))
-    }
-}
-
 /// How many group indices a user entry holds inline; more spill into the shared pool.
 const INLINE_GROUPS: usize = 3;
 
 /// A user as the check path reads it: stored inline in the id map, so one lookup finds
 /// everything (for up to three groups).
 #[derive(Debug, Clone, Copy)]
-struct UserEntry {
+pub(crate) struct UserEntry {
     status: UserStatus,
     mfa_enrolled: bool,
     /// Some membership ends (temporary access): [`Snapshot::expiries`] says which and when.
@@ -229,11 +220,13 @@ impl Snapshot {
         &'a self,
         id: &Uuid,
         user: &'a UserEntry,
-        now: Micros,
+        now: OffsetDateTime,
     ) -> impl Iterator<Item = &'a GroupEntry> + 'a {
-        let ended: &[(u32, i64)] = match user.expiring {
-            true => self.expiries.get(id).map_or(&[], |e| e),
-            false => &[],
+        // Users without temporary access (nearly all) skip the clock conversion and the
+        // comparison altogether.
+        let (ended, now): (&[(u32, i64)], i64) = match user.expiring {
+            true => (self.expiries.get(id).map_or(&[], |e| e), to_micros(now)),
+            false => (&[], 0),
         };
         let inline = &user.inline[..(user.len as usize).min(INLINE_GROUPS)];
         let spilled = match (user.len as usize).checked_sub(INLINE_GROUPS) {
@@ -245,7 +238,7 @@ impl Snapshot {
         inline
             .iter()
             .chain(spilled)
-            .filter(move |&&g| !ended.iter().any(|&(e, end)| e == g && now.0 >= end))
+            .filter(move |&&g| !ended.iter().any(|&(e, end)| e == g && now >= end))
             .filter_map(|&g| self.groups[g as usize].as_ref())
     }
 
@@ -276,7 +269,6 @@ impl Snapshot {
         let Some(user) = self.user(q.user) else {
             return Ok(Decision::deny(Reason::UserUnknown));
         };
-        let at = Micros::of(now);
         let tenant = match scope {
             Some((_, tenant, _)) => match self.tenant_index.get(tenant.as_uuid()) {
                 Some(&t) => Some(t),
@@ -288,7 +280,7 @@ impl Snapshot {
             return Ok(Decision::deny(Reason::UserInactive));
         }
         let mut granted_by = Vec::new();
-        for group in self.groups_of(q.user.as_uuid(), user, at) {
+        for group in self.groups_of(q.user.as_uuid(), user, now) {
             let grants = match (scope, bit) {
                 (Some((bit, _, env)), _) => {
                     group.mask(env) & bit != 0 && tenant.is_some_and(|t| group.covers(t))
@@ -323,8 +315,7 @@ impl Snapshot {
         let user = self.user(id)?;
         Some((
             user.status,
-            self.groups_of(id.as_uuid(), user, Micros::of(now))
-                .collect(),
+            self.groups_of(id.as_uuid(), user, now).collect(),
         ))
     }
 
@@ -387,7 +378,7 @@ impl Snapshot {
         user.status == UserStatus::Active
             && !self.mfa_blocks(user, Some(env), now.unix_timestamp())
             && self
-                .groups_of(id.as_uuid(), user, Micros::of(now))
+                .groups_of(id.as_uuid(), user, now)
                 .any(|g| g.all_tenants && g.mask(env) & bit != 0)
     }
 }

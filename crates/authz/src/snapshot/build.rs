@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::{GroupEntry, INLINE_GROUPS, KeyEntry, Micros, Snapshot, TenantBits, UserEntry};
+use super::{GroupEntry, INLINE_GROUPS, KeyEntry, Snapshot, TenantBits, UserEntry};
 use crate::data::{AccessModelData, ApiKeyData, GroupData, UserData};
 use crate::ids::{ApiKeyId, BusinessId, GroupId};
 use crate::index::PermissionIndex;
 use crate::model::GroupScope;
+use gatehouse_core::clock::to_micros;
 
 impl Snapshot {
     /// Builds the snapshot of a whole access model.
@@ -96,7 +97,7 @@ impl Snapshot {
             .iter()
             .filter_map(|(g, end)| {
                 let i = *self.group_index.get(g.as_uuid())?;
-                Some((i, Micros::of(*end).0))
+                Some((i, to_micros(*end)))
             })
             .collect();
         let expiring = !ends.is_empty();

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use time::OffsetDateTime;
 
-use super::{KeyEntry, Micros, Snapshot};
+use super::{KeyEntry, Snapshot};
 use crate::data::KeyCreator;
 use crate::grants::Grants;
 use crate::index::{Masks, PermissionIndex};
@@ -41,7 +41,7 @@ impl Snapshot {
         key: &KeyEntry,
         now: OffsetDateTime,
     ) -> Option<Arc<Grants>> {
-        let limit = self.maker_limit(perms, key.creator, MAX_CHAIN, Micros::of(now))?;
+        let limit = self.maker_limit(perms, key.creator, MAX_CHAIN, now)?;
         let own = perms.masks(&key.grants);
         let kept = intersect(own, limit);
         if kept == own {
@@ -64,7 +64,7 @@ impl Snapshot {
         perms: &PermissionIndex,
         maker: KeyCreator,
         depth: usize,
-        now: Micros,
+        now: OffsetDateTime,
     ) -> Option<Masks> {
         match maker {
             KeyCreator::Operator => Some(EVERYTHING),

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use uuid::Uuid;
 
-use super::{Micros, Snapshot, UserEntry};
+use super::{Snapshot, UserEntry};
 use crate::ids::UserId;
 use crate::model::{MfaPolicy, UserStatus};
 use crate::types::Environment;
@@ -49,7 +49,7 @@ pub struct MfaExposure {
 impl Snapshot {
     /// Whether the user holds some environment permission in Live in some tenant of the
     /// business at `now`, MFA aside.
-    fn has_live_access(&self, id: &Uuid, user: &UserEntry, now: Micros) -> bool {
+    fn has_live_access(&self, id: &Uuid, user: &UserEntry, now: OffsetDateTime) -> bool {
         self.groups_of(id, user, now).any(|g| {
             g.masks.live != 0 && (0..self.tenants.len() as u32).any(|tenant| g.covers(tenant))
         })
@@ -95,7 +95,7 @@ impl Snapshot {
         let covered = match self.settings.mfa_policy {
             MfaPolicy::Off => false,
             MfaPolicy::All => true,
-            MfaPolicy::LiveAccess => self.has_live_access(id.as_uuid(), user, Micros::of(now)),
+            MfaPolicy::LiveAccess => self.has_live_access(id.as_uuid(), user, now),
         };
         Some(match (covered, self.mfa_deadline(user)) {
             (false, _) => MfaRequirement::NotRequired,
@@ -110,7 +110,7 @@ impl Snapshot {
     /// a second factor.
     pub fn mfa_blocks_live(&self, id: UserId, now: OffsetDateTime) -> bool {
         self.user(id).is_some_and(|u| {
-            self.has_live_access(id.as_uuid(), u, Micros::of(now))
+            self.has_live_access(id.as_uuid(), u, now)
                 && self.mfa_blocks(u, Some(Environment::Live), now.unix_timestamp())
         })
     }
@@ -130,7 +130,6 @@ impl Snapshot {
     /// Who has Live access at `now`, and who has no MFA, among the active users.
     pub fn mfa_exposure(&self, now: OffsetDateTime) -> MfaExposure {
         let mut e = MfaExposure::default();
-        let now = Micros::of(now);
         for (id, u) in self
             .users
             .iter()
