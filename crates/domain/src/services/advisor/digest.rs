@@ -12,26 +12,10 @@ use crate::mail::MailMessage;
 use crate::model::UserStatus;
 use crate::principal::{Actor, AuditView, BusinessAccess};
 use crate::services::Audit;
+use crate::services::temporary::requests::own_user;
 
 /// How many findings a digest names; the rest are counted.
 const DIGEST_FINDINGS: usize = 10;
-
-/// The caller's own user id; an API key has none.
-fn own_id<P>(access: &BusinessAccess<P>) -> Result<UserId> {
-    let actor = access.actor();
-    match actor.kind {
-        crate::principal::ActorKind::User => actor
-            .id
-            .as_deref()
-            .and_then(|id| id.parse().ok())
-            .ok_or(Error::Unauthenticated),
-        _ => Err(Error::invalid(
-            "user_only",
-            "user",
-            "only a signed-in user has a digest to opt out of",
-        )),
-    }
-}
 
 impl Gatehouse {
     /// Sends the digest of every business whose last went out a week ago or more (or
@@ -102,7 +86,7 @@ impl Gatehouse {
 
     /// Whether the signed-in caller receives the weekly digest.
     pub async fn access_health_digest(&self, access: &BusinessAccess<AuditView>) -> Result<bool> {
-        let me = own_id(access)?;
+        let me = own_user(access)?;
         let out = self
             .store()
             .list_digest_opt_outs(access.business_id())
@@ -117,7 +101,7 @@ impl Gatehouse {
         ctx: &RequestContext,
         receive: bool,
     ) -> Result<()> {
-        let me = own_id(access)?;
+        let me = own_user(access)?;
         let business = access.business_id();
         let mut tx = self.store().begin().await?;
         tx.set_digest_opt_out(business, me, !receive).await?;

@@ -65,15 +65,16 @@ pub struct AccessRequest {
     pub expires_at: Option<OffsetDateTime>,
 }
 
-/// The caller's own user id: only a signed-in user asks for access.
-fn own_user<P>(access: &BusinessAccess<P>) -> Result<UserId> {
+/// The caller's own user id: only a signed-in user (not an API key) asks for access or
+/// has a digest to opt out of.
+pub(crate) fn own_user<P>(access: &BusinessAccess<P>) -> Result<UserId> {
     let actor = access.actor();
     match (actor.kind, actor.id.as_deref().map(str::parse)) {
         (crate::principal::ActorKind::User, Some(Ok(id))) => Ok(id),
         _ => Err(Error::invalid(
             "user_only",
             "user",
-            "only a signed-in user asks for access",
+            "only a signed-in user can do this",
         )),
     }
 }
