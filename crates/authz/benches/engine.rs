@@ -113,6 +113,7 @@ fn dataset(users: usize) -> AccessModelData {
                 passkey: false,
                 active_since: OffsetDateTime::UNIX_EPOCH,
                 groups: (0..n).map(|_| group_ids[rng.below(GROUPS)]).collect(),
+                expiring: Vec::new(),
             }
         })
         .collect();
@@ -219,9 +220,10 @@ fn single_check(
     perms: &PermissionIndex,
     qs: &[Question],
     now: OffsetDateTime,
+    name: &str,
 ) {
     let mut i = 0usize;
-    group.bench_function("single_check", |b| {
+    group.bench_function(name, |b| {
         b.iter(|| {
             let (user, permission, tenant, env) = qs[i % qs.len()];
             i += 1;
@@ -255,7 +257,7 @@ fn engine(c: &mut Criterion) {
     percentiles(&snap, &perms, &qs, now, "100k users");
 
     let mut group = c.benchmark_group("engine_100k");
-    single_check(&mut group, &snap, &perms, &qs, now);
+    single_check(&mut group, &snap, &perms, &qs, now, "single_check");
     let mut j = 0usize;
     group.bench_function("batch_of_100", |b| {
         b.iter(|| {
@@ -309,8 +311,25 @@ fn engine(c: &mut Criterion) {
             ))
         })
     });
+    // Temporary access: one user in ten has a membership with an end (still ahead), so
+    // their checks also compare the end with the clock.
+    let mut temporary = data.clone();
+    for u in temporary.users.iter_mut().step_by(10) {
+        u.expiring = vec![(u.groups[0], now + time::Duration::days(365))];
+    }
+    let tsnap = Snapshot::build(business, &temporary, &perms);
+    percentiles(&tsnap, &perms, &qs, now, "100k users, 10% temporary");
+    single_check(
+        &mut group,
+        &tsnap,
+        &perms,
+        &qs,
+        now,
+        "single_check_10pct_temporary",
+    );
     group.finish();
     drop(snap);
+    drop(tsnap);
 
     let big = dataset(1_000_000);
     let before = rss_bytes();
@@ -323,7 +342,7 @@ fn engine(c: &mut Criterion) {
     let qs = questions(1_000_000, 1_000_000, &catalog);
     percentiles(&snap, &perms, &qs, now, "1M users");
     let mut group = c.benchmark_group("engine_1m");
-    single_check(&mut group, &snap, &perms, &qs, now);
+    single_check(&mut group, &snap, &perms, &qs, now, "single_check");
     group.sample_size(10);
     group.bench_function("snapshot_build", |b| {
         b.iter(|| black_box(Snapshot::build(business, &big, &perms)))

@@ -58,7 +58,7 @@ pub fn access_claim(
     user: UserId,
     now: OffsetDateTime,
 ) -> Option<AccessClaim> {
-    let (_, groups) = snap.user_groups(user)?;
+    let (_, groups) = snap.user_groups(user, now)?;
     let groups = groups.iter().map(|g| g.name.to_string()).collect();
     let m = effective_permissions(snap, perms, user, now)?;
     if !m.active {

@@ -21,6 +21,9 @@ pub struct UserData {
     /// from here.
     pub active_since: OffsetDateTime,
     pub groups: Vec<GroupId>,
+    /// The memberships among `groups` that end (temporary access), with the instant they
+    /// end; a membership without an end is not listed.
+    pub expiring: Vec<(GroupId, OffsetDateTime)>,
 }
 
 /// One group, as far as access is concerned.

@@ -76,7 +76,7 @@ pub fn effective_permissions(
     user: UserId,
     now: OffsetDateTime,
 ) -> Option<EffectivePermissions> {
-    let (status, groups) = snap.user_groups(user)?;
+    let (status, groups) = snap.user_groups(user, now)?;
     let env_keys = || perms.environment_keys(u64::MAX);
     let business_groups: Vec<(GroupRef, u64)> = groups
         .iter()

@@ -4,6 +4,7 @@
 
 use rustc_hash::FxHashSet;
 use serde::Serialize;
+use time::OffsetDateTime;
 
 use crate::grants::GrantScope;
 
@@ -157,6 +158,7 @@ pub fn group_change_effect(
     snap: &Snapshot,
     perms: &PermissionIndex,
     change: &GroupChange<'_>,
+    now: OffsetDateTime,
 ) -> AccessEffect {
     let added: FxHashSet<UserId> = change.add.iter().copied().collect();
     let removed: FxHashSet<UserId> = change.remove.iter().copied().collect();
@@ -166,7 +168,7 @@ pub fn group_change_effect(
     let (mut gained, mut lost) = (Tally::default(), Tally::default());
     let mut affected = 0;
     for user in snap.user_ids() {
-        let Some((status, groups)) = snap.user_groups(user) else {
+        let Some((status, groups)) = snap.user_groups(user, now) else {
             continue;
         };
         let member = change
@@ -277,6 +279,7 @@ mod tests {
                     passkey: false,
                     active_since: t,
                     groups: vec![group],
+                    expiring: Vec::new(),
                 })
                 .collect(),
             api_keys: vec![],
@@ -304,6 +307,7 @@ mod tests {
                 add: &[],
                 remove: &[],
             },
+            OffsetDateTime::UNIX_EPOCH,
         );
         assert_eq!(effect.users_affected, 2);
         assert_eq!(effect.gained.len(), 1);
@@ -329,6 +333,7 @@ mod tests {
                 add: &[],
                 remove: &[users[0]],
             },
+            OffsetDateTime::UNIX_EPOCH,
         );
         assert_eq!(same.users_affected, 1);
         assert!(same.gained.is_empty());
@@ -343,6 +348,7 @@ mod tests {
                 add: &[],
                 remove: &[],
             },
+            OffsetDateTime::UNIX_EPOCH,
         );
         assert_eq!(wide.gained[0].users, 2, "the second tenant is new to both");
         assert!(wide.lost.is_empty());
@@ -354,7 +360,7 @@ mod tests {
         data.groups[0].grants.live.insert(key("analytics"));
         let perms = PermissionIndex::new(&Catalog::default());
         let snap = Snapshot::build(BusinessId::new(OffsetDateTime::UNIX_EPOCH), &data, &perms);
-        let e = snap.mfa_exposure();
+        let e = snap.mfa_exposure(OffsetDateTime::UNIX_EPOCH);
         assert_eq!(e.active_users, 2);
         assert_eq!(e.live_users, 2);
         assert_eq!(e.live_without_mfa, 1);

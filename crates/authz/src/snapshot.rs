@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use gatehouse_core::clock::to_micros;
 use rustc_hash::FxHashMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -71,10 +72,13 @@ const INLINE_GROUPS: usize = 3;
 /// A user as the check path reads it: stored inline in the id map, so one lookup finds
 /// everything (for up to three groups).
 #[derive(Debug, Clone, Copy)]
-struct UserEntry {
+pub(crate) struct UserEntry {
     status: UserStatus,
     mfa_enrolled: bool,
     passkey: bool,
+    /// Some membership ends (temporary access): [`Snapshot::expiries`] says which and when.
+    /// Kept in the entry's padding, so users without one pay nothing.
+    expiring: bool,
     len: u32,
     /// Group indices, the first [`INLINE_GROUPS`] of them.
     inline: [u32; INLINE_GROUPS],
@@ -162,6 +166,10 @@ pub struct Snapshot {
     users: FxHashMap<Uuid, UserEntry>,
     /// Group indices of users in more than [`INLINE_GROUPS`] groups, beyond the inline ones.
     spilled: Vec<u32>,
+    /// For users whose entry says `expiring`: (group index, end in unix microseconds) of each
+    /// membership that ends. From that instant the check treats it as absent, on every node,
+    /// whether or not the sweeper has removed it yet.
+    expiries: FxHashMap<Uuid, Arc<[(u32, i64)]>>,
     api_keys: FxHashMap<Uuid, Arc<KeyEntry>>,
 }
 
@@ -207,7 +215,20 @@ impl Snapshot {
         self.users.get(id.as_uuid())
     }
 
-    fn groups_of<'a>(&'a self, user: &'a UserEntry) -> impl Iterator<Item = &'a GroupEntry> + 'a {
+    /// The groups `user` (whose id is `id`) is a member of at `now`: a membership that has
+    /// ended is absent from its end on.
+    fn groups_of<'a>(
+        &'a self,
+        id: &Uuid,
+        user: &'a UserEntry,
+        now: OffsetDateTime,
+    ) -> impl Iterator<Item = &'a GroupEntry> + 'a {
+        // Users without temporary access (nearly all) skip the clock conversion and the
+        // comparison altogether.
+        let (ended, now): (&[(u32, i64)], i64) = match user.expiring {
+            true => (self.expiries.get(id).map_or(&[], |e| e), to_micros(now)),
+            false => (&[], 0),
+        };
         let inline = &user.inline[..(user.len as usize).min(INLINE_GROUPS)];
         let spilled = match (user.len as usize).checked_sub(INLINE_GROUPS) {
             Some(extra) if extra > 0 => {
@@ -218,6 +239,7 @@ impl Snapshot {
         inline
             .iter()
             .chain(spilled)
+            .filter(move |&&g| !ended.iter().any(|&(e, end)| e == g && now >= end))
             .filter_map(|&g| self.groups[g as usize].as_ref())
     }
 
@@ -259,7 +281,7 @@ impl Snapshot {
             return Ok(Decision::deny(Reason::UserInactive));
         }
         let mut granted_by = Vec::new();
-        for group in self.groups_of(user) {
+        for group in self.groups_of(q.user.as_uuid(), user, now) {
             let grants = match (scope, bit) {
                 (Some((bit, _, env)), _) => {
                     group.mask(env) & bit != 0 && tenant.is_some_and(|t| group.covers(t))
@@ -284,11 +306,29 @@ impl Snapshot {
         })
     }
 
-    /// The user's status and groups, for the effective-permissions view; `None` for an
-    /// unknown user.
-    pub(crate) fn user_groups(&self, id: UserId) -> Option<(UserStatus, Vec<&GroupEntry>)> {
+    /// The user's status and groups at `now`, for the effective-permissions view; `None`
+    /// for an unknown user.
+    pub(crate) fn user_groups(
+        &self,
+        id: UserId,
+        now: OffsetDateTime,
+    ) -> Option<(UserStatus, Vec<&GroupEntry>)> {
         let user = self.user(id)?;
-        Some((user.status, self.groups_of(user).collect()))
+        Some((
+            user.status,
+            self.groups_of(id.as_uuid(), user, now).collect(),
+        ))
+    }
+
+    /// When the membership of `user` in `group` ends, if it is temporary.
+    pub fn membership_end(&self, user: UserId, group: GroupId) -> Option<OffsetDateTime> {
+        let g = *self.group_index.get(group.as_uuid())?;
+        let (_, end) = self
+            .expiries
+            .get(user.as_uuid())?
+            .iter()
+            .find(|(e, _)| *e == g)?;
+        Some(gatehouse_core::clock::from_micros(*end))
     }
 
     /// Whether group `g` covers the tenant at `index` in [`Snapshot::tenants`].
@@ -339,7 +379,7 @@ impl Snapshot {
         user.status == UserStatus::Active
             && !self.mfa_blocks(user, Some(env), now.unix_timestamp())
             && self
-                .groups_of(user)
+                .groups_of(id.as_uuid(), user, now)
                 .any(|g| g.all_tenants && g.mask(env) & bit != 0)
     }
 }

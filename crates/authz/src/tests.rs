@@ -60,6 +60,10 @@ fn reference(
     }
     let mut granted_by = vec![];
     for gid in &user.groups {
+        // Temporary access: absent from its end on.
+        if user.expiring.iter().any(|(e, end)| e == gid && now >= *end) {
+            continue;
+        }
         let Some(g) = data.groups.iter().find(|g| g.id == *gid) else {
             continue;
         };
@@ -136,7 +140,14 @@ fn model() -> impl Strategy<Value = AccessModelData> {
         any::<u64>(),
         any::<u64>(),
     );
-    let user = (0u8..4, any::<bool>(), any::<u64>(), 0i64..20);
+    let user = (
+        0u8..4,
+        any::<bool>(),
+        any::<u64>(),
+        0i64..20,
+        any::<u64>(),
+        0i64..30,
+    );
     (
         1usize..6,
         prop::collection::vec(group, 0..8),
@@ -185,14 +196,23 @@ fn model() -> impl Strategy<Value = AccessModelData> {
             let users = users
                 .into_iter()
                 .enumerate()
-                .map(|(i, (status, mfa, gmask, since))| UserData {
-                    id: uuid_id(300 + i as u128),
-                    status: statuses[status as usize],
-                    mfa_enrolled: mfa,
-                    // The top bit is no group's (there are at most eight).
-                    passkey: gmask >> 63 == 1,
-                    active_since: at(T0 + since * 86_400),
-                    groups: subset(&group_ids, gmask),
+                .map(|(i, (status, mfa, gmask, since, emask, end))| {
+                    let groups = subset(&group_ids, gmask);
+                    // Some memberships end, on a day a question may fall on exactly.
+                    let expiring = subset(&groups, emask)
+                        .into_iter()
+                        .map(|g| (g, at(T0 + end * 86_400)))
+                        .collect();
+                    UserData {
+                        id: uuid_id(300 + i as u128),
+                        status: statuses[status as usize],
+                        mfa_enrolled: mfa,
+                        // The top bit is no group's (there are at most eight).
+                        passkey: gmask >> 63 == 1,
+                        active_since: at(T0 + since * 86_400),
+                        groups,
+                        expiring,
+                    }
                 })
                 .collect();
             let mfa_policy =
@@ -299,7 +319,7 @@ proptest! {
         let mut after = after;
         for u in &before.users {
             if !after.users.iter().any(|a| a.id == u.id) {
-                after.users.push(UserData { groups: u.groups.iter().filter(|g| after.groups.iter().any(|ag| ag.id == **g)).copied().collect(), ..u.clone() });
+                after.users.push(UserData { groups: u.groups.iter().filter(|g| after.groups.iter().any(|ag| ag.id == **g)).copied().collect(), expiring: u.expiring.iter().filter(|(g, _)| after.groups.iter().any(|ag| ag.id == *g)).copied().collect(), ..u.clone() });
             }
         }
         let changed_users: Vec<UserData> = changed_users.into_iter().chain(after.users.iter().filter(|u| !before.users.contains(u)).cloned()).collect();
@@ -321,4 +341,10 @@ proptest! {
             prop_assert_eq!(p, f, "{:?}", q);
         }
     }
+}
+
+/// Temporary access costs users without it nothing: its flag fits in the entry's padding.
+#[test]
+fn a_user_entry_stays_32_bytes() {
+    assert_eq!(std::mem::size_of::<super::snapshot::UserEntry>(), 32);
 }

@@ -65,3 +65,10 @@ pub fn from_micros(micros: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
+
+/// An instant as RFC 3339 text, as the API and audit events write times; empty for one
+/// outside the format's range (years beyond 9999).
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

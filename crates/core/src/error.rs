@@ -81,6 +81,8 @@ pub enum Error {
     SessionNotFound,
     #[error("import job not found")]
     ImportJobNotFound,
+    #[error("access request not found")]
+    AccessRequestNotFound,
 
     // --- a link that cannot be used any more (410) ---
     #[error("this link {0}")]
@@ -107,6 +109,10 @@ pub enum Error {
     UserStatusUnchanged(&'static str),
     #[error("the API key is already revoked")]
     ApiKeyAlreadyRevoked,
+    #[error("the access request was already {0}")]
+    AccessRequestDecided(&'static str),
+    #[error("nobody approves their own request for access")]
+    SelfApproval,
     #[error("a public client has no secret to rotate")]
     NoClientSecret,
     #[error(
@@ -207,6 +213,9 @@ impl Error {
             Error::InvitationNotFound => "invitation_not_found",
             Error::SessionNotFound => "session_not_found",
             Error::ImportJobNotFound => "import_job_not_found",
+            Error::AccessRequestNotFound => "access_request_not_found",
+            Error::AccessRequestDecided(_) => "access_request_decided",
+            Error::SelfApproval => "self_approval",
             Error::LinkUnusable(_) => "link_unusable",
             Error::LastAdministrator => "last_administrator",
             Error::UserDeprovisioned => "user_deprovisioned",

@@ -43,6 +43,7 @@ id_kinds! {
     OAuthGrantKind => OAuthGrantId, "oauth_grant";
     PasskeyKind => PasskeyId, "passkey";
     ImportJobKind => ImportJobId, "import_job";
+    AccessRequestKind => AccessRequestId, "access_request";
 }
 
 impl<K> Id<K> {

@@ -58,6 +58,14 @@ pub enum MailMessage {
     SignInLinks {
         links: Vec<SignInLink>,
     },
+    /// The weekly access-health digest to an administrator: the score, the first
+    /// findings' titles, how many there are, and the report's address (not a secret).
+    AccessHealthDigest {
+        score: u32,
+        findings: Vec<String>,
+        total: u32,
+        link: String,
+    },
 }
 
 /// A business's sign-in page, for a [`MailMessage::SignInLinks`].
@@ -86,6 +94,7 @@ impl MailMessage {
             MailMessage::PasskeyAdded { .. } => "passkey_added",
             MailMessage::PasskeyRemoved { .. } => "passkey_removed",
             MailMessage::SignInLinks { .. } => "sign_in_links",
+            MailMessage::AccessHealthDigest { .. } => "access_health_digest",
         }
     }
 

@@ -149,6 +149,8 @@ pub trait Store:
     + OAuthReads
     + SigningKeyStore
     + ImportJobs
+    + crate::services::temporary::MembershipReads
+    + crate::services::advisor::AdvisorReads
     + Send
     + Sync
     + std::fmt::Debug
@@ -290,13 +292,15 @@ pub trait GroupWrites: Send {
     async fn update_group(&mut self, group: &Group, expected_version: i64) -> Result<()>;
     /// Deletes the group and its memberships.
     async fn delete_group(&mut self, business: BusinessId, id: GroupId) -> Result<()>;
-    /// Adds members; returns how many were not members before.
+    /// Adds members, until `expires_at` if set (temporary access); returns how many were
+    /// not members before or had their end changed. A membership without an end keeps it.
     async fn add_group_members(
         &mut self,
         business: BusinessId,
         group: GroupId,
         users: &[UserId],
         at: OffsetDateTime,
+        expires_at: Option<OffsetDateTime>,
     ) -> Result<u64>;
     /// Removes one member; returns whether it was a member.
     async fn remove_group_member(
@@ -342,6 +346,8 @@ pub trait StoreTx:
     + MailOutboxTx
     + OAuthWrites
     + SigningKeyWrites
+    + crate::services::temporary::MembershipWrites
+    + crate::services::advisor::AdvisorWrites
     + Send
 {
     /// Writes the audit events, bumps the change sequence of every business touched and

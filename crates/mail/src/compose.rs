@@ -149,6 +149,19 @@ fn view(mail: &Mail) -> View {
                 NOT_YOU,
             ),
             MailMessage::SignInLinks { links } => sign_in_links(links),
+            MailMessage::AccessHealthDigest { score, findings, total, link } => {
+                let mut lines = vec![format!("The access health score of {b} is {score} out of 100, with {total} finding(s).")];
+                lines.extend(findings.iter().map(|f| format!("- {f}")));
+                if (*total as usize) > findings.len() {
+                    lines.push(format!("… and {} more.", *total as usize - findings.len()));
+                }
+                (
+                    format!("Access health of {b}: {score}/100"),
+                    lines,
+                    vec![(link.clone(), "Open the Access health report".to_owned())],
+                    "You receive this weekly digest as an administrator; you can turn it off on the Access health page.",
+                )
+            }
         };
     View {
         business: b,

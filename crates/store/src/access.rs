@@ -13,6 +13,7 @@ use gatehouse_domain::types::GroupName;
 use gatehouse_domain::{Error, Result};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use time::OffsetDateTime;
 
 use crate::error::db;
 use crate::queries::Sql;
@@ -75,7 +76,8 @@ async fn users(
          FROM users WHERE business_id = ",
     );
     sql.text_bind(business.to_string());
-    let mut members = Sql::new("SELECT user_id, group_id FROM group_members WHERE business_id = ");
+    let mut members =
+        Sql::new("SELECT user_id, group_id, expires_at FROM group_members WHERE business_id = ");
     members.text_bind(business.to_string());
     if let Some(ids) = ids {
         in_list(&mut sql, "id", ids);
@@ -83,11 +85,14 @@ async fn users(
     }
     sql.push(" ORDER BY id");
     let mut groups: BTreeMap<String, Vec<GroupId>> = BTreeMap::new();
+    let mut expiring: BTreeMap<String, Vec<(GroupId, OffsetDateTime)>> = BTreeMap::new();
     for row in members.query().fetch_all(&mut *c).await.map_err(db)? {
-        groups
-            .entry(rows::text(&row, "user_id")?)
-            .or_default()
-            .push(rows::id(&row, "group_id")?);
+        let user = rows::text(&row, "user_id")?;
+        let group = rows::id(&row, "group_id")?;
+        if let Some(end) = rows::opt_time(&row, "expires_at")? {
+            expiring.entry(user.clone()).or_default().push((group, end));
+        }
+        groups.entry(user).or_default().push(group);
     }
     let user_rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
     let mut out = Vec::with_capacity(user_rows.len());
@@ -104,6 +109,7 @@ async fn users(
             passkey: rows::int(&row, "passkeys")? > 0,
             active_since: since,
             groups: groups.remove(&id_text).unwrap_or_default(),
+            expiring: expiring.remove(&id_text).unwrap_or_default(),
         });
     }
     Ok(out)

@@ -316,8 +316,9 @@ impl AuthWrites for SqlTx {
         );
         for i in 0..permissions.len() {
             sql.push_str(&format!(
+                // Temporary access ends by itself: only memberships without an end count.
                 " AND EXISTS (SELECT 1 FROM group_members m JOIN group_permissions p ON p.group_id = m.group_id \
-                 WHERE m.user_id = u.id AND p.scope = 'business' AND p.permission = ${})",
+                 WHERE m.user_id = u.id AND m.expires_at IS NULL AND p.scope = 'business' AND p.permission = ${})",
                 i + 3
             ));
         }

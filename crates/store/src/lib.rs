@@ -10,12 +10,14 @@
 
 mod access;
 mod access_source;
+mod advisor;
 mod applications;
 mod auth;
 mod auth_tx;
 mod connect;
 mod error;
 mod import_jobs;
+mod memberships;
 mod notify;
 mod oauth;
 mod outbox;

@@ -72,6 +72,19 @@ impl SqlStore {
         self.reader.acquire().await.map_err(db)
     }
 
+    /// The rows `sql` reads for one business (bound as `$1`).
+    pub(crate) async fn business_rows(
+        &self,
+        sql: &str,
+        business: BusinessId,
+    ) -> Result<Vec<sqlx::any::AnyRow>> {
+        sqlx::query(sql)
+            .bind(business.to_string())
+            .fetch_all(&mut *self.conn().await?)
+            .await
+            .map_err(db)
+    }
+
     /// Closes the pools, waiting for connections in use.
     pub async fn close(&self) {
         if let Some((_, task)) = &self.changes {

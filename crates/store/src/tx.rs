@@ -22,10 +22,12 @@ use crate::error::db;
 use crate::queries::Bind;
 use crate::{access, queries, rows};
 
+mod advisor;
 mod applications;
 mod business;
 mod groups;
 mod keys;
+mod memberships;
 mod users;
 
 /// How many change records each business keeps: a node further behind reloads it whole.

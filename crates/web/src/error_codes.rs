@@ -74,7 +74,14 @@ registry! {
     INVALID_GRACE_DAYS = "invalid_grace_days", UNPROCESSABLE_ENTITY, "`mfa_grace_days` is more than 90.";
     INVALID_PASSKEY_NAME = "invalid_passkey_name", UNPROCESSABLE_ENTITY, "A passkey's name is longer than 64 characters or has control characters.";
     INVALID_PUBLIC_URL = "invalid_public_url", UNPROCESSABLE_ENTITY, "`auth.public_url` is not an absolute URL with a host, so it names no WebAuthn relying party.";
-    INVALID_EXPIRY = "invalid_expiry", UNPROCESSABLE_ENTITY, "An API key's `expires_at` is not in the future.";
+    INVALID_EXPIRY = "invalid_expiry", UNPROCESSABLE_ENTITY, "An API key's `expires_at`, or a temporary membership's end, is not in the future (a membership: or more than 366 days ahead, or given both as `expires_at` and `expires_in_seconds`).";
+    INVALID_THRESHOLD = "invalid_threshold", UNPROCESSABLE_ENTITY, "An access-health threshold is outside its bounds.";
+    ACCESS_REQUEST_NOT_FOUND = "access_request_not_found", NOT_FOUND, "No such request for access in the caller's business.";
+    ACCESS_REQUEST_DECIDED = "access_request_decided", CONFLICT, "The request for access was already approved or denied.";
+    SELF_APPROVAL = "self_approval", FORBIDDEN, "Nobody approves their own request for access.";
+    INVALID_REASON = "invalid_reason", UNPROCESSABLE_ENTITY, "A request for access needs a reason of 1 to 500 characters.";
+    INVALID_DURATION = "invalid_duration", UNPROCESSABLE_ENTITY, "A request for access lasts 1 minute to 366 days.";
+    USER_ONLY = "user_only", UNPROCESSABLE_ENTITY, "Only a signed-in user can do this (an API key has no weekly digest).";
     INVALID_REDIRECT_URI = "invalid_redirect_uri", UNPROCESSABLE_ENTITY, "A redirect or post-logout redirect URI is not an absolute https URL (http only on 127.0.0.1, [::1] or localhost), has a fragment or user information, is longer than 2048 bytes, or there are more than 20; or `authorization_code` lacks one (`details.field`).";
     INVALID_BACKCHANNEL_LOGOUT_URI = "invalid_backchannel_logout_uri", UNPROCESSABLE_ENTITY, "The back-channel logout URI breaks the rules of redirect URIs.";
     INVALID_GRANT_TYPES = "invalid_grant_types", UNPROCESSABLE_ENTITY, "No grant type, `client_credentials` for a public client, or `refresh_token` without `authorization_code`.";

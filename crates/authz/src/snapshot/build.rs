@@ -10,6 +10,7 @@ use crate::data::{AccessModelData, ApiKeyData, GroupData, UserData};
 use crate::ids::{ApiKeyId, BusinessId, GroupId};
 use crate::index::PermissionIndex;
 use crate::model::GroupScope;
+use gatehouse_core::clock::to_micros;
 
 impl Snapshot {
     /// Builds the snapshot of a whole access model.
@@ -24,6 +25,7 @@ impl Snapshot {
             groups: Vec::with_capacity(data.groups.len()),
             users: FxHashMap::default(),
             spilled: Vec::new(),
+            expiries: FxHashMap::default(),
             api_keys: FxHashMap::default(),
         };
         snap.users.reserve(data.users.len());
@@ -90,10 +92,25 @@ impl Snapshot {
         if indices.len() > INLINE_GROUPS {
             self.spilled.extend_from_slice(&indices[INLINE_GROUPS..]);
         }
+        let ends: Vec<(u32, i64)> = u
+            .expiring
+            .iter()
+            .filter_map(|(g, end)| {
+                let i = *self.group_index.get(g.as_uuid())?;
+                Some((i, to_micros(*end)))
+            })
+            .collect();
+        let expiring = !ends.is_empty();
+        if expiring {
+            self.expiries.insert(*u.id.as_uuid(), ends.into());
+        } else {
+            self.expiries.remove(u.id.as_uuid());
+        }
         let entry = UserEntry {
             status: u.status,
             mfa_enrolled: u.mfa_enrolled,
             passkey: u.passkey,
+            expiring,
             len: indices.len() as u32,
             inline,
             spill,

@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use time::OffsetDateTime;
+
 use super::{KeyEntry, Snapshot};
 use crate::data::KeyCreator;
 use crate::grants::Grants;
@@ -32,8 +34,14 @@ fn intersect(a: Masks, b: Masks) -> Masks {
 impl Snapshot {
     /// The rights `key` may use now; `None` when its maker can no longer act (a user who is
     /// not active or is gone), which makes the key unusable.
-    pub fn key_grants(&self, perms: &PermissionIndex, key: &KeyEntry) -> Option<Arc<Grants>> {
-        let limit = self.maker_limit(perms, key.creator, MAX_CHAIN)?;
+    /// `now` ends the maker's temporary memberships.
+    pub fn key_grants(
+        &self,
+        perms: &PermissionIndex,
+        key: &KeyEntry,
+        now: OffsetDateTime,
+    ) -> Option<Arc<Grants>> {
+        let limit = self.maker_limit(perms, key.creator, MAX_CHAIN, now)?;
         let own = perms.masks(&key.grants);
         let kept = intersect(own, limit);
         if kept == own {
@@ -56,6 +64,7 @@ impl Snapshot {
         perms: &PermissionIndex,
         maker: KeyCreator,
         depth: usize,
+        now: OffsetDateTime,
     ) -> Option<Masks> {
         match maker {
             KeyCreator::Operator => Some(EVERYTHING),
@@ -64,15 +73,18 @@ impl Snapshot {
                 if user.status != UserStatus::Active {
                     return None;
                 }
-                Some(self.groups_of(user).fold(Masks::default(), |m, g| Masks {
-                    business: m.business | g.masks.business,
-                    live: m.live | if g.all_tenants { g.masks.live } else { 0 },
-                    sandbox: m.sandbox | if g.all_tenants { g.masks.sandbox } else { 0 },
-                }))
+                Some(
+                    self.groups_of(id.as_uuid(), user, now)
+                        .fold(Masks::default(), |m, g| Masks {
+                            business: m.business | g.masks.business,
+                            live: m.live | if g.all_tenants { g.masks.live } else { 0 },
+                            sandbox: m.sandbox | if g.all_tenants { g.masks.sandbox } else { 0 },
+                        }),
+                )
             }
             KeyCreator::ApiKey(id) => {
                 let parent = self.api_keys.get(id.as_uuid())?;
-                let limit = self.maker_limit(perms, parent.creator, depth.checked_sub(1)?)?;
+                let limit = self.maker_limit(perms, parent.creator, depth.checked_sub(1)?, now)?;
                 Some(intersect(perms.masks(&parent.grants), limit))
             }
         }

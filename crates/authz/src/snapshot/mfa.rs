@@ -4,6 +4,8 @@
 
 use time::OffsetDateTime;
 
+use uuid::Uuid;
+
 use super::{Snapshot, UserEntry};
 use crate::ids::UserId;
 use crate::model::{MfaPolicy, PasskeyPolicy, UserStatus};
@@ -46,9 +48,9 @@ pub struct MfaExposure {
 
 impl Snapshot {
     /// Whether the user holds some environment permission in Live in some tenant of the
-    /// business, MFA aside.
-    fn has_live_access(&self, user: &UserEntry) -> bool {
-        self.groups_of(user).any(|g| {
+    /// business at `now`, MFA aside.
+    fn has_live_access(&self, id: &Uuid, user: &UserEntry, now: OffsetDateTime) -> bool {
+        self.groups_of(id, user, now).any(|g| {
             g.masks.live != 0 && (0..self.tenants.len() as u32).any(|tenant| g.covers(tenant))
         })
     }
@@ -121,7 +123,7 @@ impl Snapshot {
         let covered = match self.settings.mfa_policy {
             MfaPolicy::Off => false,
             MfaPolicy::All => true,
-            MfaPolicy::LiveAccess => self.has_live_access(user),
+            MfaPolicy::LiveAccess => self.has_live_access(id.as_uuid(), user, now),
         };
         Some(match (covered, self.mfa_deadline(user)) {
             (false, _) => MfaRequirement::NotRequired,
@@ -136,7 +138,7 @@ impl Snapshot {
     /// a second factor.
     pub fn mfa_blocks_live(&self, id: UserId, now: OffsetDateTime) -> bool {
         self.user(id).is_some_and(|u| {
-            self.has_live_access(u)
+            self.has_live_access(id.as_uuid(), u, now)
                 && self.mfa_blocks(u, Some(Environment::Live), now.unix_timestamp())
         })
     }
@@ -153,15 +155,15 @@ impl Snapshot {
         })
     }
 
-    /// Who has Live access, and who has no MFA, among the active users.
-    pub fn mfa_exposure(&self) -> MfaExposure {
+    /// Who has Live access at `now`, and who has no MFA, among the active users.
+    pub fn mfa_exposure(&self, now: OffsetDateTime) -> MfaExposure {
         let mut e = MfaExposure::default();
-        for u in self
+        for (id, u) in self
             .users
-            .values()
-            .filter(|u| u.status == UserStatus::Active)
+            .iter()
+            .filter(|(_, u)| u.status == UserStatus::Active)
         {
-            let live = self.has_live_access(u);
+            let live = self.has_live_access(id, u, now);
             e.active_users += 1;
             e.live_users += usize::from(live);
             e.without_mfa += usize::from(!u.mfa_enrolled);
@@ -174,13 +176,13 @@ impl Snapshot {
 impl Snapshot {
     /// Whether the policies ask `id` for a second factor at all, grace aside: the MFA
     /// policy covers them, or a passkey policy is on. Their last factor cannot be removed.
-    pub fn second_factor_required(&self, id: UserId) -> bool {
-        self.user(id).is_some_and(|u| {
+    pub fn second_factor_required(&self, id: UserId, now: OffsetDateTime) -> bool {
+        self.users.get_key_value(id.as_uuid()).is_some_and(|(id, u)| {
             self.settings.passkey_policy != PasskeyPolicy::Off
                 || match self.settings.mfa_policy {
                     MfaPolicy::Off => false,
                     MfaPolicy::All => true,
-                    MfaPolicy::LiveAccess => self.has_live_access(u),
+                    MfaPolicy::LiveAccess => self.has_live_access(id, u, now),
                 }
         })
     }

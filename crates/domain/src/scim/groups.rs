@@ -295,7 +295,7 @@ impl Gatehouse {
                 emails.push(user.email);
             }
             let added = tx
-                .add_group_members(business, group.id, &ids, audit.at())
+                .add_group_members(business, group.id, &ids, audit.at(), None)
                 .await?;
             if added > 0 {
                 events.push(audit.event(

@@ -277,7 +277,7 @@ impl Gatehouse {
             .snapshot_or_load(self.store.as_ref(), entry.business_id)
             .await?;
         let grants = snapshot
-            .key_grants(self.engine.permissions(), entry)
+            .key_grants(self.engine.permissions(), entry, now)
             .ok_or(Error::Unauthenticated)?;
         if self.should_touch(entry.id, now) {
             self.store.touch_api_key(entry.id, now).await?;

@@ -48,6 +48,7 @@ impl Gatehouse {
             &snap,
             self.engine.permissions(),
             change,
+            self.now(),
         ))
     }
 
@@ -57,7 +58,7 @@ impl Gatehouse {
         access: &BusinessAccess<SettingsManage>,
     ) -> Result<MfaExposure> {
         let snap = self.access_snapshot(access).await?;
-        Ok(snap.mfa_exposure())
+        Ok(snap.mfa_exposure(self.now()))
     }
 }
 

@@ -118,6 +118,7 @@ impl Gatehouse {
                     add: proposal.add,
                     remove: proposal.remove,
                 },
+                self.now(),
             )
         };
         Ok(GroupPlan {

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use super::group_plan::{granted_by_change, group_scope};
 use super::{Audit, Gatehouse, Precondition};
@@ -229,6 +230,20 @@ impl Gatehouse {
         id: GroupId,
         users: &[UserId],
     ) -> Result<Group> {
+        self.add_members(access, ctx, id, users, None).await
+    }
+
+    /// Adds members, until `until` if set (temporary access). The caller must hold the
+    /// group's rights, whichever permission brought them here (managing groups, or
+    /// approving a request for access).
+    pub(crate) async fn add_members<P>(
+        &self,
+        access: &BusinessAccess<P>,
+        ctx: &RequestContext,
+        id: GroupId,
+        users: &[UserId],
+        until: Option<OffsetDateTime>,
+    ) -> Result<Group> {
         let now = self.now();
         let business = access.business_id();
         let mut tx = self.store.begin().await?;
@@ -248,7 +263,7 @@ impl Gatehouse {
         }
         access.ensure_holds(&group.grants, &group.scope)?;
         let ids: Vec<UserId> = unique.into_iter().collect();
-        let added = tx.add_group_members(business, id, &ids, now).await?;
+        let added = tx.add_group_members(business, id, &ids, now, until).await?;
         if added == 0 {
             // Nothing changed: no event, and the transaction (and change sequence) is dropped.
             return Ok(group);
@@ -258,11 +273,16 @@ impl Gatehouse {
             .await?
             .ok_or(Error::GroupNotFound)?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
+        let mut added_view =
+            json!({ "member_count": after.member_count, "added": added, "users": emails });
+        if let Some(end) = until {
+            added_view["expires_at"] = json!(crate::clock::rfc3339(end));
+        }
         let event = audit.event(
             "group.members_added",
             target(&group),
             Some(json!({ "member_count": group.member_count })),
-            Some(json!({ "member_count": after.member_count, "added": added, "users": emails })),
+            Some(added_view),
         );
         self.commit(tx, vec![event]).await?;
         Ok(after)

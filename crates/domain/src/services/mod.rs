@@ -3,6 +3,7 @@
 //! [`OperatorAccess`](crate::principal::OperatorAccess)), validates, writes through one
 //! transaction and commits it with its audit event.
 
+pub mod advisor;
 mod api_keys;
 mod audit;
 pub(crate) mod auth;
@@ -15,6 +16,7 @@ mod groups;
 mod import;
 mod mail;
 mod settings;
+pub mod temporary;
 mod tenants;
 mod user_listing;
 mod users;

@@ -87,7 +87,8 @@ async fn serve_until_signal(
                 .await
         })
     };
-    // Expired locks lift even when nobody signs in; stale rate-limit windows go.
+    // Expired locks lift even when nobody signs in; stale rate-limit windows go; ended
+    // temporary memberships are removed; access-health scores and digests go out.
     let sweeper = {
         let gh = gh.clone();
         tokio::spawn(async move {
@@ -96,6 +97,17 @@ async fn serve_until_signal(
                 every.tick().await;
                 if let Err(e) = gh.release_expired_locks().await {
                     tracing::warn!(error = %e, "releasing expired locks failed; retrying");
+                }
+                // Temporary access already ended in every check; this removes and audits it.
+                if let Err(e) = gh.sweep_expired_memberships().await {
+                    tracing::warn!(error = %e, "removing ended temporary memberships failed; retrying");
+                }
+                // Access health: one score per business and day, the weekly digest.
+                if let Err(e) = gh.record_daily_scores().await {
+                    tracing::warn!(error = %e, "recording access-health scores failed; retrying");
+                }
+                if let Err(e) = gh.send_access_health_digests().await {
+                    tracing::warn!(error = %e, "sending access-health digests failed; retrying");
                 }
             }
         })

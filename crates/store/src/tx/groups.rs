@@ -102,22 +102,30 @@ impl GroupWrites for SqlTx {
         group: GroupId,
         users: &[UserId],
         at: OffsetDateTime,
+        expires_at: Option<OffsetDateTime>,
     ) -> Result<u64> {
+        // A membership without an end stays so; a temporary one takes the new end (or
+        // none): extending or making permanent counts as a change. One row per user (an
+        // upsert may touch a row once per statement).
+        let mut seen = std::collections::HashSet::new();
         let rows = users
             .iter()
+            .filter(|user| seen.insert(**user))
             .map(|user| {
                 vec![
                     Bind::Text(group.to_string()),
                     Bind::Text(user.to_string()),
                     Bind::Text(business.to_string()),
                     Bind::Int(to_micros(at)),
+                    Bind::OptInt(expires_at.map(to_micros)),
                 ]
             })
             .collect();
         let added = queries::insert_rows(
             &mut self.tx,
-            "group_members (group_id, user_id, business_id, created_at)",
-            " ON CONFLICT (group_id, user_id) DO NOTHING",
+            "group_members (group_id, user_id, business_id, created_at, expires_at)",
+            " ON CONFLICT (group_id, user_id) DO UPDATE SET expires_at = excluded.expires_at \
+             WHERE group_members.expires_at IS NOT NULL",
             rows,
         )
         .await?;

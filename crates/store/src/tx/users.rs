@@ -92,14 +92,25 @@ impl UserWrites for SqlTx {
         groups: &[GroupId],
         at: OffsetDateTime,
     ) -> Result<()> {
-        sqlx::query("DELETE FROM group_members WHERE business_id = $1 AND user_id = $2")
+        // Memberships kept keep their start and end (temporary access stays temporary).
+        let placeholders: Vec<String> = (0..groups.len()).map(|i| format!("${}", i + 3)).collect();
+        let keep = if groups.is_empty() {
+            String::new()
+        } else {
+            format!(" AND group_id NOT IN ({})", placeholders.join(", "))
+        };
+        let sql =
+            format!("DELETE FROM group_members WHERE business_id = $1 AND user_id = $2{keep}");
+        let mut delete = sqlx::query(&sql)
             .bind(business.to_string())
-            .bind(user.to_string())
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db)?;
+            .bind(user.to_string());
         for group in groups {
-            sqlx::query("INSERT INTO group_members (group_id, user_id, business_id, created_at) VALUES ($1, $2, $3, $4)")
+            delete = delete.bind(group.to_string());
+        }
+        delete.execute(&mut *self.tx).await.map_err(db)?;
+        for group in groups {
+            sqlx::query("INSERT INTO group_members (group_id, user_id, business_id, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (group_id, user_id) DO NOTHING")
                 .bind(group.to_string())
                 .bind(user.to_string())
                 .bind(business.to_string())

@@ -8,9 +8,11 @@ use gatehouse_domain::ids::{GroupId, TenantId, UserId};
 use gatehouse_domain::model::{GroupKind, GroupView, User};
 use gatehouse_domain::page::{Page, page_size};
 use gatehouse_domain::principal::{GroupsManage, Principal, UsersView};
+use gatehouse_domain::services::temporary::MembershipEnd;
 use gatehouse_domain::services::{GroupPatch, NewGroup};
 use gatehouse_domain::types::{Description, GroupName};
 use serde::Deserialize;
+use time::OffsetDateTime;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -70,6 +72,35 @@ pub(crate) struct GroupPatchBody {
 pub(crate) struct MembersBody {
     #[schema(schema_with = schemas::member_ids)]
     user_ids: Vec<UserId>,
+    /// Temporary access: the memberships end at this instant (RFC 3339; in the future, at
+    /// most 366 days ahead), and from it the engine denies their rights on every node.
+    /// Without it or `expires_in_seconds` the memberships have no end.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    expires_at: Option<OffsetDateTime>,
+    /// Temporary access for this many seconds from now (instead of `expires_at`).
+    #[schema(minimum = 1, maximum = 31_622_400)]
+    expires_in_seconds: Option<u32>,
+}
+
+impl MembersBody {
+    /// The end the body asks for, if any; both ways at once is refused.
+    fn end(&self) -> Result<Option<MembershipEnd>, ApiError> {
+        Ok(match (self.expires_at, self.expires_in_seconds) {
+            (Some(_), Some(_)) => {
+                return Err(gatehouse_domain::Error::invalid(
+                    "invalid_expiry",
+                    "expires_at",
+                    "give expires_at or expires_in_seconds, not both",
+                )
+                .into());
+            }
+            (Some(at), None) => Some(MembershipEnd::At(at)),
+            (None, Some(secs)) => Some(MembershipEnd::After(time::Duration::seconds(i64::from(
+                secs,
+            )))),
+            (None, None) => None,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -219,7 +250,8 @@ async fn list_group_members(
     ))
 }
 
-/// Add members; the caller must hold the group's rights. Requires `groups.manage`.
+/// Add members, for good or until an end (temporary access); the caller must hold the
+/// group's rights. Requires `groups.manage`.
 #[utoipa::path(post, path = "/api/v1/groups/{group_id}/members", tag = "groups", request_body = MembersBody,
     params(("group_id" = GroupId, Path)), responses((status = 200, body = GroupView)))]
 async fn add_group_members(
@@ -241,12 +273,19 @@ async fn add_group_members(
         )
         .into());
     }
-    Ok(Json(
-        s.gatehouse
-            .add_group_members(&access, &ctx, id, &body.user_ids)
-            .await?
-            .into(),
-    ))
+    let group = match body.end()? {
+        Some(end) => {
+            s.gatehouse
+                .add_temporary_members(&access, &ctx, id, &body.user_ids, end)
+                .await?
+        }
+        None => {
+            s.gatehouse
+                .add_group_members(&access, &ctx, id, &body.user_ids)
+                .await?
+        }
+    };
+    Ok(Json(group.into()))
 }
 
 /// Remove a member; they lose the group's rights at once. Requires `groups.manage`.

@@ -1,6 +1,8 @@
 //! Routes. Handlers are thin adapters: check the permission (first line), parse, call the
 //! service, map the result.
 
+mod access_health;
+mod access_requests;
 mod accounts;
 mod api_keys;
 mod application_schemas;
@@ -12,6 +14,7 @@ mod catalog;
 mod groups;
 mod health;
 mod imports;
+mod memberships;
 mod schemas;
 mod settings;
 mod tenants;
@@ -43,12 +46,15 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(imports::routes())
         .merge(accounts::routes())
         .merge(groups::routes())
+        .merge(memberships::routes())
+        .merge(access_requests::routes())
         .merge(api_keys::routes())
         .merge(applications::routes())
         .merge(audit::routes())
         .merge(catalog::routes())
         .merge(authz::routes())
         .merge(settings::routes())
+        .merge(access_health::routes())
         .merge(health::routes())
 }
 

@@ -7,6 +7,7 @@
 mod account;
 mod answers;
 mod assets;
+mod account_requests;
 mod dashboard;
 mod forms;
 mod landing;
@@ -18,7 +19,7 @@ mod problems;
 mod setup;
 mod sign_in;
 mod step_up;
-pub(crate) use dashboard::encode;
+pub(crate) use dashboard::{access_health_csv, encode};
 pub(crate) use forms::{CheckedForm, CsrfToken};
 
 use axum::Router;

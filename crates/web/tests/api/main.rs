@@ -7,6 +7,8 @@
 mod browser;
 mod helpers;
 
+mod access_dashboard;
+mod access_health;
 mod account_admin;
 mod account_forms;
 mod applications;

@@ -111,6 +111,10 @@ async fn every_page_is_accessible_at_both_sizes() {
     b.shots("tenant-rename").await;
     b.goto("/b/acme/admin/settings").await;
     b.shots("settings").await;
+    b.goto("/b/acme/admin/access-health").await;
+    b.shots("access-health").await;
+    b.goto("/b/acme/admin/access-requests").await;
+    b.shots("access-requests").await;
     b.goto("/b/acme/admin/audit").await;
     b.shots("audit-log-tour").await;
     b.close().await;

@@ -3,7 +3,7 @@
 //! the first-start setup. Each flow is one file; what they share is here.
 
 mod admin;
-pub(crate) use admin::{ensure_admin_remains, lock_and_count_admins};
+pub(crate) use admin::{ADMINISTRATOR_PERMISSIONS, ensure_admin_remains, lock_and_count_admins};
 mod invitations;
 mod limits;
 mod mfa;

@@ -247,7 +247,7 @@ impl Gatehouse {
                 .engine
                 .snapshot_or_load(self.store.as_ref(), user.business_id)
                 .await?;
-            if snapshot.second_factor_required(user.id) {
+            if snapshot.second_factor_required(user.id, now) {
                 return Err(Error::LastSecondFactor);
             }
             tx.replace_recovery_codes(user.id, &[], now).await?;

@@ -97,7 +97,7 @@ impl Gatehouse {
         tx.insert_auth_tokens(&tokens).await?;
         tx.enqueue_mails(&mails).await?;
         for (group, members) in joins {
-            tx.add_group_members(business.id, group, &members, now)
+            tx.add_group_members(business.id, group, &members, now, None)
                 .await?;
         }
         Ok(events)

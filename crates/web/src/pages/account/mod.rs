@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use gatehouse_domain::Error;
 use gatehouse_domain::ids::SessionId;
 
+use super::account_requests::{RequestsView, file_request, requests_view};
 use super::dashboard::{
     Chrome, Dash, DashForm, Params, describe, notice_text, page, page_with, when,
 };
@@ -65,6 +66,10 @@ pub(crate) fn routes<F: InFrame>(home: &str) -> Router<AppState> {
             post(regenerate_codes::<F>),
         )
         .merge(passkeys::routes::<F>(home))
+        .route(
+            &format!("{home}/access-requests"),
+            post(request_access::<F>),
+        )
 }
 
 #[derive(Debug)]
@@ -92,6 +97,8 @@ pub(crate) struct AccountView {
     passkeys: passkeys::PasskeysView,
     min_chars: usize,
     sessions: Vec<SessionRow>,
+    /// Asking for temporary access, and one's requests.
+    requests: RequestsView,
     /// The password form's problems, beside its fields.
     problems: Problems,
 }
@@ -178,6 +185,7 @@ async fn render(d: &Dash, frame: Frame, shown: Shown) -> Answer {
                 current: x.id == d.session.id,
             })
             .collect(),
+        requests: requests_view(d).await.map_err(|e| fail(d, frame, e))?,
         problems: shown.problems.clone(),
     };
     let error = shown.error.map(|(_, t)| t);
@@ -282,6 +290,15 @@ pub(crate) async fn revoke_session<F: InFrame>(
             };
             render(&d, F::FRAME, shown).await
         }
+    }
+}
+
+/// Files a request for temporary access (a group, how long, why) for the administrators'
+/// inbox. Requires a signed-in session (no permission).
+pub(crate) async fn request_access<F: InFrame>(DashForm(d, member, form): DashForm) -> Answer {
+    match file_request(&d, &member, &form).await {
+        Ok(()) => Ok(d.done(&home(&d, F::FRAME), "access_requested")),
+        Err(e) => Err(fail(&d, F::FRAME, e)),
     }
 }
 

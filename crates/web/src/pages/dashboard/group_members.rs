@@ -10,10 +10,12 @@ use gatehouse_domain::model::{Group, User};
 use gatehouse_domain::principal::{BusinessAccess, GroupsManage, UsersView};
 use gatehouse_domain::store::UserFilter;
 use gatehouse_domain::types::Email;
+use time::OffsetDateTime;
 
 use super::super::problems::{FieldMap, Problems};
+use super::access_end::{DURATIONS, end_text, requested_end, time_left};
 use super::context::{Answer, Chrome, Dash, DashForm, describe, notice_text, page_with};
-use super::fields::{Params, query_string};
+use super::fields::{Fields, Params, query_string};
 use super::group_editor::group_of;
 use super::group_form::{EffectLine, effect_lines};
 use super::groups::leaving;
@@ -31,6 +33,9 @@ struct MembersPage {
     rows: Vec<UserRow>,
     next: Option<String>,
     email: String,
+    /// The "Access" choices: value, label, whether chosen.
+    durations: Vec<(&'static str, &'static str, bool)>,
+    until: String,
 }
 
 #[derive(Template)]
@@ -44,18 +49,25 @@ struct MemberReview {
     lines: Vec<EffectLine>,
     cancel: String,
     warn_self: Option<String>,
+    /// The end of the access being added, as the form gave it, and in words.
+    duration: String,
+    until: String,
+    ends: Option<String>,
 }
 
 type Failure = Option<(StatusCode, String)>;
 
 /// How the add-member form names the domain's fields.
-const FIELDS: FieldMap<'static> = &[("email", "email", "Email")];
+const FIELDS: FieldMap<'static> = &[
+    ("email", "email", "Email"),
+    ("expires_at", "duration", "Access"),
+];
 
 async fn render(
     d: &Dash,
     g: &Group,
     cursor: Option<&str>,
-    email: &str,
+    form: Option<&Fields>,
     error: Failure,
     notice: Option<&str>,
     problems: Problems,
@@ -71,6 +83,25 @@ async fn render(
         .await
         .map_err(|e| d.fail(e, "groups"))?;
     let here = d.admin(&format!("/groups/{}/members", g.id));
+    // Temporary memberships show their time left, from the snapshot checks read.
+    let snap = d
+        .state
+        .gatehouse
+        .access_snapshot(&view)
+        .await
+        .map_err(|e| d.fail(e, "groups"))?;
+    let now = d.state.gatehouse.now();
+    let rows = members
+        .items
+        .iter()
+        .map(|u| UserRow {
+            access_ends: snap
+                .membership_end(u.id, g.id)
+                .map(|end| (time_left(now, end), end_text(end))),
+            ..row(d, u)
+        })
+        .collect();
+    let field = |name: &str| form.map_or("", |f| f.get(name)).to_owned();
     let mut c = d.chrome(g.name.as_str(), "groups");
     let status = problems.status(error.as_ref().map(|(s, _)| *s));
     c.error = error.map(|(_, t)| t);
@@ -81,11 +112,16 @@ async fn render(
         &MembersPage {
             id: g.id.to_string(),
             members: g.member_count,
-            rows: members.items.iter().map(|u| row(d, u)).collect(),
+            rows,
             next: members
                 .next_cursor
                 .map(|n| format!("{here}?{}", query_string(&[("cursor", &n)]))),
-            email: email.to_owned(),
+            email: field("email"),
+            durations: DURATIONS
+                .iter()
+                .map(|(v, l)| (*v, *l, *v == field("duration")))
+                .collect(),
+            until: field("until"),
             c,
         },
     ))
@@ -102,7 +138,7 @@ pub(crate) async fn members_page(
     let g = group_of(&d, &id).await?;
     let cursor = Some(q.get("cursor")).filter(|c| !c.is_empty());
     let notice = notice_text(q.get("notice"));
-    render(&d, &g, cursor, "", None, notice, Problems::default()).await
+    render(&d, &g, cursor, None, None, notice, Problems::default()).await
 }
 
 /// The user of the business with exactly this email.
@@ -131,6 +167,7 @@ fn review(
     adding: bool,
     lines: Vec<EffectLine>,
     warn_self: Option<String>,
+    end: (&Fields, Option<OffsetDateTime>),
 ) -> axum::response::Response {
     let base = d.admin(&format!("/groups/{}/members", g.id));
     let verb = if adding { "Add" } else { "Remove" };
@@ -150,6 +187,9 @@ fn review(
             lines,
             cancel: base,
             warn_self,
+            duration: end.0.get("duration").to_owned(),
+            until: end.0.get("until").to_owned(),
+            ends: end.1.map(end_text),
         },
     )
 }
@@ -189,14 +229,20 @@ pub(crate) async fn add_member(
     let g = group_of(&d, &id).await?;
     let email = form.get("email");
     let mut problems = Problems::default();
+    let now = s.gatehouse.now();
+    // Temporary access: the end as asked, and the instant it comes to now.
+    let end = requested_end(&form)
+        .and_then(|end| end.map(|e| e.resolve(now).map(|at| (e, at))).transpose());
     let checked = match problems.check("email", "Email", Email::parse(email)) {
         Some(parsed) => match user_by_email(&d, &parsed).await {
-            Ok(u) => access.ensure_holds(&g.grants, &g.scope).map(|()| u),
+            Ok(u) => access
+                .ensure_holds(&g.grants, &g.scope)
+                .and_then(|()| end.map(|end| (u, end))),
             Err(e) => Err(e),
         },
         None => Err(Error::UserNotFound),
     };
-    let u = match checked {
+    let (u, end) = match checked {
         Ok(u) => u,
         Err(e) => {
             let error = if problems.is_empty() {
@@ -204,20 +250,29 @@ pub(crate) async fn add_member(
             } else {
                 None
             };
-            return render(&d, &g, None, email, error, None, problems).await;
+            return render(&d, &g, None, Some(&form), error, None, problems).await;
         }
     };
     if form.get("step") != "save" {
         let lines = effect_for(&d, &access, &g, &u, true)
             .await
             .map_err(|e| d.fail(e, "groups"))?;
-        return Ok(review(&d, &g, &u, true, lines, None));
+        let until = end.map(|(_, at)| at);
+        return Ok(review(&d, &g, &u, true, lines, None, (&form, until)));
     }
-    match s
-        .gatehouse
-        .add_group_members(&access, &d.browser.ctx, g.id, &[u.id])
-        .await
-    {
+    let added = match end {
+        Some((end, _)) => {
+            s.gatehouse
+                .add_temporary_members(&access, &d.browser.ctx, g.id, &[u.id], end)
+                .await
+        }
+        None => {
+            s.gatehouse
+                .add_group_members(&access, &d.browser.ctx, g.id, &[u.id])
+                .await
+        }
+    };
+    match added {
         Ok(_) => Ok(d.done(
             &d.admin(&format!("/groups/{}/members", g.id)),
             "member_added",
@@ -225,7 +280,7 @@ pub(crate) async fn add_member(
         Err(e) => {
             let mut problems = Problems::default();
             let error = problems.take(e, FIELDS).map(|e| describe(d.catalog(), e));
-            render(&d, &g, None, email, error, None, problems).await
+            render(&d, &g, None, Some(&form), error, None, problems).await
         }
     }
 }
@@ -258,7 +313,7 @@ pub(crate) async fn remove_member(
         let lines = effect_for(&d, &access, &g, &u, false)
             .await
             .map_err(|e| d.fail(e, "groups"))?;
-        return Ok(review(&d, &g, &u, false, lines, warn));
+        return Ok(review(&d, &g, &u, false, lines, warn, (&form, None)));
     }
     match s
         .gatehouse
@@ -271,7 +326,7 @@ pub(crate) async fn remove_member(
         )),
         Err(e) => {
             let error = Some(describe(d.catalog(), e));
-            render(&d, &g, None, "", error, None, Problems::default()).await
+            render(&d, &g, None, None, error, None, Problems::default()).await
         }
     }
 }

@@ -6,6 +6,9 @@
 //! handler checks its permission on the server first; the navigation only hides what the
 //! user may not use.
 
+mod access_end;
+mod access_health;
+mod access_requests;
 mod api_keys;
 mod application_edit;
 mod application_form;
@@ -39,6 +42,7 @@ mod users_export;
 mod users_import;
 mod words;
 
+pub(crate) use access_health::access_health_csv;
 pub(crate) use context::{Chrome, Dash, DashForm, describe, notice_text, page, page_with};
 pub(crate) use fields::{Fields, Params, encode};
 pub(crate) use user::when;
@@ -105,6 +109,30 @@ pub(crate) fn routes() -> Router<AppState> {
             axum::routing::post(group_members::remove_member),
         )
         .route(&format!("{b}/audit"), get(audit::audit_page))
+        .route(
+            &format!("{b}/access-health"),
+            get(access_health::access_health_page),
+        )
+        .route(
+            &format!("{b}/access-health/export.csv"),
+            get(access_health::export_csv),
+        )
+        .route(
+            &format!("{b}/access-health/digest"),
+            axum::routing::post(access_health::save_digest),
+        )
+        .route(
+            &format!("{b}/access-requests"),
+            get(access_requests::inbox_page),
+        )
+        .route(
+            &format!("{b}/access-requests/{{id}}/{{decision}}"),
+            axum::routing::post(access_requests::decide),
+        )
+        .route(
+            &format!("{b}/settings/advisor"),
+            axum::routing::post(access_health::save_thresholds),
+        )
         .route(
             &format!("{b}/audit/export.csv"),
             get(audit_export::export_csv),

@@ -28,6 +28,7 @@ struct SettingsPage {
     idle_minutes: i64,
     absolute_hours: i64,
     min_chars: usize,
+    advisor: gatehouse_domain::services::advisor::AdvisorSettings,
 }
 
 /// What the current policy does, in a sentence with the numbers.
@@ -79,6 +80,7 @@ async fn render(
     let fail = |e| d.fail(e, "settings");
     let settings = gh.get_security_settings(access).await.map_err(fail)?;
     let exposure = gh.mfa_exposure(access).await.map_err(fail)?;
+    let advisor = gh.get_advisor_settings(access).await.map_err(fail)?;
     let config = gh.auth_config();
     let mut c = d.chrome("Security settings", "settings");
     let status = match &error {
@@ -111,6 +113,7 @@ async fn render(
             idle_minutes: config.session_idle.whole_minutes(),
             absolute_hours: config.session_absolute.whole_hours(),
             min_chars: config.password.min_chars,
+            advisor,
             c,
         },
     ))

@@ -33,6 +33,8 @@ pub(crate) struct UserRow {
     pub(crate) delivery: Option<DeliveryView>,
     /// A pending user's invitation: how it stands, in words, and a badge when it is dead.
     pub(crate) invitation: Option<Invitation>,
+    /// On a group's members tab: a temporary membership's time left, and its end.
+    pub(crate) access_ends: Option<(String, String)>,
 }
 
 pub(crate) fn status_label(s: UserStatus) -> &'static str {
@@ -56,6 +58,7 @@ pub(crate) fn row(d: &Dash, u: &User) -> UserRow {
         actions: actions_for(d, u),
         delivery: None,
         invitation: None,
+        access_ends: None,
     }
 }
 

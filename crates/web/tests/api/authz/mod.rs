@@ -4,6 +4,7 @@
 mod decisions;
 mod effects;
 mod nodes;
+mod temporary;
 mod views;
 
 use reqwest::StatusCode;
