@@ -1,6 +1,7 @@
 //! Gatehouse's domain: validated types, the permission catalog, who may do what, the
 //! operations themselves and the storage trait they run on. Nothing here knows HTTP or SQL.
 
+pub mod audit_chain;
 pub mod auth;
 pub mod mail;
 pub mod oidc;

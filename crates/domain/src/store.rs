@@ -7,10 +7,11 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditFilter};
+use crate::audit_chain::ChainHead;
 use crate::auth::store::{AuthReads, AuthWrites};
 use crate::authz::AccessSource;
 use crate::error::Result;
-use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use crate::ids::{ApiKeyId, AuditEventId, BusinessId, GroupId, TenantId, UserId};
 use crate::mail::outbox::{MailOutbox, MailOutboxTx};
 use crate::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
@@ -199,6 +200,19 @@ pub trait Store:
         filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditEvent>>;
+
+    /// The business's audit chain head as recorded (genesis when it has no event yet).
+    async fn get_audit_chain_head(&self, business: BusinessId) -> Result<ChainHead>;
+    /// Linked events of the business in chain order, after `(seq, id)`.
+    async fn list_audit_chain(
+        &self,
+        business: BusinessId,
+        after: Option<(i64, AuditEventId)>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>>;
+    /// The business's first event that is not linked into its chain, if any.
+    async fn first_unchained_audit_event(&self, business: BusinessId)
+    -> Result<Option<AuditEvent>>;
 }
 
 /// Writes to a business, its settings and its tenants, inside a [`StoreTx`].

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    api_key::ApiKeyCommand, application::ApplicationCommand, business::BusinessCommand,
-    group::GroupCommand, signing_key::SigningKeyCommand, tenant::TenantCommand, user::UserCommand,
+    api_key::ApiKeyCommand, application::ApplicationCommand, audit::AuditCommand,
+    business::BusinessCommand, group::GroupCommand, signing_key::SigningKeyCommand,
+    tenant::TenantCommand, user::UserCommand,
 };
 use crate::config::{LogFormat, Overrides};
 
@@ -69,6 +70,10 @@ pub enum Command {
     /// Groups of a business: who gets which permissions where.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// The tamper-evident audit trail: verify a business's hash chain (or an export), print
+    /// or publish its head, export it.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// OpenID Connect signing keys: list them, rotate them.
     #[command(subcommand, name = "signing-key")]
     SigningKey(SigningKeyCommand),

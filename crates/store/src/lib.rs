@@ -13,6 +13,7 @@ mod access_source;
 mod applications;
 mod auth;
 mod auth_tx;
+mod chain;
 mod connect;
 mod error;
 mod notify;

@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use gatehouse_domain::audit::{AuditEvent, AuditFilter};
+use gatehouse_domain::audit_chain::ChainHead;
 use gatehouse_domain::clock::to_micros;
-use gatehouse_domain::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use gatehouse_domain::ids::{ApiKeyId, AuditEventId, BusinessId, GroupId, TenantId, UserId};
 use gatehouse_domain::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User,
 };
@@ -68,6 +69,17 @@ impl SqlStore {
         &self.writer
     }
 
+    /// A write transaction on the writer pool.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            // Take the write lock up front: a read-then-write transaction can then never fail
+            // to upgrade, and other writers wait in the busy handler instead of erroring.
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
+        }
+        .map_err(db)
+    }
+
     pub(crate) async fn conn(&self) -> Result<PoolConnection<sqlx::Any>> {
         self.reader.acquire().await.map_err(db)
     }
@@ -93,13 +105,7 @@ impl Store for SqlStore {
     }
 
     async fn begin(&self) -> Result<Box<dyn StoreTx>> {
-        let tx = match self.backend {
-            // Take the write lock up front: a read-then-write transaction can then never fail
-            // to upgrade, and other writers wait in the busy handler instead of erroring.
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.writer.begin().await,
-        }
-        .map_err(db)?;
+        let tx = self.begin_write().await?;
         Ok(Box::new(
             SqlTx::new(tx, self.backend == Backend::Postgres)
                 .with_mail_signal(self.mail_signal.clone())
@@ -202,5 +208,26 @@ impl Store for SqlStore {
         limit: u32,
     ) -> Result<Vec<AuditEvent>> {
         queries::list_audit_events(&mut *self.conn().await?, business, filter, limit).await
+    }
+
+    async fn get_audit_chain_head(&self, business: BusinessId) -> Result<ChainHead> {
+        self.chain_head(business).await
+    }
+
+    async fn list_audit_chain(
+        &self,
+        business: BusinessId,
+        after: Option<(i64, AuditEventId)>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        let (seq, id) = after.map_or((0, String::new()), |(s, id)| (s, id.to_string()));
+        self.chain_events(business, (seq, &id), limit).await
+    }
+
+    async fn first_unchained_audit_event(
+        &self,
+        business: BusinessId,
+    ) -> Result<Option<AuditEvent>> {
+        self.first_unchained_event(business).await
     }
 }

@@ -111,12 +111,13 @@ impl SqlTx {
 
 #[async_trait]
 impl StoreTx for SqlTx {
-    async fn commit(mut self: Box<Self>, events: Vec<AuditEvent>) -> Result<Vec<BusinessId>> {
+    async fn commit(mut self: Box<Self>, mut events: Vec<AuditEvent>) -> Result<Vec<BusinessId>> {
         if events.is_empty() {
             return Err(Error::Storage(
                 "refusing to commit a change without an audit event".to_owned(),
             ));
         }
+        crate::chain::link_events(&mut self.tx, &mut events).await?;
         for event in &events {
             queries::insert_audit_event(&mut self.tx, event).await?;
         }

@@ -69,6 +69,8 @@ registry! {
     INVALID_DESCRIPTION = "invalid_description", UNPROCESSABLE_ENTITY, "A description is longer than 1000 characters or has control characters.";
     INVALID_EMAIL = "invalid_email", UNPROCESSABLE_ENTITY, "Not an email address of the form `name@example.com`.";
     INVALID_SLUG = "invalid_slug", UNPROCESSABLE_ENTITY, "A slug is not 2–63 of `a-z`, `0-9` and `-`, starting with a letter.";
+    INVALID_CHAIN_HEAD = "invalid_chain_head", UNPROCESSABLE_ENTITY, "A published audit chain head is not `SEQ:HASH` (a non-negative integer, a colon, 64 lowercase hex digits).";
+    INVALID_EXPORT = "invalid_export", UNPROCESSABLE_ENTITY, "A line of an audit export given to `gatehouse audit verify --file` is not an audit event (CLI only).";
     INVALID_LIMIT = "invalid_limit", UNPROCESSABLE_ENTITY, "`limit` is not 1–500.";
     INVALID_GRACE_DAYS = "invalid_grace_days", UNPROCESSABLE_ENTITY, "`mfa_grace_days` is more than 90.";
     INVALID_EXPIRY = "invalid_expiry", UNPROCESSABLE_ENTITY, "An API key's `expires_at` is not in the future.";

@@ -5,6 +5,7 @@
 
 mod api_keys;
 mod audit;
+mod audit_chain;
 pub(crate) mod auth;
 mod businesses;
 mod dashboard;
@@ -249,6 +250,7 @@ impl<'a> Audit<'a> {
             request_id: self.ctx.request_id.clone(),
             client_ip: self.ctx.client_ip.clone(),
             user_agent: self.ctx.user_agent.clone(),
+            chain: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod application;
+pub mod audit;
 pub mod business;
 pub mod group;
 mod migrate;
@@ -40,6 +41,12 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::User(cmd) => with_console(&config, out, async |c| user::run(cmd, c).await).await,
         Command::Group(cmd) => with_console(&config, out, async |c| group::run(cmd, c).await).await,
+        Command::Audit(audit::AuditCommand::Verify(audit::VerifyArgs {
+            file: Some(path),
+            head,
+            ..
+        })) => audit::verify_file(&path, head.as_deref(), out),
+        Command::Audit(cmd) => with_console(&config, out, async |c| audit::run(cmd, c).await).await,
         Command::SigningKey(cmd) => {
             with_console(&config, out, async |c| signing_key::run(cmd, c).await).await
         }

@@ -1,23 +1,30 @@
 //! Writing and reading audit events.
 
-use gatehouse_domain::audit::{AuditEvent, AuditFilter, AuditTarget};
+use gatehouse_domain::audit::{AuditEvent, AuditFilter, AuditTarget, ChainLink};
 use gatehouse_domain::clock::to_micros;
 use gatehouse_domain::ids::BusinessId;
 use gatehouse_domain::principal::{Actor, ActorKind};
 use gatehouse_domain::{Error, Result};
-use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::{Bind, Sql, prefix_end};
 use crate::error::db;
 use crate::rows;
 
+/// The columns [`audit_event`] reads.
+pub(crate) const AUDIT_COLUMNS: &str = "id, business_id, occurred_at, actor_kind, actor_id, actor_label, action, \
+     target_kind, target_id, target_label, before_state, after_state, request_id, client_ip, user_agent, \
+     chain_seq, chain_prev, chain_hash";
+
 pub(crate) async fn insert_audit_event(c: &mut AnyConnection, e: &AuditEvent) -> Result<()> {
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(serde_json::Value::to_string);
+    let link = e.chain.as_ref();
     sqlx::query(
         "INSERT INTO audit_events (id, business_id, occurred_at, actor_kind, actor_id, actor_label, action, \
-         target_kind, target_id, target_label, before_state, after_state, request_id, client_ip, user_agent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+         target_kind, target_id, target_label, before_state, after_state, request_id, client_ip, user_agent, \
+         chain_seq, chain_prev, chain_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(e.id.to_string())
     .bind(e.business_id.map(|b| b.to_string()))
@@ -34,13 +41,16 @@ pub(crate) async fn insert_audit_event(c: &mut AnyConnection, e: &AuditEvent) ->
     .bind(e.request_id.clone())
     .bind(e.client_ip.clone())
     .bind(e.user_agent.clone())
+    .bind(link.map(|l| l.seq))
+    .bind(link.map(|l| l.prev_hash.clone()))
+    .bind(link.map(|l| l.hash.clone()))
     .execute(c)
     .await
     .map_err(db)?;
     Ok(())
 }
 
-fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
+pub(crate) fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
     let json = |col: &str| -> Result<Option<serde_json::Value>> {
         rows::opt_text(row, col)?
             .map(|s| {
@@ -77,7 +87,18 @@ fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
         request_id: rows::opt_text(row, "request_id")?,
         client_ip: rows::opt_text(row, "client_ip")?,
         user_agent: rows::opt_text(row, "user_agent")?,
+        chain: chain_link(row)?,
     })
+}
+
+fn chain_link(row: &AnyRow) -> Result<Option<ChainLink>> {
+    let seq = row.try_get::<Option<i64>, _>("chain_seq").map_err(db)?;
+    let Some(seq) = seq else { return Ok(None) };
+    Ok(Some(ChainLink {
+        seq,
+        prev_hash: rows::opt_text(row, "chain_prev")?.unwrap_or_default(),
+        hash: rows::opt_text(row, "chain_hash")?.unwrap_or_default(),
+    }))
 }
 
 pub(crate) async fn list_audit_events(
@@ -86,10 +107,9 @@ pub(crate) async fn list_audit_events(
     f: &AuditFilter,
     limit: u32,
 ) -> Result<Vec<AuditEvent>> {
-    let mut sql = Sql::new(
-        "SELECT id, business_id, occurred_at, actor_kind, actor_id, actor_label, action, target_kind, target_id, \
-         target_label, before_state, after_state, request_id, client_ip, user_agent FROM audit_events WHERE business_id = ",
-    );
+    let mut sql = Sql::new(&format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE business_id = "
+    ));
     sql.text_bind(business.to_string());
     if let Some(actor) = &f.actor_id {
         sql.push(" AND actor_id = ").text_bind(actor.clone());

@@ -6,6 +6,7 @@ mod api_keys;
 mod application_schemas;
 mod applications;
 mod audit;
+mod audit_chain;
 mod authz;
 mod businesses;
 mod catalog;
@@ -44,6 +45,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(api_keys::routes())
         .merge(applications::routes())
         .merge(audit::routes())
+        .merge(audit_chain::routes())
         .merge(catalog::routes())
         .merge(authz::routes())
         .merge(settings::routes())
