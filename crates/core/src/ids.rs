@@ -41,6 +41,8 @@ id_kinds! {
     MailKind => MailId, "mail";
     ApplicationKind => ApplicationId, "application";
     OAuthGrantKind => OAuthGrantId, "oauth_grant";
+    WebhookKind => WebhookId, "webhook";
+    WebhookDeliveryKind => WebhookDeliveryId, "webhook_delivery";
 }
 
 impl<K> Id<K> {

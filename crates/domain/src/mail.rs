@@ -51,6 +51,12 @@ pub enum MailMessage {
     SignInLinks {
         links: Vec<SignInLink>,
     },
+    /// A webhook endpoint kept failing and was disabled (to its business's webhook
+    /// administrators).
+    WebhookDisabled {
+        url: String,
+        reason: String,
+    },
 }
 
 /// A business's sign-in page, for a [`MailMessage::SignInLinks`].
@@ -77,6 +83,7 @@ impl MailMessage {
             MailMessage::RecoveryCodeUsed { .. } => "recovery_code_used",
             MailMessage::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             MailMessage::SignInLinks { .. } => "sign_in_links",
+            MailMessage::WebhookDisabled { .. } => "webhook_disabled",
         }
     }
 

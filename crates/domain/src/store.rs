@@ -19,6 +19,7 @@ use crate::model::{
 use crate::oidc::applications::store::{ApplicationReads, ApplicationWrites};
 use crate::oidc::grants::{OAuthReads, OAuthWrites};
 use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
+use crate::webhooks::store::{WebhookReads, WebhookWrites};
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -137,6 +138,7 @@ impl UserSort {
 #[async_trait]
 pub trait Store:
     AccessSource
+    + WebhookReads
     + AuthReads
     + ApplicationReads
     + MailOutbox
@@ -317,6 +319,7 @@ pub trait StoreTx:
     + MailOutboxTx
     + OAuthWrites
     + SigningKeyWrites
+    + WebhookWrites
     + Send
 {
     /// Writes the audit events, bumps the change sequence of every business touched and

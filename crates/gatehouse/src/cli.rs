@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::commands::{
     api_key::ApiKeyCommand, application::ApplicationCommand, audit::AuditCommand,
     business::BusinessCommand, group::GroupCommand, signing_key::SigningKeyCommand,
-    tenant::TenantCommand, user::UserCommand,
+    tenant::TenantCommand, user::UserCommand, webhook::WebhookCommand,
 };
 use crate::config::{LogFormat, Overrides};
 
@@ -74,6 +74,9 @@ pub enum Command {
     /// or publish its head, export it.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Webhooks: a business's endpoints, their secrets and delivery logs.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// OpenID Connect signing keys: list them, rotate them.
     #[command(subcommand, name = "signing-key")]
     SigningKey(SigningKeyCommand),

@@ -24,6 +24,7 @@ mod rows;
 mod signing_keys;
 mod store;
 mod tx;
+mod webhooks;
 
 pub use connect::{Backend, ConnectOptions, connect, migrate};
 pub use store::SqlStore;

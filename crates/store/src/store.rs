@@ -36,6 +36,8 @@ pub struct SqlStore {
     pub(crate) mail_signal: Arc<Notify>,
     /// Woken when a transaction of this process that queued back-channel logouts commits.
     pub(crate) logout_signal: Arc<Notify>,
+    /// Woken when a transaction of this process that enqueued webhook deliveries commits.
+    pub(crate) webhook_signal: Arc<Notify>,
 }
 
 impl SqlStore {
@@ -47,6 +49,7 @@ impl SqlStore {
             changes: None,
             mail_signal: Arc::new(Notify::new()),
             logout_signal: Arc::new(Notify::new()),
+            webhook_signal: Arc::new(Notify::new()),
         }
     }
 
@@ -109,7 +112,8 @@ impl Store for SqlStore {
         Ok(Box::new(
             SqlTx::new(tx, self.backend == Backend::Postgres)
                 .with_mail_signal(self.mail_signal.clone())
-                .with_logout_signal(self.logout_signal.clone()),
+                .with_logout_signal(self.logout_signal.clone())
+                .with_webhook_signal(self.webhook_signal.clone()),
         ))
     }
 

@@ -45,6 +45,9 @@ pub(crate) struct SqlTx {
     /// Whether the transaction queued back-channel logouts, and whom to wake at commit.
     pub(crate) queued_logouts: bool,
     logout_signal: Option<Arc<Notify>>,
+    /// Whether the transaction enqueued webhook deliveries, and whom to wake at commit.
+    pub(crate) queued_webhooks: bool,
+    webhook_signal: Option<Arc<Notify>>,
 }
 
 impl SqlTx {
@@ -57,6 +60,8 @@ impl SqlTx {
             mail_signal: None,
             queued_logouts: false,
             logout_signal: None,
+            queued_webhooks: false,
+            webhook_signal: None,
         }
     }
 
@@ -64,6 +69,13 @@ impl SqlTx {
     /// logouts queued.
     pub(crate) fn with_logout_signal(mut self, signal: Arc<Notify>) -> Self {
         self.logout_signal = Some(signal);
+        self
+    }
+
+    /// Wakes `signal` (the webhook sender) when this transaction commits with deliveries
+    /// enqueued.
+    pub(crate) fn with_webhook_signal(mut self, signal: Arc<Notify>) -> Self {
+        self.webhook_signal = Some(signal);
         self
     }
 
@@ -118,6 +130,9 @@ impl StoreTx for SqlTx {
             ));
         }
         crate::chain::link_events(&mut self.tx, &mut events).await?;
+        if crate::webhooks::enqueue(&mut self.tx, &events).await? {
+            self.queued_webhooks = true;
+        }
         for event in &events {
             queries::insert_audit_event(&mut self.tx, event).await?;
         }
@@ -164,6 +179,11 @@ impl StoreTx for SqlTx {
         }
         if self.queued_logouts
             && let Some(signal) = &self.logout_signal
+        {
+            signal.notify_one();
+        }
+        if self.queued_webhooks
+            && let Some(signal) = &self.webhook_signal
         {
             signal.notify_one();
         }

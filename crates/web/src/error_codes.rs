@@ -102,6 +102,10 @@ registry! {
     GROUP_NOT_FOUND = "group_not_found", NOT_FOUND, "No such group in the business.";
     API_KEY_NOT_FOUND = "api_key_not_found", NOT_FOUND, "No such API key in the business.";
     APPLICATION_NOT_FOUND = "application_not_found", NOT_FOUND, "No such application in the business.";
+    WEBHOOK_NOT_FOUND = "webhook_not_found", NOT_FOUND, "No webhook endpoint with this id in the caller's business.";
+    WEBHOOK_DELIVERY_NOT_FOUND = "webhook_delivery_not_found", NOT_FOUND, "No delivery with this id to this webhook endpoint.";
+    INVALID_WEBHOOK_URL = "invalid_webhook_url", UNPROCESSABLE_ENTITY, "A webhook URL is not an absolute https URL (http only where the operator allows it) without user information or fragment, of at most 2048 bytes, or its host is a private, loopback, link-local or otherwise non-public address (unless the operator allows them).";
+    INVALID_WEBHOOK_EVENT_TYPES = "invalid_webhook_event_types", UNPROCESSABLE_ENTITY, "`event_types` is empty.";
     INVITATION_NOT_FOUND = "invitation_not_found", NOT_FOUND, "The user has no pending invitation.";
     SESSION_NOT_FOUND = "session_not_found", NOT_FOUND, "No such session.";
     LINK_UNUSABLE = "link_unusable", GONE, "An invitation or password-reset link that expired, was used or was replaced.";

@@ -18,6 +18,7 @@ mod server;
 mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod webhooks;
 
 use std::future::Future;
 

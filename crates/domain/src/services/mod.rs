@@ -13,6 +13,7 @@ mod decisions;
 mod feed;
 mod group_plan;
 mod groups;
+mod idle;
 mod mail;
 mod settings;
 mod tenants;
@@ -47,6 +48,7 @@ use crate::grants::Grants;
 use crate::ids::{ApiKeyId, AuditEventId, BusinessId};
 use crate::principal::Actor;
 use crate::store::{Store, StoreTx};
+pub(crate) use idle::idle;
 pub(crate) use users::target as user_target;
 
 /// The application core: storage, time, the catalog and the access engine, shared by every
@@ -63,6 +65,8 @@ pub struct Gatehouse {
     pub(crate) auth: Arc<auth::AuthRuntime>,
     /// The OpenID Provider: signing keys in memory, issuers.
     pub(crate) oidc: Arc<crate::oidc::OidcRuntime>,
+    /// What the operator allows of webhook endpoints.
+    pub(crate) webhooks: crate::webhooks::WebhookConfig,
 }
 
 impl Gatehouse {
@@ -76,6 +80,7 @@ impl Gatehouse {
             key_touches: Arc::default(),
             auth: Arc::new(auth::AuthRuntime::ephemeral()),
             oidc: Arc::new(crate::oidc::OidcRuntime::new(Default::default())),
+            webhooks: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ mod serve;
 pub mod signing_key;
 pub mod tenant;
 pub mod user;
+pub mod webhook;
 
 use gatehouse_domain::grants::Grants;
 
@@ -47,6 +48,9 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
             ..
         })) => audit::verify_file(&path, head.as_deref(), out),
         Command::Audit(cmd) => with_console(&config, out, async |c| audit::run(cmd, c).await).await,
+        Command::Webhook(cmd) => {
+            with_console(&config, out, async |c| webhook::run(cmd, c).await).await
+        }
         Command::SigningKey(cmd) => {
             with_console(&config, out, async |c| signing_key::run(cmd, c).await).await
         }

@@ -11,3 +11,4 @@ mod helpers;
 mod mail;
 mod serve;
 mod signing_keys;
+mod webhooks;

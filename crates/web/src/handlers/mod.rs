@@ -16,6 +16,7 @@ mod schemas;
 mod settings;
 mod tenants;
 mod users;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -46,6 +47,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(applications::routes())
         .merge(audit::routes())
         .merge(audit_chain::routes())
+        .merge(webhooks::routes())
         .merge(catalog::routes())
         .merge(authz::routes())
         .merge(settings::routes())

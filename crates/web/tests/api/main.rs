@@ -34,3 +34,4 @@ mod sign_in;
 mod sign_in_links;
 mod strict_input;
 mod users;
+mod webhooks;

@@ -35,6 +35,7 @@ mod user_edit;
 mod users;
 mod users_bulk;
 mod users_export;
+mod webhooks;
 mod words;
 
 pub(crate) use context::{Chrome, Dash, DashForm, describe, notice_text, page, page_with};
@@ -134,6 +135,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             &format!("{b}/applications/{{id}}/{{action}}"),
             get(applications::confirm_page).post(applications::perform),
+        )
+        .route(
+            &format!("{b}/webhooks"),
+            get(webhooks::webhooks_page).post(webhooks::create_webhook),
+        )
+        .route(
+            &format!("{b}/webhooks/{{id}}/enabled"),
+            axum::routing::post(webhooks::set_enabled),
+        )
+        .route(
+            &format!("{b}/webhooks/{{id}}/deliveries/{{delivery}}/replay"),
+            axum::routing::post(webhooks::replay),
         )
         .route(
             &format!("{b}/tenants"),

@@ -2,9 +2,9 @@ use serde_json::json;
 use time::macros::datetime;
 
 use super::*;
+use crate::actor::{Actor, ActorKind};
 use crate::audit::AuditTarget;
 use crate::ids::{AuditEventId, BusinessId};
-use crate::principal::{Actor, ActorKind};
 
 fn chain(n: usize) -> Vec<AuditEvent> {
     let business = BusinessId::new(datetime!(2026-11-29 09:00 UTC));
