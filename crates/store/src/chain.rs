@@ -141,7 +141,7 @@ pub(crate) async fn backfill_all(store: &SqlStore) -> Result<()> {
             .parse()
             .map_err(|_| Error::Storage("stored business_id does not parse".to_owned()))?;
         let mut tx = store.begin_write().await?;
-        lock_head(&mut *tx, business).await?;
+        lock_head(&mut tx, business).await?;
         tx.commit().await.map_err(db)?;
     }
     Ok(())

@@ -37,14 +37,14 @@ pub enum AuditCommand {
 }
 
 #[derive(Debug, Args)]
-#[group(required = true, multiple = false, id = "source")]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["business", "file"])))]
 pub struct VerifyArgs {
     /// The business, by slug or id: verifies its chain in the database.
-    #[arg(long, group = "source")]
+    #[arg(long)]
     pub business: Option<String>,
     /// An export (JSON Lines, one event a line, as `audit export` or the dashboard writes
     /// it): verified offline, no database needed.
-    #[arg(long, group = "source", value_name = "PATH")]
+    #[arg(long, value_name = "PATH")]
     pub file: Option<PathBuf>,
     /// A head published earlier, SEQ:HASH, the chain must still pass through.
     #[arg(long, value_name = "SEQ:HASH")]

@@ -24,6 +24,13 @@ const WEBHOOKS: [(&str, &str); 5] = [
     ("GATEHOUSE__WEBHOOKS__POLL_INTERVAL_MS", "100"),
 ];
 
+/// Whether to answer, what was seen, what was accepted.
+type Shared = (
+    Arc<AtomicBool>,
+    Arc<Mutex<Vec<Value>>>,
+    Arc<Mutex<Vec<Value>>>,
+);
+
 /// A receiver on 127.0.0.1 that records every request and answers 204 only while
 /// `answering` (otherwise it holds the connection open, never answering).
 struct Receiver {
@@ -33,14 +40,7 @@ struct Receiver {
     accepted: Arc<Mutex<Vec<Value>>>,
 }
 
-fn handle(
-    stream: TcpStream,
-    r: (
-        Arc<AtomicBool>,
-        Arc<Mutex<Vec<Value>>>,
-        Arc<Mutex<Vec<Value>>>,
-    ),
-) {
+fn handle(stream: TcpStream, r: Shared) {
     let (answering, seen, accepted) = r;
     let mut reader = BufReader::new(stream);
     let mut length = 0;

@@ -244,9 +244,8 @@ pub(crate) async fn create_webhook(
     }
 }
 
-fn endpoint_id(d: &Dash, raw: &str) -> Answer<WebhookId> {
-    raw.parse()
-        .map_err(|_| d.fail(Error::WebhookNotFound, "webhooks"))
+fn endpoint_id(raw: &str) -> Result<WebhookId, Error> {
+    raw.parse().map_err(|_| Error::WebhookNotFound)
 }
 
 /// Enables an endpoint again (its waiting deliveries resume, in order) or disables it.
@@ -256,7 +255,7 @@ pub(crate) async fn set_enabled(
     Path((_, id)): Path<(String, String)>,
     DashForm(d, access, form): DashForm<WebhooksManage>,
 ) -> Answer {
-    let id = endpoint_id(&d, &id)?;
+    let id = endpoint_id(&id).map_err(|e| d.fail(e, "webhooks"))?;
     let patch = WebhookPatch {
         enabled: Some(form.get("enabled") == "yes"),
         ..WebhookPatch::default()
@@ -274,7 +273,7 @@ pub(crate) async fn replay(
     Path((_, id, delivery)): Path<(String, String, String)>,
     DashForm(d, access, _form): DashForm<WebhooksManage>,
 ) -> Answer {
-    let id = endpoint_id(&d, &id)?;
+    let id = endpoint_id(&id).map_err(|e| d.fail(e, "webhooks"))?;
     let delivery: WebhookDeliveryId = delivery
         .parse()
         .map_err(|_| d.fail(Error::WebhookDeliveryNotFound, "webhooks"))?;

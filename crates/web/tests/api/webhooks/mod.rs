@@ -113,7 +113,7 @@ async fn a_receiver_gets_every_event_exactly_as_signed(app: App) {
     for r in &got {
         assert!(r.signed_by(secret), "signature of {}", r.body);
         assert!(r.timestamp.parse::<i64>().is_ok());
-        assert_eq!(r.json()["data"]["id"].as_str().is_some(), true);
+        assert!(r.json()["data"]["id"].as_str().is_some());
     }
     let last = sorted.last().unwrap();
     assert_eq!(
