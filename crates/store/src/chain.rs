@@ -174,7 +174,7 @@ impl SqlStore {
     ) -> Result<Vec<AuditEvent>> {
         let sql = format!(
             "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE business_id = $1 AND chain_seq IS NOT NULL \
-             AND (chain_seq > $2 OR (chain_seq = $2 AND id > $3)) ORDER BY chain_seq, id LIMIT $4"
+             AND chain_seq >= $2 AND (chain_seq > $2 OR id > $3) ORDER BY chain_seq, id LIMIT $4"
         );
         let rows = sqlx::query(&sql)
             .bind(business.to_string())

@@ -11,6 +11,7 @@ mod account_admin;
 mod account_forms;
 mod applications;
 mod audit;
+mod audit_chain;
 mod auth;
 mod authz;
 mod bad_input;

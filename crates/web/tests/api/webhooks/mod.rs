@@ -3,6 +3,7 @@
 //! disabled (its administrators mailed) and catches up, in order, when enabled again;
 //! replay, secret rotation with overlap, and refused endpoints.
 
+mod dashboard;
 mod receiver;
 
 use reqwest::StatusCode;
@@ -17,8 +18,11 @@ crate::backend_tests!(
     a_failing_receiver_gets_everything_in_order_afterwards,
     a_dead_endpoint_is_disabled_and_catches_up_when_enabled,
     replay_and_rotation,
-    bad_endpoints_are_refused
+    bad_endpoints_are_refused,
+    the_dashboard_page_subscribes_and_replays
 );
+
+use dashboard::the_dashboard_page_subscribes_and_replays;
 
 /// A business, a key that manages webhooks and users, and a subscribed receiver.
 async fn setup(app: &App, types: Value) -> (String, Receiver, Value) {
