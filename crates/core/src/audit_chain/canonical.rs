@@ -15,6 +15,7 @@
 //! bytes, at every depth. An auditor can rebuild these bytes from an export line.
 
 use serde_json::Value;
+use uuid::Uuid;
 
 use crate::audit::AuditEvent;
 use crate::clock::to_micros;
@@ -24,17 +25,30 @@ const VERSION: &str = "gatehouse-audit-v1";
 
 /// The canonical bytes of `event` at position `seq` after `prev_hash`.
 pub fn canonical_bytes(event: &AuditEvent, seq: i64, prev_hash: &str) -> Vec<u8> {
-    let mut out = String::with_capacity(512);
-    out.push('[');
-    string(&mut out, VERSION);
-    let business = event.business_id.map(|b| b.to_string());
-    let id = event.id.to_string();
-    let parts: [Part<'_>; 17] = [
-        Part::Text(business.as_deref()),
-        Part::Int(seq),
-        Part::Text(Some(prev_hash)),
-        Part::Text(Some(&id)),
-        Part::Int(to_micros(event.occurred_at)),
+    let mut out = Vec::with_capacity(640);
+    write_canonical(&mut out, event, seq, prev_hash);
+    out
+}
+
+/// Appends the canonical bytes of `event` to `out` (verification reuses one buffer).
+pub fn write_canonical(out: &mut Vec<u8>, event: &AuditEvent, seq: i64, prev_hash: &str) {
+    let mut ids = Uuid::encode_buffer();
+    out.push(b'[');
+    string(out, VERSION);
+    out.push(b',');
+    match event.business_id {
+        Some(b) => string(out, b.as_uuid().hyphenated().encode_lower(&mut ids)),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b',');
+    out.extend_from_slice(seq.to_string().as_bytes());
+    out.push(b',');
+    string(out, prev_hash);
+    out.push(b',');
+    string(out, event.id.as_uuid().hyphenated().encode_lower(&mut ids));
+    out.push(b',');
+    out.extend_from_slice(to_micros(event.occurred_at).to_string().as_bytes());
+    let parts: [Part<'_>; 12] = [
         Part::Text(Some(event.actor.kind.as_str())),
         Part::Text(event.actor.id.as_deref()),
         Part::Text(Some(&event.actor.label)),
@@ -49,58 +63,55 @@ pub fn canonical_bytes(event: &AuditEvent, seq: i64, prev_hash: &str) -> Vec<u8>
         Part::Text(event.user_agent.as_deref()),
     ];
     for part in parts {
-        out.push(',');
+        out.push(b',');
         match part {
-            Part::Text(Some(s)) => string(&mut out, s),
-            Part::Int(n) => out.push_str(&n.to_string()),
-            Part::Json(Some(v)) => value(&mut out, v),
-            Part::Text(None) | Part::Json(None) => out.push_str("null"),
+            Part::Text(Some(s)) => string(out, s),
+            Part::Json(Some(v)) => value(out, v),
+            Part::Text(None) | Part::Json(None) => out.extend_from_slice(b"null"),
         }
     }
-    out.push(']');
-    out.into_bytes()
+    out.push(b']');
 }
 
 enum Part<'a> {
     Text(Option<&'a str>),
-    Int(i64),
     Json(Option<&'a Value>),
 }
 
-fn string(out: &mut String, s: &str) {
-    // Serialising a string cannot fail; the fallback is never taken.
-    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+fn string(out: &mut Vec<u8>, s: &str) {
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
-fn value(out: &mut String, v: &Value) {
+fn value(out: &mut Vec<u8>, v: &Value) {
     match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => string(out, s),
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 value(out, item);
             }
-            out.push(']');
+            out.push(b']');
         }
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            out.push('{');
+            out.push(b'{');
             for (i, (k, item)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 string(out, k);
-                out.push(':');
+                out.push(b':');
                 value(out, item);
             }
-            out.push('}');
+            out.push(b'}');
+        }
+        // Null, booleans, numbers and strings as serde_json writes them.
+        scalar => {
+            let _ = serde_json::to_writer(&mut *out, scalar);
         }
     }
 }

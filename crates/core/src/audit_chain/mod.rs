@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{AuditEvent, ChainLink};
 use crate::error::{Error, Result};
 
-pub use canonical::canonical_bytes;
+pub use canonical::{canonical_bytes, write_canonical};
 pub use export::verify_export;
 pub use verify::{ChainBreak, ChainProblem, ChainReport, ChainVerifier};
 
@@ -75,8 +75,20 @@ pub fn is_hash(raw: &str) -> bool {
 
 /// The hash of `event` at position `seq` after `prev_hash`.
 pub fn event_hash(event: &AuditEvent, seq: i64, prev_hash: &str) -> String {
-    let digest = Sha256::digest(canonical_bytes(event, seq, prev_hash));
-    hex(&digest)
+    let mut buf = Vec::with_capacity(640);
+    hash_with(&mut buf, event, seq, prev_hash)
+}
+
+/// [`event_hash`] with a buffer the caller reuses.
+pub(crate) fn hash_with(
+    buf: &mut Vec<u8>,
+    event: &AuditEvent,
+    seq: i64,
+    prev_hash: &str,
+) -> String {
+    buf.clear();
+    write_canonical(buf, event, seq, prev_hash);
+    hex(&Sha256::digest(buf.as_slice()))
 }
 
 /// Links `event` after `head` and moves `head` on to it.

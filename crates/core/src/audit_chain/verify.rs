@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{ChainHead, GENESIS_HASH, event_hash};
+use super::{ChainHead, GENESIS_HASH, hash_with};
 use crate::audit::AuditEvent;
 use crate::ids::AuditEventId;
 
@@ -68,6 +68,8 @@ pub struct ChainVerifier {
     published: Option<ChainHead>,
     published_seen: bool,
     broken: Option<ChainBreak>,
+    /// The canonical bytes of the event being checked (one buffer for the whole walk).
+    buf: Vec<u8>,
 }
 
 impl ChainVerifier {
@@ -81,6 +83,7 @@ impl ChainVerifier {
             published,
             published_seen: false,
             broken: None,
+            buf: Vec::with_capacity(1024),
         }
     }
 
@@ -169,7 +172,7 @@ impl ChainVerifier {
                 ),
             );
         }
-        let actual = event_hash(event, link.seq, &link.prev_hash);
+        let actual = hash_with(&mut self.buf, event, link.seq, &link.prev_hash);
         if actual != link.hash {
             return self.break_at(
                 link.seq,

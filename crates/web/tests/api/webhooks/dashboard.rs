@@ -41,7 +41,11 @@ pub(super) async fn the_dashboard_page_subscribes_and_replays(app: App) {
         )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
-    assert!(created.body.contains(r#"value="whsec_"#), "{}", created.body);
+    assert!(
+        created.body.contains(r#"value="whsec_"#),
+        "{}",
+        created.body
+    );
     let (_, hooks) = app.get("/api/v1/webhooks", &key).await;
     assert_eq!(hooks.as_array().unwrap().len(), 2);
 
