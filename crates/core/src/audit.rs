@@ -26,7 +26,7 @@ pub struct AuditTarget {
 }
 
 /// One immutable audit record.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     pub id: AuditEventId,
     #[serde(with = "time::serde::rfc3339")]
@@ -41,6 +41,21 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The event's place in its business's hash chain; absent until the event is written
+    /// (and on events that belong to no business).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainLink>,
+}
+
+/// An event's link in its business's hash chain: its position, the hash of the event before
+/// it and its own hash (SHA-256 over its canonical content, which includes both), in
+/// lowercase hex.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChainLink {
+    /// 1 for the business's first event, then one more for each.
+    pub seq: i64,
+    pub prev_hash: String,
+    pub hash: String,
 }
 
 /// Which events to read, newest first.

@@ -204,6 +204,13 @@ const DEFAULTS: &[(&str, &str, &str, PermissionScope, bool)] = {
             true,
         ),
         (
+            "webhooks.manage",
+            "Manage webhooks",
+            "Webhook endpoints, their secrets and delivery logs",
+            B,
+            true,
+        ),
+        (
             "authz.check",
             "Check authorization",
             "Ask Gatehouse for access decisions",

@@ -75,6 +75,10 @@ pub enum Error {
     ApiKeyNotFound,
     #[error("application not found")]
     ApplicationNotFound,
+    #[error("webhook endpoint not found")]
+    WebhookNotFound,
+    #[error("webhook delivery not found")]
+    WebhookDeliveryNotFound,
     #[error("the user has no pending invitation")]
     InvitationNotFound,
     #[error("session not found")]
@@ -192,6 +196,8 @@ impl Error {
             Error::GroupNotFound => "group_not_found",
             Error::ApiKeyNotFound => "api_key_not_found",
             Error::ApplicationNotFound => "application_not_found",
+            Error::WebhookNotFound => "webhook_not_found",
+            Error::WebhookDeliveryNotFound => "webhook_delivery_not_found",
             Error::BusinessSlugTaken => "business_slug_taken",
             Error::TenantSlugTaken => "tenant_slug_taken",
             Error::EmailTaken => "email_taken",

@@ -44,6 +44,8 @@ id_kinds! {
     PasskeyKind => PasskeyId, "passkey";
     ImportJobKind => ImportJobId, "import_job";
     AccessRequestKind => AccessRequestId, "access_request";
+    WebhookKind => WebhookId, "webhook";
+    WebhookDeliveryKind => WebhookDeliveryId, "webhook_delivery";
 }
 
 impl<K> Id<K> {

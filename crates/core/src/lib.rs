@@ -5,6 +5,7 @@
 pub mod actor;
 pub mod application;
 pub mod audit;
+pub mod audit_chain;
 pub mod catalog;
 pub mod clock;
 pub mod error;

@@ -8,11 +8,12 @@ pub mod principal;
 pub mod scim;
 pub mod services;
 pub mod store;
+pub mod webhooks;
 
 // The core vocabulary and the engine, under the paths the rest of the code names them by.
 pub use gatehouse_authz as authz;
 pub use gatehouse_core::{Clock, Error, ManualClock, Result, SystemClock};
 pub use gatehouse_core::{
-    application, audit, catalog, clock, error, grants, ids, model, page, types,
+    application, audit, audit_chain, catalog, clock, error, grants, ids, model, page, types,
 };
 pub use services::Gatehouse;

@@ -66,6 +66,12 @@ pub enum MailMessage {
         total: u32,
         link: String,
     },
+    /// A webhook endpoint kept failing and was disabled (to its business's webhook
+    /// administrators).
+    WebhookDisabled {
+        url: String,
+        reason: String,
+    },
 }
 
 /// A business's sign-in page, for a [`MailMessage::SignInLinks`].
@@ -95,6 +101,7 @@ impl MailMessage {
             MailMessage::PasskeyRemoved { .. } => "passkey_removed",
             MailMessage::SignInLinks { .. } => "sign_in_links",
             MailMessage::AccessHealthDigest { .. } => "access_health_digest",
+            MailMessage::WebhookDisabled { .. } => "webhook_disabled",
         }
     }
 

@@ -84,6 +84,7 @@ business_permissions! {
     ApiKeysManage => "api_keys.manage",
     ApplicationsManage => "applications.manage",
     SettingsManage => "settings.manage",
+    WebhooksManage => "webhooks.manage",
     AuthzCheck => "authz.check",
     ScimProvision => "scim.provision",
 }

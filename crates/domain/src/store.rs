@@ -8,10 +8,11 @@ use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditFilter};
 use crate::auth::passkey_store::{PasskeyReads, PasskeyWrites};
+use crate::audit_chain::ChainHead;
 use crate::auth::store::{AuthReads, AuthWrites};
 use crate::authz::AccessSource;
 use crate::error::Result;
-use crate::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use crate::ids::{ApiKeyId, AuditEventId, BusinessId, GroupId, TenantId, UserId};
 use crate::mail::outbox::{MailOutbox, MailOutboxTx};
 use crate::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User, UserStatus,
@@ -23,6 +24,7 @@ use crate::types::ApiKeyName;
 use crate::services::ImportJobs;
 use crate::types::Email;
 use crate::scim::{ScimReads, ScimWrites};
+use crate::webhooks::store::{WebhookReads, WebhookWrites};
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -141,6 +143,7 @@ impl UserSort {
 #[async_trait]
 pub trait Store:
     AccessSource
+    + WebhookReads
     + AuthReads
     + PasskeyReads
     + ApplicationReads
@@ -218,6 +221,19 @@ pub trait Store:
         filter: &AuditFilter,
         limit: u32,
     ) -> Result<Vec<AuditEvent>>;
+
+    /// The business's audit chain head as recorded (genesis when it has no event yet).
+    async fn get_audit_chain_head(&self, business: BusinessId) -> Result<ChainHead>;
+    /// Linked events of the business in chain order, after `(seq, id)`.
+    async fn list_audit_chain(
+        &self,
+        business: BusinessId,
+        after: Option<(i64, AuditEventId)>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>>;
+    /// The business's first event that is not linked into its chain, if any.
+    async fn first_unchained_audit_event(&self, business: BusinessId)
+    -> Result<Option<AuditEvent>>;
 }
 
 /// Writes to a business, its settings and its tenants, inside a [`StoreTx`].
@@ -348,6 +364,7 @@ pub trait StoreTx:
     + SigningKeyWrites
     + crate::services::temporary::MembershipWrites
     + crate::services::advisor::AdvisorWrites
+    + WebhookWrites
     + Send
 {
     /// Writes the audit events, bumps the change sequence of every business touched and

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::commands::{
-    api_key::ApiKeyCommand, application::ApplicationCommand, business::BusinessCommand,
-    group::GroupCommand, signing_key::SigningKeyCommand, tenant::TenantCommand, user::UserCommand,
+    api_key::ApiKeyCommand, application::ApplicationCommand, audit::AuditCommand,
+    business::BusinessCommand, group::GroupCommand, signing_key::SigningKeyCommand,
+    tenant::TenantCommand, user::UserCommand, webhook::WebhookCommand,
 };
 use crate::config::{LogFormat, Overrides};
 
@@ -69,6 +70,13 @@ pub enum Command {
     /// Groups of a business: who gets which permissions where.
     #[command(subcommand)]
     Group(GroupCommand),
+    /// The tamper-evident audit trail: verify a business's hash chain (or an export), print
+    /// or publish its head, export it.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Webhooks: a business's endpoints, their secrets and delivery logs.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// OpenID Connect signing keys: list them, rotate them.
     #[command(subcommand, name = "signing-key")]
     SigningKey(SigningKeyCommand),

@@ -33,6 +33,7 @@ pub struct Config {
     pub auth: crate::auth_config::AuthSettings,
     pub mail: crate::auth_config::MailSettings,
     pub oidc: crate::oidc_config::OidcSettings,
+    pub webhooks: crate::webhooks_config::WebhooksConfig,
 }
 
 impl Default for Config {
@@ -48,6 +49,7 @@ impl Default for Config {
             auth: Default::default(),
             mail: Default::default(),
             oidc: Default::default(),
+            webhooks: Default::default(),
         }
     }
 }

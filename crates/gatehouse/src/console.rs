@@ -52,7 +52,8 @@ pub fn gatehouse_at(
     Ok(
         Gatehouse::new(store, Arc::new(SystemClock), Arc::new(catalog))
             .with_auth(setup)?
-            .with_oidc(config.oidc.oidc_config()?),
+            .with_oidc(config.oidc.oidc_config()?)
+            .with_webhooks(config.webhooks.allowed()),
     )
 }
 

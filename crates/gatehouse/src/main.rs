@@ -15,6 +15,7 @@ mod output;
 mod secret;
 mod server_config;
 mod telemetry;
+mod webhooks_config;
 
 use std::process::ExitCode;
 

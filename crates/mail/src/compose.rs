@@ -162,6 +162,15 @@ fn view(mail: &Mail) -> View {
                     "You receive this weekly digest as an administrator; you can turn it off on the Access health page.",
                 )
             }
+            MailMessage::WebhookDisabled { url, reason } => (
+                format!("A webhook endpoint of {b} was disabled"),
+                vec![
+                    format!("Gatehouse stopped delivering to {url}: {reason}."),
+                    "Its events wait and are delivered, in order, once you enable the endpoint again in the dashboard's Webhooks page.".to_owned(),
+                ],
+                Vec::new(),
+                "You receive this because you manage the webhooks of this business.",
+            ),
         };
     View {
         business: b,

@@ -137,5 +137,7 @@ pub async fn migrate(store: &SqlStore) -> Result<()> {
     migrator
         .run(store.writer())
         .await
-        .map_err(|e| Error::Storage(format!("migration failed: {e}")))
+        .map_err(|e| Error::Storage(format!("migration failed: {e}")))?;
+    // Events that predate the audit chain are linked into it once, in the order written.
+    crate::chain::backfill_all(store).await
 }

@@ -14,6 +14,7 @@ mod advisor;
 mod applications;
 mod auth;
 mod auth_tx;
+mod chain;
 mod connect;
 mod error;
 mod import_jobs;
@@ -28,6 +29,7 @@ mod scim;
 mod signing_keys;
 mod store;
 mod tx;
+mod webhooks;
 
 pub use connect::{Backend, ConnectOptions, connect, migrate};
 pub use store::SqlStore;

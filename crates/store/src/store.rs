@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use gatehouse_domain::audit::{AuditEvent, AuditFilter};
+use gatehouse_domain::audit_chain::ChainHead;
 use gatehouse_domain::clock::to_micros;
-use gatehouse_domain::ids::{ApiKeyId, BusinessId, GroupId, TenantId, UserId};
+use gatehouse_domain::ids::{ApiKeyId, AuditEventId, BusinessId, GroupId, TenantId, UserId};
 use gatehouse_domain::model::{
     ApiKey, Business, Group, SecuritySettings, StoredApiKey, Tenant, User,
 };
@@ -35,6 +36,8 @@ pub struct SqlStore {
     pub(crate) mail_signal: Arc<Notify>,
     /// Woken when a transaction of this process that queued back-channel logouts commits.
     pub(crate) logout_signal: Arc<Notify>,
+    /// Woken when a transaction of this process that enqueued webhook deliveries commits.
+    pub(crate) webhook_signal: Arc<Notify>,
 }
 
 impl SqlStore {
@@ -46,6 +49,7 @@ impl SqlStore {
             changes: None,
             mail_signal: Arc::new(Notify::new()),
             logout_signal: Arc::new(Notify::new()),
+            webhook_signal: Arc::new(Notify::new()),
         }
     }
 
@@ -66,6 +70,17 @@ impl SqlStore {
 
     pub(crate) fn writer(&self) -> &AnyPool {
         &self.writer
+    }
+
+    /// A write transaction on the writer pool.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            // Take the write lock up front: a read-then-write transaction can then never fail
+            // to upgrade, and other writers wait in the busy handler instead of erroring.
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.writer.begin().await,
+        }
+        .map_err(db)
     }
 
     pub(crate) async fn conn(&self) -> Result<PoolConnection<sqlx::Any>> {
@@ -106,17 +121,12 @@ impl Store for SqlStore {
     }
 
     async fn begin(&self) -> Result<Box<dyn StoreTx>> {
-        let tx = match self.backend {
-            // Take the write lock up front: a read-then-write transaction can then never fail
-            // to upgrade, and other writers wait in the busy handler instead of erroring.
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.writer.begin().await,
-        }
-        .map_err(db)?;
+        let tx = self.begin_write().await?;
         Ok(Box::new(
             SqlTx::new(tx, self.backend == Backend::Postgres)
                 .with_mail_signal(self.mail_signal.clone())
-                .with_logout_signal(self.logout_signal.clone()),
+                .with_logout_signal(self.logout_signal.clone())
+                .with_webhook_signal(self.webhook_signal.clone()),
         ))
     }
 
@@ -234,5 +244,26 @@ impl Store for SqlStore {
         limit: u32,
     ) -> Result<Vec<AuditEvent>> {
         queries::list_audit_events(&mut *self.conn().await?, business, filter, limit).await
+    }
+
+    async fn get_audit_chain_head(&self, business: BusinessId) -> Result<ChainHead> {
+        self.chain_head(business).await
+    }
+
+    async fn list_audit_chain(
+        &self,
+        business: BusinessId,
+        after: Option<(i64, AuditEventId)>,
+        limit: u32,
+    ) -> Result<Vec<AuditEvent>> {
+        let (seq, id) = after.map_or((0, String::new()), |(s, id)| (s, id.to_string()));
+        self.chain_events(business, (seq, &id), limit).await
+    }
+
+    async fn first_unchained_audit_event(
+        &self,
+        business: BusinessId,
+    ) -> Result<Option<AuditEvent>> {
+        self.first_unchained_event(business).await
     }
 }

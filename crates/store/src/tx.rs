@@ -48,6 +48,9 @@ pub(crate) struct SqlTx {
     /// Whether the transaction queued back-channel logouts, and whom to wake at commit.
     pub(crate) queued_logouts: bool,
     logout_signal: Option<Arc<Notify>>,
+    /// Whether the transaction enqueued webhook deliveries, and whom to wake at commit.
+    pub(crate) queued_webhooks: bool,
+    webhook_signal: Option<Arc<Notify>>,
 }
 
 impl SqlTx {
@@ -60,6 +63,8 @@ impl SqlTx {
             mail_signal: None,
             queued_logouts: false,
             logout_signal: None,
+            queued_webhooks: false,
+            webhook_signal: None,
         }
     }
 
@@ -67,6 +72,13 @@ impl SqlTx {
     /// logouts queued.
     pub(crate) fn with_logout_signal(mut self, signal: Arc<Notify>) -> Self {
         self.logout_signal = Some(signal);
+        self
+    }
+
+    /// Wakes `signal` (the webhook sender) when this transaction commits with deliveries
+    /// enqueued.
+    pub(crate) fn with_webhook_signal(mut self, signal: Arc<Notify>) -> Self {
+        self.webhook_signal = Some(signal);
         self
     }
 
@@ -114,11 +126,15 @@ impl SqlTx {
 
 #[async_trait]
 impl StoreTx for SqlTx {
-    async fn commit(mut self: Box<Self>, events: Vec<AuditEvent>) -> Result<Vec<BusinessId>> {
+    async fn commit(mut self: Box<Self>, mut events: Vec<AuditEvent>) -> Result<Vec<BusinessId>> {
         if events.is_empty() {
             return Err(Error::Storage(
                 "refusing to commit a change without an audit event".to_owned(),
             ));
+        }
+        crate::chain::link_events(&mut self.tx, &mut events).await?;
+        if crate::webhooks::enqueue(&mut self.tx, &events).await? {
+            self.queued_webhooks = true;
         }
         queries::insert_audit_events(&mut self.tx, &events).await?;
         for (business, changed) in &self.changes {
@@ -172,6 +188,11 @@ impl StoreTx for SqlTx {
         }
         if self.queued_logouts
             && let Some(signal) = &self.logout_signal
+        {
+            signal.notify_one();
+        }
+        if self.queued_webhooks
+            && let Some(signal) = &self.webhook_signal
         {
             signal.notify_one();
         }

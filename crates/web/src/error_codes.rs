@@ -70,6 +70,8 @@ registry! {
     INVALID_DESCRIPTION = "invalid_description", UNPROCESSABLE_ENTITY, "A description is longer than 1000 characters or has control characters.";
     INVALID_EMAIL = "invalid_email", UNPROCESSABLE_ENTITY, "Not an email address of the form `name@example.com`.";
     INVALID_SLUG = "invalid_slug", UNPROCESSABLE_ENTITY, "A slug is not 2–63 of `a-z`, `0-9` and `-`, starting with a letter.";
+    INVALID_CHAIN_HEAD = "invalid_chain_head", UNPROCESSABLE_ENTITY, "A published audit chain head is not `SEQ:HASH` (a non-negative integer, a colon, 64 lowercase hex digits).";
+    INVALID_EXPORT = "invalid_export", UNPROCESSABLE_ENTITY, "A line of an audit export given to `gatehouse audit verify --file` is not an audit event (CLI only).";
     INVALID_LIMIT = "invalid_limit", UNPROCESSABLE_ENTITY, "`limit` is not 1–500.";
     INVALID_GRACE_DAYS = "invalid_grace_days", UNPROCESSABLE_ENTITY, "`mfa_grace_days` is more than 90.";
     INVALID_PASSKEY_NAME = "invalid_passkey_name", UNPROCESSABLE_ENTITY, "A passkey's name is longer than 64 characters or has control characters.";
@@ -110,6 +112,10 @@ registry! {
     GROUP_NOT_FOUND = "group_not_found", NOT_FOUND, "No such group in the business.";
     API_KEY_NOT_FOUND = "api_key_not_found", NOT_FOUND, "No such API key in the business.";
     APPLICATION_NOT_FOUND = "application_not_found", NOT_FOUND, "No such application in the business.";
+    WEBHOOK_NOT_FOUND = "webhook_not_found", NOT_FOUND, "No webhook endpoint with this id in the caller's business.";
+    WEBHOOK_DELIVERY_NOT_FOUND = "webhook_delivery_not_found", NOT_FOUND, "No delivery with this id to this webhook endpoint.";
+    INVALID_WEBHOOK_URL = "invalid_webhook_url", UNPROCESSABLE_ENTITY, "A webhook URL is not an absolute https URL (http only where the operator allows it) without user information or fragment, of at most 2048 bytes, or its host is a private, loopback, link-local or otherwise non-public address (unless the operator allows them).";
+    INVALID_WEBHOOK_EVENT_TYPES = "invalid_webhook_event_types", UNPROCESSABLE_ENTITY, "`event_types` is empty.";
     INVITATION_NOT_FOUND = "invitation_not_found", NOT_FOUND, "The user has no pending invitation.";
     SESSION_NOT_FOUND = "session_not_found", NOT_FOUND, "No such session.";
     IMPORT_JOB_NOT_FOUND = "import_job_not_found", NOT_FOUND, "No such import job in the business.";

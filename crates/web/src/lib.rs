@@ -19,6 +19,7 @@ mod server;
 mod state;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod webhooks;
 
 use std::future::Future;
 

@@ -19,6 +19,7 @@ use gatehouse_domain::auth::{Argon2Params, AuthConfig, OsEntropy, SecretCipher};
 use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::oidc::backchannel::LogoutPolicy;
 use gatehouse_domain::services::{AuthSetup, NewSession};
+use gatehouse_domain::webhooks::{WebhookConfig, WebhookPolicy};
 use gatehouse_domain::{Clock, Gatehouse, ManualClock, SystemClock};
 use gatehouse_mail::{SmtpConfig, SmtpMailer, TlsMode};
 use time::OffsetDateTime;
@@ -48,6 +49,7 @@ pub struct TestServerBuilder {
     host: &'static str,
     auth: Vec<AuthTweak>,
     web: WebConfig,
+    webhooks: WebhookPolicy,
 }
 
 impl std::fmt::Debug for TestServerBuilder {
@@ -90,6 +92,13 @@ impl TestServer {
             host: "127.0.0.1",
             auth: Vec::new(),
             web: WebConfig::default(),
+            webhooks: WebhookPolicy {
+                max_attempts: 6,
+                retry_initial: time::Duration::milliseconds(200),
+                retry_max: time::Duration::seconds(2),
+                poll_interval: std::time::Duration::from_millis(100),
+                ..WebhookPolicy::default()
+            },
         }
     }
 
@@ -169,6 +178,14 @@ impl TestServerBuilder {
         self
     }
 
+    /// How the webhook sender retries and when it disables an endpoint (by default quickly:
+    /// 200 ms doubling to 2 s of the test clock, disabled after 6 failures). Endpoints on
+    /// 127.0.0.1 over plain HTTP are allowed, for local receivers.
+    pub fn webhooks(mut self, policy: WebhookPolicy) -> Self {
+        self.webhooks = policy;
+        self
+    }
+
     pub async fn start(self) -> Result<TestServer, String> {
         let text = |e: io::Error| e.to_string();
         let db = match self.database {
@@ -208,7 +225,11 @@ impl TestServerBuilder {
             entropy: Arc::new(OsEntropy),
             mailer: Arc::new(mailer),
         })
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .with_webhooks(WebhookConfig {
+            allow_private_addresses: true,
+            allow_http: true,
+        });
         let (stop, stopped) = watch::channel(false);
         // Each node delivers queued mail, as `gatehouse serve` does.
         let sender = gh.clone();
@@ -228,6 +249,14 @@ impl TestServerBuilder {
         tokio::spawn(async move {
             sender
                 .run_logout_sender(&transport, policy, stop_signal(until))
+                .await;
+        });
+        let transport =
+            crate::webhooks::HttpWebhookTransport::new(self.webhooks.timeout, gh.webhook_config());
+        let (sender, until, policy) = (gh.clone(), stopped.clone(), self.webhooks);
+        tokio::spawn(async move {
+            sender
+                .run_webhook_sender(&transport, policy, stop_signal(until))
                 .await;
         });
         let state = AppState::new(

@@ -9,7 +9,8 @@ fn key(s: &str) -> PermissionKey {
 #[test]
 fn default_catalog_matches_the_design() {
     let c = Catalog::default();
-    assert_eq!(c.iter().count(), 19);
+    assert_eq!(c.iter().count(), 20);
+    assert!(c.get("webhooks.manage").unwrap().sensitive);
     assert!(c.get("applications.manage").unwrap().sensitive);
     assert!(c.get("scim.provision").unwrap().sensitive);
     assert!(c.get("verification.delete").unwrap().sensitive);

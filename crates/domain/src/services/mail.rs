@@ -142,16 +142,10 @@ impl Gatehouse {
                     tracing::warn!(error = %e, "pruning delivered mail failed");
                 }
             }
-            let woken = async {
-                match &signal {
-                    Some(s) => s.notified().await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! {
-                () = &mut shutdown => return,
-                () = woken => {}
-                () = tokio::time::sleep(policy.poll_interval) => {}
+            if !crate::services::idle(signal.as_ref(), policy.poll_interval, shutdown.as_mut())
+                .await
+            {
+                return;
             }
         }
     }

@@ -6,6 +6,7 @@
 pub mod advisor;
 mod api_keys;
 mod audit;
+mod audit_chain;
 pub(crate) mod auth;
 mod businesses;
 mod dashboard;
@@ -14,6 +15,7 @@ mod feed;
 mod group_plan;
 mod groups;
 mod import;
+mod idle;
 mod mail;
 mod settings;
 pub mod temporary;
@@ -55,6 +57,7 @@ use crate::grants::Grants;
 use crate::ids::{ApiKeyId, AuditEventId, BusinessId};
 use crate::principal::Actor;
 use crate::store::{Store, StoreTx};
+pub(crate) use idle::idle;
 pub(crate) use users::{audit_view as user_audit_view, target as user_target};
 
 /// The application core: storage, time, the catalog and the access engine, shared by every
@@ -73,6 +76,8 @@ pub struct Gatehouse {
     pub(crate) oidc: Arc<crate::oidc::OidcRuntime>,
     /// Bulk imports' turn to write: one batch at a time on this node, apart from requests.
     imports: Arc<tokio::sync::Semaphore>,
+    /// What the operator allows of webhook endpoints.
+    pub(crate) webhooks: crate::webhooks::WebhookConfig,
 }
 
 impl Gatehouse {
@@ -87,6 +92,7 @@ impl Gatehouse {
             auth: Arc::new(auth::AuthRuntime::ephemeral()),
             oidc: Arc::new(crate::oidc::OidcRuntime::new(Default::default())),
             imports: Arc::new(tokio::sync::Semaphore::new(1)),
+            webhooks: Default::default(),
         }
     }
 
@@ -261,6 +267,7 @@ impl<'a> Audit<'a> {
             request_id: self.ctx.request_id.clone(),
             client_ip: self.ctx.client_ip.clone(),
             user_agent: self.ctx.user_agent.clone(),
+            chain: None,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod application;
+pub mod audit;
 pub mod business;
 pub mod group;
 mod import;
@@ -12,6 +13,7 @@ mod serve;
 pub mod signing_key;
 pub mod tenant;
 pub mod user;
+pub mod webhook;
 
 use gatehouse_domain::grants::Grants;
 
@@ -41,6 +43,15 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
         }
         Command::User(cmd) => with_console(&config, out, async |c| user::run(cmd, c).await).await,
         Command::Group(cmd) => with_console(&config, out, async |c| group::run(cmd, c).await).await,
+        Command::Audit(audit::AuditCommand::Verify(audit::VerifyArgs {
+            file: Some(path),
+            head,
+            ..
+        })) => audit::verify_file(&path, head.as_deref(), out),
+        Command::Audit(cmd) => with_console(&config, out, async |c| audit::run(cmd, c).await).await,
+        Command::Webhook(cmd) => {
+            with_console(&config, out, async |c| webhook::run(cmd, c).await).await
+        }
         Command::SigningKey(cmd) => {
             with_console(&config, out, async |c| signing_key::run(cmd, c).await).await
         }

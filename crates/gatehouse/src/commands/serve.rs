@@ -139,6 +139,20 @@ async fn serve_until_signal(
             .await;
         })
     };
+    // Webhook deliveries (written with the changes that cause them) go out the same way.
+    let (stop_webhooks, webhooks_stopped) = tokio::sync::oneshot::channel::<()>();
+    let webhook_sender = {
+        let gh = gh.clone();
+        let policy = config.webhooks.policy();
+        let transport =
+            gatehouse_web::webhooks::HttpWebhookTransport::new(policy.timeout, gh.webhook_config());
+        tokio::spawn(async move {
+            gh.run_webhook_sender(&transport, policy, async {
+                let _ = webhooks_stopped.await;
+            })
+            .await;
+        })
+    };
     let setup_link = gh
         .prepare_setup()
         .await
@@ -172,6 +186,14 @@ async fn serve_until_signal(
     let _ = stop_logouts.send(());
     let abort = logout_sender.abort_handle();
     if tokio::time::timeout(MAIL_STOP_WAIT, logout_sender)
+        .await
+        .is_err()
+    {
+        abort.abort();
+    }
+    let _ = stop_webhooks.send(());
+    let abort = webhook_sender.abort_handle();
+    if tokio::time::timeout(MAIL_STOP_WAIT, webhook_sender)
         .await
         .is_err()
     {

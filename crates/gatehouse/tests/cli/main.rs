@@ -12,3 +12,4 @@ mod import;
 mod mail;
 mod serve;
 mod signing_keys;
+mod webhooks;

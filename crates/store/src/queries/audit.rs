@@ -1,18 +1,23 @@
 //! Writing and reading audit events.
 
-use gatehouse_domain::audit::{AuditEvent, AuditFilter, AuditTarget};
+use gatehouse_domain::audit::{AuditEvent, AuditFilter, AuditTarget, ChainLink};
 use gatehouse_domain::clock::to_micros;
 use gatehouse_domain::ids::BusinessId;
 use gatehouse_domain::principal::{Actor, ActorKind};
 use gatehouse_domain::{Error, Result};
-use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use super::{Bind, Sql, prefix_end};
 use crate::error::db;
 use crate::rows;
 
-/// Writes `events` (as few statements as the bind limit allows).
+/// The columns [`audit_event`] reads.
+pub(crate) const AUDIT_COLUMNS: &str = "id, business_id, occurred_at, actor_kind, actor_id, actor_label, action, \
+     target_kind, target_id, target_label, before_state, after_state, request_id, client_ip, user_agent, \
+     chain_seq, chain_prev, chain_hash";
+
+/// Writes `events`, with their chain links (as few statements as the bind limit allows).
 pub(crate) async fn insert_audit_events(
     c: &mut AnyConnection,
     events: &[AuditEvent],
@@ -22,6 +27,7 @@ pub(crate) async fn insert_audit_events(
     let rows = events
         .iter()
         .map(|e| {
+            let link = e.chain.as_ref();
             vec![
                 Bind::Text(e.id.to_string()),
                 Bind::OptText(e.business_id.map(|b| b.to_string())),
@@ -38,13 +44,15 @@ pub(crate) async fn insert_audit_events(
                 Bind::OptText(e.request_id.clone()),
                 Bind::OptText(e.client_ip.clone()),
                 Bind::OptText(e.user_agent.clone()),
+                Bind::OptInt(link.map(|l| l.seq)),
+                Bind::OptText(link.map(|l| l.prev_hash.clone())),
+                Bind::OptText(link.map(|l| l.hash.clone())),
             ]
         })
         .collect();
     super::insert_rows(
         c,
-        "audit_events (id, business_id, occurred_at, actor_kind, actor_id, actor_label, action, \
-         target_kind, target_id, target_label, before_state, after_state, request_id, client_ip, user_agent)",
+        &format!("audit_events ({AUDIT_COLUMNS})"),
         "",
         rows,
     )
@@ -52,7 +60,7 @@ pub(crate) async fn insert_audit_events(
     .map(drop)
 }
 
-fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
+pub(crate) fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
     let json = |col: &str| -> Result<Option<serde_json::Value>> {
         rows::opt_text(row, col)?
             .map(|s| {
@@ -89,7 +97,18 @@ fn audit_event(row: &AnyRow) -> Result<AuditEvent> {
         request_id: rows::opt_text(row, "request_id")?,
         client_ip: rows::opt_text(row, "client_ip")?,
         user_agent: rows::opt_text(row, "user_agent")?,
+        chain: chain_link(row)?,
     })
+}
+
+fn chain_link(row: &AnyRow) -> Result<Option<ChainLink>> {
+    let seq = row.try_get::<Option<i64>, _>("chain_seq").map_err(db)?;
+    let Some(seq) = seq else { return Ok(None) };
+    Ok(Some(ChainLink {
+        seq,
+        prev_hash: rows::opt_text(row, "chain_prev")?.unwrap_or_default(),
+        hash: rows::opt_text(row, "chain_hash")?.unwrap_or_default(),
+    }))
 }
 
 pub(crate) async fn list_audit_events(
@@ -98,10 +117,9 @@ pub(crate) async fn list_audit_events(
     f: &AuditFilter,
     limit: u32,
 ) -> Result<Vec<AuditEvent>> {
-    let mut sql = Sql::new(
-        "SELECT id, business_id, occurred_at, actor_kind, actor_id, actor_label, action, target_kind, target_id, \
-         target_label, before_state, after_state, request_id, client_ip, user_agent FROM audit_events WHERE business_id = ",
-    );
+    let mut sql = Sql::new(&format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE business_id = "
+    ));
     sql.text_bind(business.to_string());
     if let Some(actor) = &f.actor_id {
         sql.push(" AND actor_id = ").text_bind(actor.clone());

@@ -15,7 +15,7 @@ mod audit;
 mod groups;
 mod users;
 
-pub(crate) use audit::{insert_audit_events, list_audit_events};
+pub(crate) use audit::{AUDIT_COLUMNS, audit_event, insert_audit_events, list_audit_events};
 pub(crate) use groups::{get_group, list_groups, write_group_details};
 pub(crate) use users::{
     USER_COLS, attach_groups, get_user, get_users, get_users_by_email, list_users,

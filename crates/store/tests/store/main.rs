@@ -7,6 +7,7 @@ mod harness;
 
 mod applications;
 mod audit;
+mod audit_chain;
 mod concurrency;
 mod escalation;
 mod groups;

@@ -8,6 +8,7 @@ mod api_keys;
 mod application_schemas;
 mod applications;
 mod audit;
+mod audit_chain;
 mod authz;
 mod businesses;
 mod catalog;
@@ -19,6 +20,7 @@ mod schemas;
 mod settings;
 mod tenants;
 mod users;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -51,6 +53,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(api_keys::routes())
         .merge(applications::routes())
         .merge(audit::routes())
+        .merge(audit_chain::routes())
+        .merge(webhooks::routes())
         .merge(catalog::routes())
         .merge(authz::routes())
         .merge(settings::routes())

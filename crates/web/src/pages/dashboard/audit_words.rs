@@ -138,6 +138,13 @@ pub(crate) fn sentence(e: &AuditEvent, names: &Names) -> String {
         }
         "oauth.grants_pruned" => format!("{a} removed ended application sign-ins"),
         "auth.session_expired" => whose("session expired"),
+        "audit.head_published" => format!("{a} published the audit chain's head"),
+        "webhook.created" => format!("{a} subscribed the webhook endpoint {t}"),
+        "webhook.updated" => format!("{a} changed the webhook endpoint {t}"),
+        "webhook.deleted" => format!("{a} removed the webhook endpoint {t}"),
+        "webhook.secret_rotated" => format!("{a} gave the webhook endpoint {t} a new secret"),
+        "webhook.delivery_replayed" => format!("{a} sent a delivery to {t} again"),
+        "webhook.disabled" => format!("The webhook endpoint {t} kept failing and was disabled"),
         other => format!("{a}: {other} ({t})"),
     }
 }

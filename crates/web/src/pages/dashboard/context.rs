@@ -12,7 +12,7 @@ use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::model::{Business, User};
 use gatehouse_domain::principal::{
     AnyMember, ApiKeysManage, ApplicationsManage, AuditView, BusinessAccess, BusinessPermission,
-    GroupsManage, Principal, SettingsManage, UsersManage, UsersView,
+    GroupsManage, Principal, SettingsManage, UsersManage, UsersView, WebhooksManage,
 };
 
 use super::super::forms::slug_in_path;
@@ -32,6 +32,7 @@ pub(crate) struct Can {
     pub(crate) settings_manage: bool,
     pub(crate) api_keys_manage: bool,
     pub(crate) applications_manage: bool,
+    pub(crate) webhooks_manage: bool,
     /// Create and rename tenants: `settings.manage`, where the operator allows it.
     pub(crate) tenants_manage: bool,
 }
@@ -136,6 +137,7 @@ impl Dash {
             audit_view: principal.authorize::<AuditView>().is_ok(),
             settings_manage: principal.authorize::<SettingsManage>().is_ok(),
             api_keys_manage: principal.authorize::<ApiKeysManage>().is_ok(),
+            webhooks_manage: principal.authorize::<WebhooksManage>().is_ok(),
             applications_manage: principal.authorize::<ApplicationsManage>().is_ok(),
             tenants_manage: state.config.business_tenants
                 && principal.authorize::<SettingsManage>().is_ok(),
@@ -238,6 +240,9 @@ impl Dash {
                 Some((self.admin("/applications"), "Back to Applications"))
             }
             "tenants" => Some((self.admin("/tenants"), "Back to Tenants")),
+            "webhooks" if self.can.webhooks_manage => {
+                Some((self.admin("/webhooks"), "Back to Webhooks"))
+            }
             _ => None,
         }
         .unwrap_or_else(|| (self.admin(""), "Go to the dashboard's start page"));

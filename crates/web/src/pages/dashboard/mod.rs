@@ -40,6 +40,7 @@ mod users;
 mod users_bulk;
 mod users_export;
 mod users_import;
+mod webhooks;
 mod words;
 
 pub(crate) use access_health::access_health_csv;
@@ -172,6 +173,18 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             &format!("{b}/applications/{{id}}/{{action}}"),
             get(applications::confirm_page).post(applications::perform),
+        )
+        .route(
+            &format!("{b}/webhooks"),
+            get(webhooks::webhooks_page).post(webhooks::create_webhook),
+        )
+        .route(
+            &format!("{b}/webhooks/{{id}}/enabled"),
+            axum::routing::post(webhooks::set_enabled),
+        )
+        .route(
+            &format!("{b}/webhooks/{{id}}/deliveries/{{delivery}}/replay"),
+            axum::routing::post(webhooks::replay),
         )
         .route(
             &format!("{b}/tenants"),

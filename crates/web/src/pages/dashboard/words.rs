@@ -132,6 +132,8 @@ pub(crate) fn notice_text(code: &str) -> Option<&'static str> {
             "Tenant added. Business groups cover it at once; add it to Tenants groups where it belongs."
         }
         "tenant_renamed" => "Tenant renamed.",
+        "webhook_saved" => "Webhook endpoint saved.",
+        "delivery_replayed" => "Delivery queued again; it goes out after everything before it.",
         "bulk_no_action" => "Choose what to do with the ticked users.",
         "bulk_no_users" => "Tick the users to act on first.",
         "bulk_no_group" => "Choose the group to add the ticked users to or remove them from.",
