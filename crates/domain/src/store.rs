@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditFilter};
-use crate::auth::passkey_store::{PasskeyReads, PasskeyWrites};
 use crate::audit_chain::ChainHead;
+use crate::auth::passkey_store::{PasskeyReads, PasskeyWrites};
 use crate::auth::store::{AuthReads, AuthWrites};
 use crate::authz::AccessSource;
 use crate::error::Result;
@@ -20,10 +20,10 @@ use crate::model::{
 use crate::oidc::applications::store::{ApplicationReads, ApplicationWrites};
 use crate::oidc::grants::{OAuthReads, OAuthWrites};
 use crate::oidc::store::{SigningKeyStore, SigningKeyWrites};
-use crate::types::ApiKeyName;
-use crate::services::ImportJobs;
-use crate::types::Email;
 use crate::scim::{ScimReads, ScimWrites};
+use crate::services::ImportJobs;
+use crate::types::ApiKeyName;
+use crate::types::Email;
 use crate::webhooks::store::{WebhookReads, WebhookWrites};
 
 /// Which users to list. All filters combine with AND.

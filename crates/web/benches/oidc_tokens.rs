@@ -248,7 +248,9 @@ async fn run(label: &str, db: TestDatabase) {
         common::percentile_ms(&mut latencies, 0.99),
     );
 
-    // 2. Refresh: each client follows its own rotated chain.
+    // 2. Refresh: each of `CLIENTS` clients follows its own rotated chain (every round of
+    // the exchange left one refresh token per client; one per client is used).
+    refresh_tokens.truncate(CLIENTS);
     let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
     let start = Instant::now();
     let workers: Vec<_> = refresh_tokens

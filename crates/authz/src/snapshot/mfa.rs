@@ -177,13 +177,15 @@ impl Snapshot {
     /// Whether the policies ask `id` for a second factor at all, grace aside: the MFA
     /// policy covers them, or a passkey policy is on. Their last factor cannot be removed.
     pub fn second_factor_required(&self, id: UserId, now: OffsetDateTime) -> bool {
-        self.users.get_key_value(id.as_uuid()).is_some_and(|(id, u)| {
-            self.settings.passkey_policy != PasskeyPolicy::Off
-                || match self.settings.mfa_policy {
-                    MfaPolicy::Off => false,
-                    MfaPolicy::All => true,
-                    MfaPolicy::LiveAccess => self.has_live_access(id, u, now),
-                }
-        })
+        self.users
+            .get_key_value(id.as_uuid())
+            .is_some_and(|(id, u)| {
+                self.settings.passkey_policy != PasskeyPolicy::Off
+                    || match self.settings.mfa_policy {
+                        MfaPolicy::Off => false,
+                        MfaPolicy::All => true,
+                        MfaPolicy::LiveAccess => self.has_live_access(id, u, now),
+                    }
+            })
     }
 }

@@ -50,14 +50,9 @@ pub(crate) async fn insert_audit_events(
             ]
         })
         .collect();
-    super::insert_rows(
-        c,
-        &format!("audit_events ({AUDIT_COLUMNS})"),
-        "",
-        rows,
-    )
-    .await
-    .map(drop)
+    super::insert_rows(c, &format!("audit_events ({AUDIT_COLUMNS})"), "", rows)
+        .await
+        .map(drop)
 }
 
 pub(crate) fn audit_event(row: &AnyRow) -> Result<AuditEvent> {

@@ -5,9 +5,9 @@
 //! Every form carries a CSRF token; GET never changes anything.
 
 mod account;
+mod account_requests;
 mod answers;
 mod assets;
-mod account_requests;
 mod dashboard;
 mod forms;
 mod landing;
