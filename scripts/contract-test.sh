@@ -114,6 +114,32 @@ include-path = "/api/v1/applications/{application_id}"
 include-method = "PATCH"
 checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
 
+# A membership's end must lie ahead of the server's clock (and be given one way, not both):
+# the schema cannot state "in the future".
+[[operations]]
+include-path = "/api/v1/groups/{group_id}/members"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+
+# An import's body is a CSV or JSON Lines file: its header and rows are checked as a file
+# (the schema describes a string).
+[[operations]]
+include-path = "/api/v1/user-imports"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+
+# A webhook URL must be absolute https and, after DNS, not on a private or loopback address
+# (SSRF): decided by resolving the name, which no schema can state.
+[[operations]]
+include-path = "/api/v1/webhooks"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+
+[[operations]]
+include-path = "/api/v1/webhooks/{webhook_id}"
+include-method = "PATCH"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+
 [auth.openapi.api_key]
 bearer = "\${GH_CONTRACT_KEY}"
 

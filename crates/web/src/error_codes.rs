@@ -83,7 +83,7 @@ registry! {
     SELF_APPROVAL = "self_approval", FORBIDDEN, "Nobody approves their own request for access.";
     INVALID_REASON = "invalid_reason", UNPROCESSABLE_ENTITY, "A request for access needs a reason of 1 to 500 characters.";
     INVALID_DURATION = "invalid_duration", UNPROCESSABLE_ENTITY, "A request for access lasts 1 minute to 366 days.";
-    USER_ONLY = "user_only", UNPROCESSABLE_ENTITY, "Only a signed-in user can do this (an API key has no weekly digest).";
+    USER_ONLY = "user_only", FORBIDDEN, "Only a signed-in user can do this: an API key or a service asks for no access and has no weekly digest.";
     INVALID_REDIRECT_URI = "invalid_redirect_uri", UNPROCESSABLE_ENTITY, "A redirect or post-logout redirect URI is not an absolute https URL (http only on 127.0.0.1, [::1] or localhost), has a fragment or user information, is longer than 2048 bytes, or there are more than 20; or `authorization_code` lacks one (`details.field`).";
     INVALID_BACKCHANNEL_LOGOUT_URI = "invalid_backchannel_logout_uri", UNPROCESSABLE_ENTITY, "The back-channel logout URI breaks the rules of redirect URIs.";
     INVALID_GRANT_TYPES = "invalid_grant_types", UNPROCESSABLE_ENTITY, "No grant type, `client_credentials` for a public client, or `refresh_token` without `authorization_code`.";

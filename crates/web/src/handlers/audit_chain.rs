@@ -24,7 +24,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 pub(crate) struct VerifyQuery {
     /// A head published earlier, `SEQ:HASH`: the chain must still pass through it (detects
     /// a rewrite of the history before it, even by someone who could write the database).
-    #[param(pattern = r"^[0-9]+:[0-9a-f]{64}$")]
+    #[param(pattern = r"^[0-9]{1,18}:[0-9a-f]{64}$")]
     head: Option<String>,
 }
 

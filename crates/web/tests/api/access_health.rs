@@ -302,6 +302,17 @@ async fn every_finding_fires_and_the_suggested_fixes_clear_them(app: App) {
     assert_eq!(app.gh.record_daily_scores().await.unwrap(), 0);
     let report = health(&app, &key).await;
     assert_eq!(report["history"].as_array().unwrap().len(), 2, "{report:#}");
+    // Days are calendar dates, as the schema says.
+    let mut days: Vec<&str> = report["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["day"].as_str().unwrap())
+        .collect();
+    days.sort_unstable();
+    let today = app.clock.now().date().to_string();
+    let yesterday = (app.clock.now() - Duration::days(1)).date().to_string();
+    assert_eq!(days, [yesterday, today], "{report:#}");
 
     // The weekly digest goes to the administrator through the outbox.
     assert_eq!(app.gh.send_access_health_digests().await.unwrap(), 1);

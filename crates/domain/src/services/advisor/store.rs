@@ -63,9 +63,16 @@ impl Default for AdvisorSettings {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct DailyScore {
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "calendar_date")]
     pub day: Date,
     pub score: u32,
     pub findings: u32,
+}
+
+/// A day as RFC 3339's `full-date` (`2026-12-01`), as the schema says (time's own serde
+/// form is a `[year, ordinal]` pair).
+fn calendar_date<S: serde::Serializer>(day: &Date, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_str(day)
 }
 
 #[async_trait]

@@ -176,7 +176,7 @@ async fn a_request_for_access_is_approved_into_temporary_access(app: App) {
             json!({ "group_id": g, "duration_seconds": 3600, "reason": "x" }),
         )
         .await;
-    assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "user_only");
+    assert_error(&got, StatusCode::FORBIDDEN, "user_only");
 
     let (status, inbox) = app.get("/api/v1/access-requests", &t.f.admin_key).await;
     assert_eq!(status, StatusCode::OK, "{inbox}");
