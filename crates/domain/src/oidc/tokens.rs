@@ -15,6 +15,33 @@ use crate::auth::SecretToken;
 use crate::error::Result;
 use crate::model::Business;
 
+/// How the token endpoint names a single-use secret's misuse: the refusal reason of an
+/// unknown one, the grant revocation reason and audit action of a replayed one, and the two
+/// `invalid_grant` descriptions.
+struct SingleUse {
+    unknown_reason: &'static str,
+    unknown: &'static str,
+    replay_reason: &'static str,
+    replay_action: &'static str,
+    replayed: &'static str,
+}
+
+const CODE: SingleUse = SingleUse {
+    unknown_reason: "unknown_code",
+    unknown: "the code is not valid",
+    replay_reason: "code_replayed",
+    replay_action: "oauth.code_replayed",
+    replayed: "the code was already used",
+};
+
+const REFRESH_TOKEN: SingleUse = SingleUse {
+    unknown_reason: "unknown_refresh_token",
+    unknown: "the refresh token is not valid",
+    replay_reason: "refresh_token_reused",
+    replay_action: "oauth.refresh_token_reused",
+    replayed: "the refresh token was already used",
+};
+
 /// A token request's form, as it came.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
@@ -86,33 +113,11 @@ impl Gatehouse {
             return Err(OAuthError::invalid_grant("the code is not valid"));
         };
         let mut tx = self.store().begin().await?;
-        let code = match tx.use_oauth_code(&code.hash(), now).await? {
-            Use::Unknown => {
-                drop(tx);
-                self.audit_client(
-                    ctx,
-                    app,
-                    "oauth.token_refused",
-                    json!({ "reason": "unknown_code" }),
-                )
-                .await?;
-                return Err(OAuthError::invalid_grant("the code is not valid"));
-            }
-            Use::Replayed(code) => {
-                // RFC 6749 §4.1.2: a code used twice revokes what it issued.
-                tx.revoke_oauth_grant(code.grant_id, now, "code_replayed")
-                    .await?;
-                let event = self.client_event(
-                    ctx,
-                    app,
-                    "oauth.code_replayed",
-                    json!({ "grant_id": code.grant_id }),
-                );
-                self.commit(tx, vec![event]).await?;
-                return Err(OAuthError::invalid_grant("the code was already used"));
-            }
-            Use::Fresh(code) => code,
-        };
+        let used = tx.use_oauth_code(&code.hash(), now).await?;
+        // RFC 6749 §4.1.2: a code used twice revokes what it issued.
+        let (mut tx, code) = self
+            .first_use(tx, ctx, app, used, |c| c.grant_id, &CODE)
+            .await?;
         let grant = tx.get_oauth_grant(code.grant_id).await?;
         let refusal = match &grant {
             None => Some("unknown_grant"),
@@ -185,36 +190,12 @@ impl Gatehouse {
             return Err(OAuthError::invalid_grant("the refresh token is not valid"));
         };
         let mut tx = self.store().begin().await?;
-        let used = match tx.use_refresh_token(&token.hash(), now).await? {
-            Use::Unknown => {
-                drop(tx);
-                self.audit_client(
-                    ctx,
-                    app,
-                    "oauth.token_refused",
-                    json!({ "reason": "unknown_refresh_token" }),
-                )
-                .await?;
-                return Err(OAuthError::invalid_grant("the refresh token is not valid"));
-            }
-            Use::Replayed(t) => {
-                // RFC 9700 §4.14.2: a rotated token used again means it leaked; the whole
-                // family goes.
-                tx.revoke_oauth_grant(t.grant_id, now, "refresh_token_reused")
-                    .await?;
-                let event = self.client_event(
-                    ctx,
-                    app,
-                    "oauth.refresh_token_reused",
-                    json!({ "grant_id": t.grant_id }),
-                );
-                self.commit(tx, vec![event]).await?;
-                return Err(OAuthError::invalid_grant(
-                    "the refresh token was already used",
-                ));
-            }
-            Use::Fresh(t) => t,
-        };
+        let used = tx.use_refresh_token(&token.hash(), now).await?;
+        // RFC 9700 §4.14.2: a rotated token used again means it leaked; the whole family
+        // goes.
+        let (mut tx, used) = self
+            .first_use(tx, ctx, app, used, |t| t.grant_id, &REFRESH_TOKEN)
+            .await?;
         let grant = tx
             .get_oauth_grant(used.grant_id)
             .await?
@@ -324,6 +305,39 @@ impl Gatehouse {
         })
         .await?;
         Ok(Some(token.encode()))
+    }
+
+    /// What marking a single-use secret (`names`) used found, for the token endpoint: its
+    /// first use goes on with `tx`; an unknown one is refused and audited; a replayed one
+    /// revokes its grant (every token it issued) in `tx`, audited, and is refused.
+    async fn first_use<T>(
+        &self,
+        mut tx: Box<dyn crate::store::StoreTx>,
+        ctx: &RequestContext,
+        app: &Application,
+        used: Use<T>,
+        grant_of: fn(&T) -> crate::ids::OAuthGrantId,
+        names: &SingleUse,
+    ) -> std::result::Result<(Box<dyn crate::store::StoreTx>, T), OAuthError> {
+        match used {
+            Use::Fresh(secret) => Ok((tx, secret)),
+            Use::Unknown => {
+                drop(tx);
+                let detail = json!({ "reason": names.unknown_reason });
+                self.audit_client(ctx, app, "oauth.token_refused", detail)
+                    .await?;
+                Err(OAuthError::invalid_grant(names.unknown))
+            }
+            Use::Replayed(secret) => {
+                let grant_id = grant_of(&secret);
+                tx.revoke_oauth_grant(grant_id, self.now(), names.replay_reason)
+                    .await?;
+                let detail = json!({ "grant_id": grant_id });
+                let event = self.client_event(ctx, app, names.replay_action, detail);
+                self.commit(tx, vec![event]).await?;
+                Err(OAuthError::invalid_grant(names.replayed))
+            }
+        }
     }
 
     /// Commits `tx` (what it marked used stays used) with the audited refusal of `app`'s

@@ -104,14 +104,9 @@ pub(super) async fn get_group(
         .gatehouse
         .scim_get_group(&access, id, projection.wants("members"))
         .await?;
-    if io::not_modified(&headers, group.group.version) {
-        return Ok(io::not_modified_response(group.group.version));
-    }
-    let doc = projection.apply(Resource::Group, group.render(&s.gatehouse.scim_base()));
-    Ok(io::with_etag(
-        io::scim_json(StatusCode::OK, &doc),
-        group.group.version,
-    ))
+    Ok(io::read_answer(&headers, group.group.version, || {
+        projection.apply(Resource::Group, group.render(&s.gatehouse.scim_base()))
+    }))
 }
 
 async fn rendered(

@@ -108,7 +108,7 @@ pub fn if_match(headers: &HeaderMap) -> Precondition {
 }
 
 /// Whether `If-None-Match` names the current version (then a GET answers 304).
-pub fn not_modified(headers: &HeaderMap, version: i64) -> bool {
+fn not_modified(headers: &HeaderMap, version: i64) -> bool {
     headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -117,8 +117,15 @@ pub fn not_modified(headers: &HeaderMap, version: i64) -> bool {
         })
 }
 
-pub fn not_modified_response(version: i64) -> Response {
-    with_etag(StatusCode::NOT_MODIFIED.into_response(), version)
+/// The answer to a `GET` of a resource at `version`: 304 when `If-None-Match` already names
+/// it, else 200 with the document `render` makes (only then) and its `ETag`.
+pub fn read_answer(headers: &HeaderMap, version: i64, render: impl FnOnce() -> Value) -> Response {
+    let response = if not_modified(headers, version) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        scim_json(StatusCode::OK, &render())
+    };
+    with_etag(response, version)
 }
 
 /// `response` with the `ETag` of `version`.

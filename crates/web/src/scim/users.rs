@@ -53,14 +53,9 @@ pub(super) async fn get_user(
 ) -> Result<Response, ScimError> {
     let projection = Params::from_query(query.as_deref())?.projection()?;
     let user = s.gatehouse.scim_get_user(&access, user_id(&id)?).await?;
-    if io::not_modified(&headers, user.user.version) {
-        return Ok(io::not_modified_response(user.user.version));
-    }
-    let doc = projection.apply(Resource::User, user.render(&s.gatehouse.scim_base()));
-    Ok(io::with_etag(
-        io::scim_json(StatusCode::OK, &doc),
-        user.user.version,
-    ))
+    Ok(io::read_answer(&headers, user.user.version, || {
+        projection.apply(Resource::User, user.render(&s.gatehouse.scim_base()))
+    }))
 }
 
 pub(super) async fn create_user(
