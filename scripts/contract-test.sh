@@ -140,6 +140,32 @@ include-path = "/api/v1/webhooks/{webhook_id}"
 include-method = "PATCH"
 checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
 
+# An access review's due date (and a schedule's first start) must lie ahead of the server's
+# clock, its named reviewers must be active users, every membership in scope needs a reviewer
+# other than the member, and a schedule's review_days may not exceed its every_days: the
+# clock, stored state and a join of fields, which the schema cannot state.
+[[operations]]
+include-path = "/api/v1/access-reviews"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+
+[[operations]]
+include-path = "/api/v1/access-review-schedules"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+
+# A removal needs a comment (a join of two fields), and a deactivated user owns no group
+# (stored state).
+[[operations]]
+include-path = "/api/v1/access-reviews/{access_review_id}/items/{review_item_id}/decision"
+include-method = "POST"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+
+[[operations]]
+include-path = "/api/v1/groups/{group_id}/owners/{user_id}"
+include-method = "PUT"
+checks.positive_data_acceptance.expected-statuses = ["2xx", 401, 403, 404, 409, 412, 422, 429]
+
 [auth.openapi.api_key]
 bearer = "\${GH_CONTRACT_KEY}"
 

@@ -20,22 +20,9 @@ use crate::types::{ApiKeyName, Environment, GroupName};
 mod build;
 mod keys;
 mod mfa;
+mod reason;
 pub use mfa::{MfaBlocked, MfaExposure, MfaRequirement};
-
-/// Why a decision came out as it did. Stable codes for the API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    Granted,
-    NoGrant,
-    /// The user is pending, locked or deactivated.
-    UserInactive,
-    UserUnknown,
-    TenantUnknown,
-    PermissionUnknown,
-    /// The grant exists but the MFA policy requires an enrolment the user lacks.
-    MfaRequired,
-}
+pub use reason::Reason;
 
 /// The answer to "may user U use permission P in tenant T, environment E?".
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -211,6 +211,13 @@ const DEFAULTS: &[(&str, &str, &str, PermissionScope, bool)] = {
             true,
         ),
         (
+            "reviews.manage",
+            "Manage access reviews",
+            "Start, schedule and close access reviews (reviewers need no extra right for their items)",
+            B,
+            false,
+        ),
+        (
             "authz.check",
             "Check authorization",
             "Ask Gatehouse for access decisions",

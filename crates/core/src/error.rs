@@ -87,6 +87,13 @@ pub enum Error {
     ImportJobNotFound,
     #[error("access request not found")]
     AccessRequestNotFound,
+    #[error("access review not found")]
+    AccessReviewNotFound,
+    /// Also the answer for an item of a review the caller is not assigned to.
+    #[error("review item not found")]
+    ReviewItemNotFound,
+    #[error("review schedule not found")]
+    ReviewScheduleNotFound,
 
     // --- a link that cannot be used any more (410) ---
     #[error("this link {0}")]
@@ -115,6 +122,12 @@ pub enum Error {
     ApiKeyAlreadyRevoked,
     #[error("the access request was already {0}")]
     AccessRequestDecided(&'static str),
+    #[error("the access review is closed")]
+    AccessReviewClosed,
+    #[error("the access review is still open: its report exists once it is closed")]
+    AccessReviewOpen,
+    #[error("the review item was already decided")]
+    ReviewItemDecided,
     #[error("nobody approves their own request for access")]
     SelfApproval,
     #[error("a public client has no secret to rotate")]
@@ -221,6 +234,12 @@ impl Error {
             Error::ImportJobNotFound => "import_job_not_found",
             Error::AccessRequestNotFound => "access_request_not_found",
             Error::AccessRequestDecided(_) => "access_request_decided",
+            Error::AccessReviewNotFound => "access_review_not_found",
+            Error::ReviewItemNotFound => "review_item_not_found",
+            Error::ReviewScheduleNotFound => "review_schedule_not_found",
+            Error::AccessReviewClosed => "access_review_closed",
+            Error::AccessReviewOpen => "access_review_open",
+            Error::ReviewItemDecided => "review_item_decided",
             Error::SelfApproval => "self_approval",
             Error::LinkUnusable(_) => "link_unusable",
             Error::LastAdministrator => "last_administrator",

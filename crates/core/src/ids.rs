@@ -44,6 +44,9 @@ id_kinds! {
     PasskeyKind => PasskeyId, "passkey";
     ImportJobKind => ImportJobId, "import_job";
     AccessRequestKind => AccessRequestId, "access_request";
+    AccessReviewKind => AccessReviewId, "access_review";
+    ReviewItemKind => ReviewItemId, "review_item";
+    ReviewScheduleKind => ReviewScheduleId, "review_schedule";
     WebhookKind => WebhookId, "webhook";
     WebhookDeliveryKind => WebhookDeliveryId, "webhook_delivery";
 }

@@ -17,6 +17,10 @@ pub struct Page<T> {
     /// How many items match the filter, over all pages (when counted).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
+    /// Present and true when `total` is an estimate ("about 470,000"): a large result set is
+    /// not counted row by row unless the listing is asked for the exact count.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub total_estimated: bool,
 }
 
 /// Encodes a sort key as an opaque cursor.
@@ -63,6 +67,7 @@ pub fn paginate<T>(
         items,
         next_cursor,
         total,
+        total_estimated: false,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod mail;
+pub mod meters;
 pub mod oidc;
 pub mod principal;
 pub mod scim;

@@ -66,12 +66,45 @@ pub enum MailMessage {
         total: u32,
         link: String,
     },
+    /// An access review's notice: to a reviewer when it starts and before it is due (how
+    /// many of their items wait), to administrators when it is overdue (how many wait in
+    /// all). The link is the review's page (not a secret).
+    AccessReview {
+        notice: ReviewNotice,
+        review: String,
+        pending: u32,
+        #[serde(with = "time::serde::rfc3339")]
+        due_at: OffsetDateTime,
+        link: String,
+    },
     /// A webhook endpoint kept failing and was disabled (to its business's webhook
     /// administrators).
     WebhookDisabled {
         url: String,
         reason: String,
     },
+}
+
+/// Which notice of an access review a mail is; each goes to a person once per review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewNotice {
+    /// To a reviewer, when the review starts.
+    Assigned,
+    /// To a reviewer with undecided items, shortly before the due date.
+    Reminder,
+    /// To an administrator, when the due date passed with items undecided.
+    Overdue,
+}
+
+impl ReviewNotice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewNotice::Assigned => "assigned",
+            ReviewNotice::Reminder => "reminder",
+            ReviewNotice::Overdue => "overdue",
+        }
+    }
 }
 
 /// A business's sign-in page, for a [`MailMessage::SignInLinks`].
@@ -101,6 +134,7 @@ impl MailMessage {
             MailMessage::PasskeyRemoved { .. } => "passkey_removed",
             MailMessage::SignInLinks { .. } => "sign_in_links",
             MailMessage::AccessHealthDigest { .. } => "access_health_digest",
+            MailMessage::AccessReview { .. } => "access_review",
             MailMessage::WebhookDisabled { .. } => "webhook_disabled",
         }
     }

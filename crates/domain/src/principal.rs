@@ -87,6 +87,7 @@ business_permissions! {
     WebhooksManage => "webhooks.manage",
     AuthzCheck => "authz.check",
     ScimProvision => "scim.provision",
+    ReviewsManage => "reviews.manage",
 }
 
 /// Any authenticated principal of the business: reading the catalog and the tenant list.

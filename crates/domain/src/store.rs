@@ -3,6 +3,8 @@
 //! [`StoreTx`], which can only be committed together with the audit events that describe it,
 //! and which bumps the business's change sequence in the same transaction.
 
+mod gauges;
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
@@ -25,6 +27,7 @@ use crate::services::ImportJobs;
 use crate::types::ApiKeyName;
 use crate::types::Email;
 use crate::webhooks::store::{WebhookReads, WebhookWrites};
+pub use gauges::{PoolGauge, StoreGauges};
 
 /// Which users to list. All filters combine with AND.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +45,18 @@ pub struct UserFilter {
     pub query: Option<String>,
     /// The order of the listing.
     pub sort: UserSort,
+    /// Count the matches exactly even when there are many (otherwise a large total is an
+    /// estimate, see [`UserTotal`]).
+    pub exact_total: bool,
+}
+
+/// How many users match a listing's filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserTotal {
+    pub count: i64,
+    /// False when `count` is an estimate: the filter matched more users than the store counts
+    /// one by one unless [`UserFilter::exact_total`] asks it to.
+    pub exact: bool,
 }
 
 /// The order of a user listing. Each is total (ties broken by id), so keyset pages never
@@ -154,6 +169,7 @@ pub trait Store:
     + ImportJobs
     + crate::services::temporary::MembershipReads
     + crate::services::advisor::AdvisorReads
+    + crate::services::reviews::ReviewReads
     + Send
     + Sync
     + std::fmt::Debug
@@ -165,7 +181,7 @@ pub trait Store:
     async fn begin(&self) -> Result<Box<dyn StoreTx>>;
     /// Brings the query planner's statistics of users and memberships up to date: a bulk
     /// import grows those tables faster than the engine notices, and stale statistics turn
-    /// its per-batch lookups into scans. Nothing to do where the planner needs none.
+    /// its per-batch lookups and the listings after it into scans.
     async fn refresh_statistics(&self) -> Result<()> {
         Ok(())
     }
@@ -174,6 +190,10 @@ pub trait Store:
     /// Businesses ordered by id, after the id `after`.
     async fn list_businesses(&self, after: Option<BusinessId>, limit: u32)
     -> Result<Vec<Business>>;
+    /// Queue depths and connection pools, for `/metrics` (none by default).
+    async fn gauges(&self) -> Result<StoreGauges> {
+        Ok(StoreGauges::default())
+    }
     /// The business's access-model change sequence (bumped by every committed change).
     async fn get_change_seq(&self, business: BusinessId) -> Result<i64>;
     /// Signalled when another node may have committed a change (PostgreSQL LISTEN/NOTIFY),
@@ -194,14 +214,15 @@ pub trait Store:
     /// The users of the business with these emails (any order; unknown emails are left out).
     async fn get_users_by_email(&self, business: BusinessId, emails: &[Email])
     -> Result<Vec<User>>;
-    /// Users ordered by email, after the email `after`; and how many match in all.
+    /// Users in the filter's order, after the keyset position `after`; and how many match
+    /// in all (exactly, or estimated when many match and the filter does not ask for exact).
     async fn list_users(
         &self,
         business: BusinessId,
         filter: &UserFilter,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<(Vec<User>, i64)>;
+    ) -> Result<(Vec<User>, UserTotal)>;
 
     async fn get_group(&self, business: BusinessId, id: GroupId) -> Result<Option<Group>>;
     /// All groups of the business with member counts, ordered by name.
@@ -364,6 +385,7 @@ pub trait StoreTx:
     + SigningKeyWrites
     + crate::services::temporary::MembershipWrites
     + crate::services::advisor::AdvisorWrites
+    + crate::services::reviews::ReviewWrites
     + WebhookWrites
     + Send
 {

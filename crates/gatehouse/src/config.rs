@@ -34,6 +34,7 @@ pub struct Config {
     pub mail: crate::auth_config::MailSettings,
     pub oidc: crate::oidc_config::OidcSettings,
     pub webhooks: crate::webhooks_config::WebhooksConfig,
+    pub metrics: MetricsConfig,
 }
 
 impl Default for Config {
@@ -50,8 +51,18 @@ impl Default for Config {
             mail: Default::default(),
             oidc: Default::default(),
             webhooks: Default::default(),
+            metrics: MetricsConfig::default(),
         }
     }
+}
+
+/// Prometheus metrics.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Where `GET /metrics` is served (Prometheus text format), e.g. `127.0.0.1:9464`: a
+    /// listener of its own, so the metrics never share the public port. Unset: not served.
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

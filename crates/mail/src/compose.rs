@@ -2,7 +2,7 @@
 //! plain-text body and an HTML body.
 
 use askama::Template;
-use gatehouse_domain::mail::{Mail, MailMessage, SignInLink};
+use gatehouse_domain::mail::{Mail, MailMessage, ReviewNotice, SignInLink};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc2822;
 
@@ -161,6 +161,27 @@ fn view(mail: &Mail) -> View {
                     vec![(link.clone(), "Open the Access health report".to_owned())],
                     "You receive this weekly digest as an administrator; you can turn it off on the Access health page.",
                 )
+            }
+            MailMessage::AccessReview { notice, review, pending, due_at, link } => {
+                let due = when(*due_at);
+                let (subject, line, closing) = match notice {
+                    ReviewNotice::Assigned => (
+                        format!("Access review \"{review}\" of {b}: {pending} membership(s) to review"),
+                        format!("You are a reviewer of {pending} membership(s): keep or remove each, by {due}."),
+                        "You receive this because you were named a reviewer or own a group in scope.",
+                    ),
+                    ReviewNotice::Reminder => (
+                        format!("Reminder: access review \"{review}\" of {b} is due soon"),
+                        format!("{pending} membership(s) still wait for your decision; the review is due {due}."),
+                        "You receive this because you are a reviewer with undecided items.",
+                    ),
+                    ReviewNotice::Overdue => (
+                        format!("Overdue: access review \"{review}\" of {b}"),
+                        format!("The review was due {due} and {pending} membership(s) are undecided. Remind the reviewers, or close the review: undecided items are reported as \u{201c}no decision\u{201d}."),
+                        "You receive this because you manage the access reviews of this business.",
+                    ),
+                };
+                (subject, vec![line], vec![(link.clone(), "Open the review".to_owned())], closing)
             }
             MailMessage::WebhookDisabled { url, reason } => (
                 format!("A webhook endpoint of {b} was disabled"),

@@ -1,76 +1,108 @@
-//! The users list at 100k users — a filtered first page, a deep keyset page, search, group
-//! and tenant filters, each with its total count — and loading the access model of a 100k-user
-//! business (what a node does before it serves checks). SQLite always; PostgreSQL when
-//! `GATEHOUSE_TEST_POSTGRES_URL` is set.
+//! The users list at scale (100k users by default, `USERS=1000000` for the issue-14 goal):
+//! every filter, sort and a deep page, each with its total, through the `Store`; first on the
+//! freshly loaded database before any ANALYZE, then after the statistics refresh an import
+//! does; and loading the access model (what a node does before it serves checks). Prints
+//! p50/p99 per query; asserts only that each query found users. SQLite always; PostgreSQL
+//! when `GATEHOUSE_TEST_POSTGRES_URL` is set.
 //!
-//! `cargo bench -p gatehouse-store --bench users_list`
+//! `cargo bench -p gatehouse-store --bench users_list` (`USERS=…`, `SAMPLES=…` per query)
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stdout
+)]
 
-use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
 use gatehouse_domain::authz::AccessSource;
 use gatehouse_domain::authz::{PermissionIndex, Snapshot};
 use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::ids::{BusinessId, GroupId, TenantId};
 use gatehouse_domain::model::UserStatus;
-use gatehouse_domain::store::{Store, UserFilter};
-use gatehouse_store::testing::{SeedSpec, TestDatabase, seed};
+use gatehouse_domain::store::{CURSOR_SEPARATOR, Store, UserFilter, UserSort};
+use gatehouse_store::testing::{SeedSpec, TestDatabase, seed, seed_id};
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
 struct Dataset {
-    store: Arc<gatehouse_store::SqlStore>,
+    db: TestDatabase,
     business: BusinessId,
     group: GroupId,
     /// The groups covering the first tenant, as the domain resolves a tenant filter.
     covering: Vec<GroupId>,
-    _db: TestDatabase,
 }
 
-async fn dataset(db: TestDatabase) -> Dataset {
+async fn dataset(db: TestDatabase, users: usize) -> Dataset {
     let spec = SeedSpec {
         pending_pct: 20,
         deactivated_pct: 20,
-        ..SeedSpec::engine(100_000)
+        // Measured first as bulk-loaded, never analysed.
+        maintenance: false,
+        ..SeedSpec::engine(users)
     };
+    let started = Instant::now();
     let seeded = seed(&db.url, &spec).await.unwrap();
+    println!(
+        "{:?}: seeded {users} users in {:.1} s",
+        db.backend,
+        started.elapsed().as_secs_f64()
+    );
     let business = seeded.business.parse().unwrap();
     let tenant: TenantId = seeded.tenants[0].parse().unwrap();
     let model = db.store.load_access_model(business).await.unwrap().unwrap();
     let perms = PermissionIndex::new(&Catalog::default());
     let covering = Snapshot::build(business, &model, &perms).groups_covering(tenant);
     Dataset {
-        store: db.store.clone(),
         business,
         group: seeded.first_group.parse().unwrap(),
         covering,
-        _db: db,
+        db,
     }
 }
 
-fn bench_backend(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, data: &Dataset) {
-    let mut group = c.benchmark_group(format!("users_list_100k/{name}"));
-    group.sample_size(20);
-    let cases: Vec<(&str, UserFilter, Option<&str>)> = vec![
-        ("first_page_unfiltered", UserFilter::default(), None),
+/// The queries measured: a label, the filter and the keyset position after which to start.
+fn cases(data: &Dataset, users: usize) -> Vec<(&'static str, UserFilter, Option<String>)> {
+    let deep = users * 4 / 5;
+    let deep_email = format!("user{deep:07}@example.com");
+    let status = |s| UserFilter {
+        status: Some(s),
+        ..Default::default()
+    };
+    let tenant = UserFilter {
+        member_of_any: Some(data.covering.clone()),
+        ..Default::default()
+    };
+    let group = UserFilter {
+        group: Some(data.group),
+        ..Default::default()
+    };
+    let sorted = |sort| UserFilter {
+        sort,
+        ..Default::default()
+    };
+    vec![
+        ("unfiltered", UserFilter::default(), None),
         (
-            "status_active",
-            UserFilter {
-                status: Some(UserStatus::Active),
-                ..Default::default()
-            },
-            None,
+            "unfiltered, deep page",
+            UserFilter::default(),
+            Some(deep_email.clone()),
         ),
+        ("status=active", status(UserStatus::Active), None),
         (
-            "status_active_deep_page",
-            UserFilter {
-                status: Some(UserStatus::Active),
-                ..Default::default()
-            },
-            Some("user0080000@example.com"),
+            "status=active, deep page",
+            status(UserStatus::Active),
+            Some(deep_email.clone()),
         ),
+        ("status=pending", status(UserStatus::Pending), None),
         (
-            "search_prefix",
+            "q=user00123 (prefix, few)",
             UserFilter {
                 query: Some("user00123".into()),
                 ..Default::default()
@@ -78,74 +110,153 @@ fn bench_backend(c: &mut Criterion, name: &str, rt: &tokio::runtime::Runtime, da
             None,
         ),
         (
-            "group_members",
+            "q=user0 (prefix, most)",
             UserFilter {
-                group: Some(data.group),
+                query: Some("user0".into()),
                 ..Default::default()
+            },
+            None,
+        ),
+        ("group", group.clone(), None),
+        (
+            "group, status=active",
+            UserFilter {
+                status: Some(UserStatus::Active),
+                ..group.clone()
+            },
+            None,
+        ),
+        ("group, deep page", group, Some(deep_email.clone())),
+        ("tenant", tenant.clone(), None),
+        ("tenant, deep page", tenant.clone(), Some(deep_email)),
+        (
+            "tenant, status=active, sort=name",
+            UserFilter {
+                status: Some(UserStatus::Active),
+                sort: UserSort::Name,
+                ..tenant.clone()
             },
             None,
         ),
         (
-            "tenant_access",
+            "tenant, exact total",
             UserFilter {
-                member_of_any: Some(data.covering.clone()),
-                ..Default::default()
+                exact_total: true,
+                ..tenant
             },
             None,
         ),
-    ];
-    for (label, filter, after) in cases {
-        group.bench_function(label, |b| {
-            b.to_async(rt).iter(|| async {
-                let (users, total) = data
-                    .store
-                    .list_users(data.business, &filter, after, 51)
-                    .await
-                    .unwrap();
-                assert!(total > 0 && !users.is_empty());
-            })
-        });
-    }
-    group.finish();
+        ("sort=name", sorted(UserSort::Name), None),
+        (
+            "sort=name, deep page",
+            sorted(UserSort::Name),
+            Some(format!(
+                "person {deep}{CURSOR_SEPARATOR}{}",
+                seed_id(3, deep as u128)
+            )),
+        ),
+        ("sort=newest", sorted(UserSort::Newest), None),
+        (
+            "sort=oldest, deep page",
+            sorted(UserSort::Oldest),
+            Some(seed_id(3, deep as u128)),
+        ),
+    ]
+}
 
-    let mut group = c.benchmark_group(format!("access_model_100k/{name}"));
-    group.sample_size(10);
-    let perms = PermissionIndex::new(&Catalog::default());
-    group.bench_function("load_and_build_snapshot", |b| {
-        b.to_async(rt).iter(|| async {
-            let model = data
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1e3
+}
+
+async fn measure(data: &Dataset, users: usize, samples: usize, pass: &str) {
+    println!(
+        "\n{:?}, {users} users, {pass} ({samples} runs each)",
+        data.db.backend
+    );
+    println!("| query | total | first ms | p50 ms | p99 ms |");
+    println!("|---|---|---|---|---|");
+    for (label, filter, after) in cases(data, users) {
+        let mut times = Vec::with_capacity(samples);
+        let mut shown = String::new();
+        for _ in 0..samples {
+            let started = Instant::now();
+            let (page, total) = data
+                .db
                 .store
-                .load_access_model(data.business)
+                .list_users(data.business, &filter, after.as_deref(), 51)
                 .await
-                .unwrap()
                 .unwrap();
-            assert_eq!(
-                Snapshot::build(data.business, &model, &perms).user_count(),
-                100_000
-            );
-        })
-    });
-    group.finish();
-}
-
-fn users_list(c: &mut Criterion) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let sqlite = rt.block_on(async { dataset(TestDatabase::sqlite().await.unwrap()).await });
-    bench_backend(c, "sqlite", &rt, &sqlite);
-    match rt.block_on(TestDatabase::postgres()) {
-        Ok(db) => {
-            let pg = rt.block_on(dataset(db));
-            bench_backend(c, "postgres", &rt, &pg);
+            times.push(started.elapsed());
+            assert!(total.count > 0 && !page.is_empty(), "{label}: nobody");
+            shown = if total.exact {
+                total.count.to_string()
+            } else {
+                format!("about {}", total.count)
+            };
         }
-        Err(_) => {
-            eprintln!("notice: GATEHOUSE_TEST_POSTGRES_URL not set; PostgreSQL figures skipped")
-        }
+        let first = times[0].as_secs_f64() * 1e3;
+        times.sort_unstable();
+        println!(
+            "| {label} | {shown} | {first:.2} | {:.2} | {:.2} |",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99)
+        );
     }
 }
 
-criterion_group! {
-    name = benches;
-    config = Criterion::default().measurement_time(std::time::Duration::from_secs(4));
-    targets = users_list
+async fn access_model(data: &Dataset, users: usize) {
+    let perms = PermissionIndex::new(&Catalog::default());
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let model = data
+            .db
+            .store
+            .load_access_model(data.business)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            Snapshot::build(data.business, &model, &perms).user_count(),
+            users
+        );
+        times.push(started.elapsed());
+    }
+    times.sort_unstable();
+    println!(
+        "{:?}: access model load + build, median of 3: {:.2} s",
+        data.db.backend,
+        times[1].as_secs_f64()
+    );
 }
-criterion_main!(benches);
+
+async fn run(db: TestDatabase, users: usize, samples: usize) {
+    let data = dataset(db, users).await;
+    measure(
+        &data,
+        users,
+        samples.div_ceil(10).max(5),
+        "fresh: bulk-loaded, never analysed",
+    )
+    .await;
+    // What the import does after a large load, and the migration path on start.
+    data.db.store.refresh_statistics().await.unwrap();
+    measure(&data, users, samples, "after the statistics refresh").await;
+    access_model(&data, users).await;
+}
+
+fn main() {
+    let users = env_or("USERS", 100_000);
+    let samples = env_or("SAMPLES", 200);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        run(TestDatabase::sqlite().await.unwrap(), users, samples).await;
+        match TestDatabase::postgres().await {
+            Ok(db) => run(db, users, samples).await,
+            Err(_) => {
+                eprintln!("notice: GATEHOUSE_TEST_POSTGRES_URL not set; PostgreSQL figures skipped")
+            }
+        }
+    });
+}

@@ -6,7 +6,7 @@ use gatehouse_domain::clock::to_micros;
 use gatehouse_domain::ids::{BusinessId, UserId};
 use gatehouse_domain::model::UserStatus;
 use gatehouse_domain::services::advisor::{
-    AdvisorReads, AdvisorSettings, ApplicationFact, DailyScore, UserFact,
+    AdvisorReads, AdvisorSettings, ApplicationFact, DailyScore, OpenFinding, UserFact,
 };
 use gatehouse_domain::types::Email;
 use gatehouse_domain::{Error, Result};
@@ -180,5 +180,25 @@ impl AdvisorReads for SqlStore {
             )
             .await?;
         rows.iter().map(|r| rows::id(r, "user_id")).collect()
+    }
+
+    async fn list_open_findings(&self, business: BusinessId) -> Result<Vec<OpenFinding>> {
+        let rows = self
+            .business_rows(
+                "SELECT finding_key, kind, title, opened_at FROM advisor_open_findings \
+                 WHERE business_id = $1 ORDER BY finding_key",
+                business,
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OpenFinding {
+                    key: rows::text(r, "finding_key")?,
+                    kind: rows::text(r, "kind")?,
+                    title: rows::text(r, "title")?,
+                    opened_at: rows::time(r, "opened_at")?,
+                })
+            })
+            .collect()
     }
 }

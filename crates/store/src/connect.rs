@@ -7,6 +7,7 @@ use gatehouse_domain::{Error, Result};
 use sqlx::Executor;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 
+use crate::group_commit::GroupLimits;
 use crate::store::SqlStore;
 
 /// Which database engine a URL points at.
@@ -43,6 +44,9 @@ pub struct ConnectOptions {
     /// PostgreSQL: listen for other nodes' change notifications (a server wants this; a
     /// one-shot command does not).
     pub listen_for_changes: bool,
+    /// SQLite: how write transactions that arrive together share one COMMIT
+    /// ([`crate::GroupLimits`]).
+    pub group_commit: GroupLimits,
 }
 
 impl ConnectOptions {
@@ -53,6 +57,7 @@ impl ConnectOptions {
             busy_timeout: Duration::from_secs(10),
             migrate: true,
             listen_for_changes: true,
+            group_commit: GroupLimits::default(),
         }
     }
 }
@@ -106,7 +111,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Arc<SqlStore>> {
                 .connect(&url)
                 .await
                 .map_err(crate::error::db)?;
-            SqlStore::new(backend, reader, writer)
+            SqlStore::new(backend, reader, writer).with_group_commit(options.group_commit)
         }
         Backend::Postgres => {
             let pool = AnyPoolOptions::new()
@@ -139,5 +144,7 @@ pub async fn migrate(store: &SqlStore) -> Result<()> {
         .await
         .map_err(|e| Error::Storage(format!("migration failed: {e}")))?;
     // Events that predate the audit chain are linked into it once, in the order written.
-    crate::chain::backfill_all(store).await
+    crate::chain::backfill_all(store).await?;
+    // A migration may rewrite tables and indexes: plan with fresh statistics from the start.
+    crate::statistics::refresh(store).await
 }

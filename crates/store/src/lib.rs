@@ -17,6 +17,8 @@ mod auth_tx;
 mod chain;
 mod connect;
 mod error;
+mod gauges;
+mod group_commit;
 mod import_jobs;
 mod memberships;
 mod notify;
@@ -24,14 +26,17 @@ mod oauth;
 mod outbox;
 mod passkeys;
 mod queries;
+mod reviews;
 mod rows;
 mod scim;
 mod signing_keys;
+mod statistics;
 mod store;
 mod tx;
 mod webhooks;
 
 pub use connect::{Backend, ConnectOptions, connect, migrate};
+pub use group_commit::{GroupCommitStats, GroupLimits};
 pub use store::SqlStore;
 
 #[cfg(feature = "testing")]

@@ -20,7 +20,8 @@ use tokio::task::AbortHandle;
 
 use crate::connect::Backend;
 use crate::error::db;
-use crate::tx::SqlTx;
+use crate::group_commit::{GroupCommit, GroupCommitStats, GroupLimits};
+use crate::tx::{SqlTx, Writer};
 use crate::{access, queries};
 
 /// The SQL store. For SQLite, `writer` is a one-connection pool and `reader` a pool of many;
@@ -30,6 +31,8 @@ pub struct SqlStore {
     pub(crate) backend: Backend,
     pub(crate) reader: AnyPool,
     writer: AnyPool,
+    /// SQLite: the writer's group commit, through which every [`Store::begin`] goes.
+    group: Option<GroupCommit>,
     /// PostgreSQL: woken by other nodes' commits; see [`crate::notify`].
     changes: Option<(Arc<Notify>, AbortHandle)>,
     /// Woken when a transaction of this process that wrote mail commits.
@@ -38,6 +41,8 @@ pub struct SqlStore {
     pub(crate) logout_signal: Arc<Notify>,
     /// Woken when a transaction of this process that enqueued webhook deliveries commits.
     pub(crate) webhook_signal: Arc<Notify>,
+    /// Held while this process refreshes stale planner statistics; see [`crate::statistics`].
+    pub(crate) analysing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SqlStore {
@@ -46,11 +51,27 @@ impl SqlStore {
             backend,
             reader,
             writer,
+            group: None,
             changes: None,
             mail_signal: Arc::new(Notify::new()),
             logout_signal: Arc::new(Notify::new()),
             webhook_signal: Arc::new(Notify::new()),
+            analysing: Arc::new(tokio::sync::Mutex::new(())),
         }
+    }
+
+    /// Sends SQLite's write transactions through a group commit with these limits.
+    pub(crate) fn with_group_commit(mut self, limits: GroupLimits) -> Self {
+        if self.backend == Backend::Sqlite {
+            self.group = Some(GroupCommit::new(self.writer.clone(), limits));
+        }
+        self
+    }
+
+    /// The group commit's counters (SQLite; `None` on PostgreSQL, which groups its own WAL
+    /// flushes).
+    pub fn group_commit_stats(&self) -> Option<GroupCommitStats> {
+        self.group.as_ref().map(GroupCommit::stats)
     }
 
     /// Starts listening for other nodes' change notifications (PostgreSQL).
@@ -121,7 +142,10 @@ impl Store for SqlStore {
     }
 
     async fn begin(&self) -> Result<Box<dyn StoreTx>> {
-        let tx = self.begin_write().await?;
+        let tx = match &self.group {
+            Some(group) => Writer::Grouped(group.begin().await?),
+            None => Writer::Own(self.begin_write().await?),
+        };
         Ok(Box::new(
             SqlTx::new(tx, self.backend == Backend::Postgres)
                 .with_mail_signal(self.mail_signal.clone())
@@ -140,6 +164,10 @@ impl Store for SqlStore {
         limit: u32,
     ) -> Result<Vec<Business>> {
         queries::list_businesses(&mut *self.conn().await?, after, limit).await
+    }
+
+    async fn gauges(&self) -> Result<gatehouse_domain::store::StoreGauges> {
+        crate::gauges::read(self).await
     }
 
     async fn get_change_seq(&self, business: BusinessId) -> Result<i64> {
@@ -178,14 +206,7 @@ impl Store for SqlStore {
     }
 
     async fn refresh_statistics(&self) -> Result<()> {
-        // SQLite's planner picks these indexes without statistics.
-        if self.backend == Backend::Postgres {
-            sqlx::query("ANALYZE users, group_members")
-                .execute(&self.writer)
-                .await
-                .map_err(db)?;
-        }
-        Ok(())
+        crate::statistics::refresh(self).await
     }
 
     async fn get_users(&self, business: BusinessId, ids: &[UserId]) -> Result<Vec<User>> {
@@ -206,7 +227,10 @@ impl Store for SqlStore {
         filter: &UserFilter,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<(Vec<User>, i64)> {
+    ) -> Result<(Vec<User>, gatehouse_domain::store::UserTotal)> {
+        if let Err(e) = crate::statistics::refresh_if_stale(self, business).await {
+            tracing::warn!(error = %e, "planner statistics not checked");
+        }
         queries::list_users(&mut *self.conn().await?, business, filter, after, limit).await
     }
 

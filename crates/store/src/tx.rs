@@ -14,11 +14,12 @@ use gatehouse_domain::model::{
 };
 use gatehouse_domain::store::StoreTx;
 use gatehouse_domain::{Error, Result};
-use sqlx::{Any, Transaction};
+use sqlx::{Any, AnyConnection, Transaction};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 
 use crate::error::db;
+use crate::group_commit::Member;
 use crate::queries::Bind;
 use crate::{access, queries, rows};
 
@@ -28,6 +29,7 @@ mod business;
 mod groups;
 mod keys;
 mod memberships;
+mod reviews;
 mod users;
 
 /// How many change records each business keeps: a node further behind reloads it whole.
@@ -35,8 +37,44 @@ const KEEP_CHANGES: i64 = 10_000;
 /// Pruning runs on every this-many-th change of a business.
 const PRUNE_EVERY: i64 = 1_000;
 
+/// The connection a write transaction writes on: a transaction of its own (PostgreSQL), or
+/// its turn in the SQLite writer's group commit ([`crate::group_commit`]).
+pub(crate) enum Writer {
+    Own(Transaction<'static, Any>),
+    Grouped(Member),
+}
+
+impl Writer {
+    async fn commit(self) -> Result<()> {
+        match self {
+            Self::Own(tx) => tx.commit().await.map_err(db),
+            Self::Grouped(member) => member.commit().await,
+        }
+    }
+}
+
+impl std::ops::Deref for Writer {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match self {
+            Self::Own(tx) => tx,
+            Self::Grouped(member) => member.conn(),
+        }
+    }
+}
+
+impl std::ops::DerefMut for Writer {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match self {
+            Self::Own(tx) => tx,
+            Self::Grouped(member) => member.conn_mut(),
+        }
+    }
+}
+
 pub(crate) struct SqlTx {
-    pub(crate) tx: Transaction<'static, Any>,
+    pub(crate) tx: Writer,
     /// What changed, by business: `(kind, entity id)`.
     changes: BTreeMap<BusinessId, BTreeSet<(&'static str, String)>>,
     /// PostgreSQL: row locks where SQLite's single writer needs none, and NOTIFY other nodes
@@ -54,7 +92,7 @@ pub(crate) struct SqlTx {
 }
 
 impl SqlTx {
-    pub(crate) fn new(tx: Transaction<'static, Any>, postgres: bool) -> Self {
+    pub(crate) fn new(tx: Writer, postgres: bool) -> Self {
         Self {
             tx,
             changes: BTreeMap::new(),
@@ -180,7 +218,7 @@ impl StoreTx for SqlTx {
                     .map_err(db)?;
             }
         }
-        self.tx.commit().await.map_err(db)?;
+        self.tx.commit().await?;
         if self.queued_mail
             && let Some(signal) = &self.mail_signal
         {

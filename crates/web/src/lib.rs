@@ -11,6 +11,7 @@ mod error;
 mod error_codes;
 mod extract;
 mod handlers;
+mod metrics;
 pub mod oidc;
 mod openapi;
 mod pages;
@@ -27,6 +28,7 @@ use axum::Router;
 
 pub use auth::OperatorToken;
 pub use client_ip::{ForwardedHeader, InvalidProxyNet, TrustedProxies};
+pub use metrics::metrics_app;
 pub use openapi::openapi_json;
 pub use server::{ConnectionLimits, serve_with};
 pub use state::{AppState, WebConfig};

@@ -50,6 +50,8 @@ pub struct AppState {
     pub(crate) gatehouse: Gatehouse,
     pub(crate) operator: Arc<OperatorToken>,
     pub(crate) config: Arc<WebConfig>,
+    /// Request latencies and what `/metrics` shows.
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             gatehouse,
             operator: Arc::new(operator),
             config: Arc::new(config),
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         }
     }
 }

@@ -72,6 +72,9 @@ pub struct TestServer {
     /// `http://127.0.0.1:<port>` (or the builder's [`host`](TestServerBuilder::host)), also
     /// the node's public URL, so mailed links point at it.
     pub base: String,
+    /// `http://127.0.0.1:<port>/metrics`: the node's metrics listener, as `metrics.listen`
+    /// serves it.
+    pub metrics: String,
     /// The node's core, for what has no route (or for setting up without HTTP).
     pub gh: Gatehouse,
     pub clock: Arc<ManualClock>,
@@ -264,12 +267,24 @@ impl TestServerBuilder {
             OperatorToken::from_token(OPERATOR_TOKEN),
             self.web.clone(),
         );
+        let metrics_listener = TcpListener::bind("127.0.0.1:0").await.map_err(text)?;
+        let metrics = format!(
+            "http://127.0.0.1:{}/metrics",
+            metrics_listener.local_addr().map_err(text)?.port()
+        );
+        let (metrics_app, until) = (crate::metrics_app(state.clone()), stopped.clone());
+        tokio::spawn(crate::serve(
+            metrics_listener,
+            metrics_app,
+            stop_signal(until),
+        ));
         let web = self.web;
         let served = tokio::spawn(async move {
             serve_with(listener, app(state), &web, stop_signal(stopped)).await
         });
         Ok(TestServer {
             base,
+            metrics,
             gh,
             clock,
             mail,

@@ -17,6 +17,7 @@
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::actor::ActorKind;
 use crate::audit::AuditEvent;
 use crate::clock::to_micros;
 
@@ -32,58 +33,137 @@ pub fn canonical_bytes(event: &AuditEvent, seq: i64, prev_hash: &str) -> Vec<u8>
 
 /// Appends the canonical bytes of `event` to `out` (verification reuses one buffer).
 pub fn write_canonical(out: &mut Vec<u8>, event: &AuditEvent, seq: i64, prev_hash: &str) {
-    let mut ids = Uuid::encode_buffer();
-    out.push(b'[');
-    string(out, VERSION);
-    out.push(b',');
-    match event.business_id {
-        Some(b) => string(out, b.as_uuid().hyphenated().encode_lower(&mut ids)),
-        None => out.extend_from_slice(b"null"),
+    Content {
+        business_id: event.business_id.map(|b| *b.as_uuid()),
+        id: *event.id.as_uuid(),
+        occurred_at: to_micros(event.occurred_at),
+        actor_kind: event.actor.kind,
+        actor_id: event.actor.id.as_deref(),
+        actor_label: &event.actor.label,
+        action: &event.action,
+        target_kind: &event.target.kind,
+        target_id: &event.target.id,
+        target_label: &event.target.label,
+        before: event.before.as_ref().map(Json::Value),
+        after: event.after.as_ref().map(Json::Value),
+        request_id: event.request_id.as_deref(),
+        client_ip: event.client_ip.as_deref(),
+        user_agent: event.user_agent.as_deref(),
     }
-    out.push(b',');
-    out.extend_from_slice(seq.to_string().as_bytes());
-    out.push(b',');
-    string(out, prev_hash);
-    out.push(b',');
-    string(out, event.id.as_uuid().hyphenated().encode_lower(&mut ids));
-    out.push(b',');
-    out.extend_from_slice(to_micros(event.occurred_at).to_string().as_bytes());
-    let parts: [Part<'_>; 12] = [
-        Part::Text(Some(event.actor.kind.as_str())),
-        Part::Text(event.actor.id.as_deref()),
-        Part::Text(Some(&event.actor.label)),
-        Part::Text(Some(&event.action)),
-        Part::Text(Some(&event.target.kind)),
-        Part::Text(Some(&event.target.id)),
-        Part::Text(Some(&event.target.label)),
-        Part::Json(event.before.as_ref()),
-        Part::Json(event.after.as_ref()),
-        Part::Text(event.request_id.as_deref()),
-        Part::Text(event.client_ip.as_deref()),
-        Part::Text(event.user_agent.as_deref()),
-    ];
-    for part in parts {
+    .write(out, seq, prev_hash);
+}
+
+/// JSON as an event holds it (parsed), or already in canonical form (an export line's,
+/// canonicalised from its text).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Json<'a> {
+    Value(&'a Value),
+    Canonical(&'a [u8]),
+}
+
+/// What the canonical array is made of, borrowed from an event or from an export line, so
+/// both hash alike without building the other.
+#[derive(Debug)]
+pub(crate) struct Content<'a> {
+    pub business_id: Option<Uuid>,
+    pub id: Uuid,
+    pub occurred_at: i64,
+    pub actor_kind: ActorKind,
+    pub actor_id: Option<&'a str>,
+    pub actor_label: &'a str,
+    pub action: &'a str,
+    pub target_kind: &'a str,
+    pub target_id: &'a str,
+    pub target_label: &'a str,
+    pub before: Option<Json<'a>>,
+    pub after: Option<Json<'a>>,
+    pub request_id: Option<&'a str>,
+    pub client_ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+impl Content<'_> {
+    /// Appends the canonical bytes at position `seq` after `prev_hash` to `out`.
+    pub(crate) fn write(&self, out: &mut Vec<u8>, seq: i64, prev_hash: &str) {
+        let mut ids = Uuid::encode_buffer();
+        let mut num = itoa_buf();
+        out.push(b'[');
+        string(out, VERSION);
         out.push(b',');
-        match part {
-            Part::Text(Some(s)) => string(out, s),
-            Part::Json(Some(v)) => value(out, v),
-            Part::Text(None) | Part::Json(None) => out.extend_from_slice(b"null"),
+        match self.business_id {
+            Some(b) => string(out, b.hyphenated().encode_lower(&mut ids)),
+            None => out.extend_from_slice(b"null"),
         }
+        out.push(b',');
+        out.extend_from_slice(int(&mut num, seq));
+        out.push(b',');
+        string(out, prev_hash);
+        out.push(b',');
+        string(out, self.id.hyphenated().encode_lower(&mut ids));
+        out.push(b',');
+        out.extend_from_slice(int(&mut num, self.occurred_at));
+        let parts: [Part<'_>; 12] = [
+            Part::Text(Some(self.actor_kind.as_str())),
+            Part::Text(self.actor_id),
+            Part::Text(Some(self.actor_label)),
+            Part::Text(Some(self.action)),
+            Part::Text(Some(self.target_kind)),
+            Part::Text(Some(self.target_id)),
+            Part::Text(Some(self.target_label)),
+            Part::Json(self.before),
+            Part::Json(self.after),
+            Part::Text(self.request_id),
+            Part::Text(self.client_ip),
+            Part::Text(self.user_agent),
+        ];
+        for part in parts {
+            out.push(b',');
+            match part {
+                Part::Text(Some(s)) => string(out, s),
+                Part::Json(Some(Json::Value(v))) => value(out, v),
+                Part::Json(Some(Json::Canonical(bytes))) => out.extend_from_slice(bytes),
+                Part::Text(None) | Part::Json(None) => out.extend_from_slice(b"null"),
+            }
+        }
+        out.push(b']');
     }
-    out.push(b']');
 }
 
 enum Part<'a> {
     Text(Option<&'a str>),
-    Json(Option<&'a Value>),
+    Json(Option<Json<'a>>),
 }
 
-fn string(out: &mut Vec<u8>, s: &str) {
+/// Room for any `i64` in decimal.
+fn itoa_buf() -> [u8; 20] {
+    [0; 20]
+}
+
+/// `n` in decimal, written into `buf` without allocating.
+fn int(buf: &mut [u8; 20], n: i64) -> &[u8] {
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
+pub(crate) fn string(out: &mut Vec<u8>, s: &str) {
     // Writing a string into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
-fn value(out: &mut Vec<u8>, v: &Value) {
+pub(crate) fn value(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Array(items) => {
             out.push(b'[');

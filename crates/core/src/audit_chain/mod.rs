@@ -7,6 +7,9 @@
 
 mod canonical;
 mod export;
+mod line;
+mod raw_json;
+mod stored;
 mod verify;
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +20,7 @@ use crate::error::{Error, Result};
 
 pub use canonical::{canonical_bytes, write_canonical};
 pub use export::verify_export;
+pub use stored::{StoredEvent, StoredScratch};
 pub use verify::{ChainBreak, ChainProblem, ChainReport, ChainVerifier};
 
 /// The `prev_hash` of a business's first event: 32 zero bytes.
@@ -88,7 +92,12 @@ pub(crate) fn hash_with(
 ) -> String {
     buf.clear();
     write_canonical(buf, event, seq, prev_hash);
-    hex(&Sha256::digest(buf.as_slice()))
+    sha256_hex(buf)
+}
+
+/// SHA-256 of `bytes` in lowercase hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// Links `event` after `head` and moves `head` on to it.

@@ -173,3 +173,141 @@ fn heads_parse_and_print_alike() {
         );
     }
 }
+
+fn export_of(events: &[AuditEvent]) -> String {
+    events
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap() + "\n")
+        .collect()
+}
+
+#[test]
+fn an_export_verifies_oldest_or_newest_first() {
+    let events = chain(7);
+    let oldest = verify_export(export_of(&events).as_bytes(), Some(head_of(&events))).unwrap();
+    assert!(oldest.intact, "{oldest:?}");
+    assert_eq!((oldest.events, oldest.head.clone()), (7, head_of(&events)));
+    let mut reversed = events.clone();
+    reversed.reverse();
+    let newest = verify_export(export_of(&reversed).as_bytes(), None).unwrap();
+    assert_eq!(newest, oldest);
+}
+
+#[test]
+fn a_tampered_export_is_reported_at_its_line() {
+    let events = chain(8);
+    let text = export_of(&events);
+    // The file as someone edited it: a blank line kept, event 6's target renamed in place.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines.insert(2, String::new());
+    lines[6] = lines[6].replacen("\"Ops \\\"live\\\"\"", "\"Ops\"", 1);
+    let tampered = lines.join("\n");
+    let b = verify_export(tampered.as_bytes(), None)
+        .unwrap()
+        .first_break
+        .unwrap();
+    assert_eq!(
+        (b.seq, b.problem, b.event_id, b.line),
+        (6, ChainProblem::HashMismatch, Some(events[5].id), Some(7))
+    );
+
+    // Newest first, a line removed: found where the gap is.
+    let mut reversed = events.clone();
+    reversed.reverse();
+    reversed.remove(4);
+    let b = verify_export(export_of(&reversed).as_bytes(), None)
+        .unwrap()
+        .first_break
+        .unwrap();
+    assert_eq!(
+        (b.seq, b.problem, b.line),
+        (4, ChainProblem::Missing, Some(4))
+    );
+}
+
+#[test]
+fn an_export_line_hashes_as_its_event_whatever_its_layout() {
+    let events = chain(3);
+    // Keys reordered and spaced, `before`'s members out of order and escaped: same content.
+    let mut text = export_of(&events);
+    let e = &events[1];
+    let link = e.chain.clone().unwrap();
+    let edited = format!(
+        "{{ \"chain\": {{\"hash\":\"{}\",\"seq\":2,\"prev_hash\":\"{}\"}}, \"before\": {{\"z\" : 1, \"a\":[true,null,\"\\u00e9\"]}},\
+         \"after\":null,\"id\":\"{}\",\"occurred_at\":\"{}\",\"business_id\":\"{}\",\"actor\":{{\"kind\":\"user\",\"id\":\"u\\u0031\",\"label\":\"ann@example.com\"}},\
+         \"action\":\"group.updated\",\"target\":{{\"kind\":\"group\",\"id\":\"g1\",\"label\":\"Ops \\\"live\\\"\"}},\"request_id\":\"r1\",\"client_ip\":null,\"user_agent\":\"tests\"}}",
+        link.hash,
+        link.prev_hash,
+        e.id,
+        e.occurred_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap(),
+        e.business_id.unwrap(),
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    text = [lines[0], &edited, lines[2]].join("\n");
+    let report = verify_export(text.as_bytes(), None).unwrap();
+    assert!(report.intact, "{report:?}");
+    assert_eq!(report.events, 3);
+}
+
+#[test]
+fn a_line_that_is_not_an_event_is_refused_by_number() {
+    let events = chain(2);
+    let text = export_of(&events) + "{\"id\":1}\n";
+    let err = verify_export(text.as_bytes(), None).unwrap_err();
+    assert_eq!(err.code(), "invalid_export");
+    assert!(err.to_string().contains("line 3"), "{err}");
+}
+
+#[test]
+fn stored_rows_verify_as_their_events_do() {
+    let mut events = chain(4);
+    events[2].after = Some(json!({"b": {"y": 2, "x": [1.5, "\u{1}"]}, "a": null}));
+    // Linked after the change to event 3, so the chain holds.
+    let mut head = ChainHead::genesis();
+    events.iter_mut().for_each(|e| link(e, &mut head));
+    let texts: Vec<(Option<String>, Option<String>)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.before.as_ref().map(ToString::to_string),
+                e.after.as_ref().map(ToString::to_string),
+            )
+        })
+        .collect();
+    let walk = |events: &[AuditEvent]| {
+        let mut v = ChainVerifier::new(None);
+        let mut scratch = StoredScratch::default();
+        for (e, (before, after)) in events.iter().zip(&texts) {
+            let link = e.chain.as_ref().unwrap();
+            let row = StoredEvent {
+                id: e.id,
+                business_id: e.business_id,
+                occurred_at: crate::clock::to_micros(e.occurred_at),
+                actor_kind: e.actor.kind,
+                actor_id: e.actor.id.as_deref(),
+                actor_label: &e.actor.label,
+                action: &e.action,
+                target_kind: &e.target.kind,
+                target_id: &e.target.id,
+                target_label: &e.target.label,
+                before: before.as_deref(),
+                after: after.as_deref(),
+                request_id: e.request_id.as_deref(),
+                client_ip: e.client_ip.as_deref(),
+                user_agent: e.user_agent.as_deref(),
+                link: Some((link.seq, &link.prev_hash, &link.hash)),
+            };
+            v.push_stored(&row, &mut scratch).unwrap();
+        }
+        v.finish(Some(&head))
+    };
+    let report = walk(&events);
+    assert_eq!(report, verify(&events, Some(&head)));
+    assert!(report.intact, "{report:?}");
+    let mut changed = events.clone();
+    changed[1].action = "forged".into();
+    let b = walk(&changed).first_break.unwrap();
+    assert_eq!((b.seq, b.problem), (2, ChainProblem::HashMismatch));
+}

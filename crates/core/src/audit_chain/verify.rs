@@ -37,6 +37,9 @@ pub struct ChainBreak {
     /// The event found there, when there is one.
     #[schema(value_type = Option<String>)]
     pub event_id: Option<AuditEventId>,
+    /// The export file's line where the break was found (verifying a file only; from 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     pub problem: ChainProblem,
     /// What was expected and what was found, for people.
     pub detail: String,
@@ -70,6 +73,16 @@ pub struct ChainVerifier {
     broken: Option<ChainBreak>,
     /// The canonical bytes of the event being checked (one buffer for the whole walk).
     buf: Vec<u8>,
+    /// The export file's line of the event being checked.
+    line: Option<u64>,
+}
+
+/// An event's link as the walk reads it, borrowed from wherever the event is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LinkRef<'a> {
+    pub seq: i64,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
 }
 
 impl ChainVerifier {
@@ -84,6 +97,7 @@ impl ChainVerifier {
             published_seen: false,
             broken: None,
             buf: Vec::with_capacity(1024),
+            line: None,
         }
     }
 
@@ -103,14 +117,15 @@ impl ChainVerifier {
     fn break_at(
         &mut self,
         seq: i64,
-        event: Option<&AuditEvent>,
+        event_id: Option<AuditEventId>,
         problem: ChainProblem,
         detail: String,
     ) {
         if self.broken.is_none() {
             self.broken = Some(ChainBreak {
                 seq,
-                event_id: event.map(|e| e.id),
+                event_id,
+                line: self.line,
                 problem,
                 detail,
             });
@@ -119,23 +134,44 @@ impl ChainVerifier {
 
     /// The next event in `seq` order.
     pub fn push(&mut self, event: &AuditEvent) {
+        let link = event.chain.as_ref().map(|l| LinkRef {
+            seq: l.seq,
+            prev_hash: &l.prev_hash,
+            hash: &l.hash,
+        });
+        self.push_link(event.id, link, None, |buf, seq, prev| {
+            hash_with(buf, event, seq, prev)
+        });
+    }
+
+    /// The next event in `seq` order, as its id, its link and a way to hash its content
+    /// (called only once the link's place and `prev_hash` hold). `line` is where an export
+    /// file holds it, reported with a break.
+    pub(crate) fn push_link(
+        &mut self,
+        id: AuditEventId,
+        link: Option<LinkRef<'_>>,
+        line: Option<u64>,
+        content_hash: impl FnOnce(&mut Vec<u8>, i64, &str) -> String,
+    ) {
         if self.broken.is_some() {
             return;
         }
+        self.line = line;
         let expected = self.head.seq + 1;
-        let Some(link) = &event.chain else {
+        let Some(link) = link else {
             return self.break_at(
                 expected,
-                Some(event),
+                Some(id),
                 ChainProblem::Unchained,
-                format!("event {} has no place in the chain", event.id),
+                format!("event {id} has no place in the chain"),
             );
         };
         let first = self.first_seq.is_none();
         if first && self.trust_first_prev && link.seq > 0 {
             self.head = ChainHead {
                 seq: link.seq - 1,
-                hash: link.prev_hash.clone(),
+                hash: link.prev_hash.to_owned(),
             };
         }
         let expected = self.head.seq + 1;
@@ -153,18 +189,15 @@ impl ChainVerifier {
         if link.seq < expected {
             return self.break_at(
                 link.seq,
-                Some(event),
+                Some(id),
                 ChainProblem::Duplicate,
-                format!(
-                    "event {} claims position {}, already taken",
-                    event.id, link.seq
-                ),
+                format!("event {id} claims position {}, already taken", link.seq),
             );
         }
         if link.prev_hash != self.head.hash {
             return self.break_at(
                 link.seq,
-                Some(event),
+                Some(id),
                 ChainProblem::PrevHashMismatch,
                 format!(
                     "prev_hash {} is not the hash of the event before, {}",
@@ -172,11 +205,11 @@ impl ChainVerifier {
                 ),
             );
         }
-        let actual = hash_with(&mut self.buf, event, link.seq, &link.prev_hash);
+        let actual = content_hash(&mut self.buf, link.seq, link.prev_hash);
         if actual != link.hash {
             return self.break_at(
                 link.seq,
-                Some(event),
+                Some(id),
                 ChainProblem::HashMismatch,
                 format!(
                     "the content hashes to {actual}, the event says {}",
@@ -195,7 +228,7 @@ impl ChainVerifier {
                 );
                 return self.break_at(
                     link.seq,
-                    Some(event),
+                    Some(id),
                     ChainProblem::PublishedHeadMismatch,
                     detail,
                 );
@@ -203,10 +236,9 @@ impl ChainVerifier {
         }
         self.first_seq.get_or_insert(link.seq);
         self.events += 1;
-        self.head = ChainHead {
-            seq: link.seq,
-            hash: link.hash.clone(),
-        };
+        self.head.seq = link.seq;
+        self.head.hash.clear();
+        self.head.hash.push_str(link.hash);
     }
 
     /// Ends the walk. `recorded` is the head the database keeps (none for a file).
@@ -217,6 +249,7 @@ impl ChainVerifier {
         {
             let seq = r.seq.min(self.head.seq) + 1;
             let detail = format!("the chain ends at {}, the recorded head is {r}", self.head);
+            self.line = None;
             self.break_at(seq, None, ChainProblem::HeadMismatch, detail);
         }
         if let Some(p) = self.published.clone()
@@ -228,6 +261,7 @@ impl ChainVerifier {
                 "published head {p} is not on the chain, which ends at {}",
                 self.head
             );
+            self.line = None;
             self.break_at(p.seq, None, ChainProblem::PublishedHeadMismatch, detail);
         }
         ChainReport {

@@ -9,7 +9,8 @@ fn key(s: &str) -> PermissionKey {
 #[test]
 fn default_catalog_matches_the_design() {
     let c = Catalog::default();
-    assert_eq!(c.iter().count(), 20);
+    assert_eq!(c.iter().count(), 21);
+    assert!(!c.get("reviews.manage").unwrap().sensitive);
     assert!(c.get("webhooks.manage").unwrap().sensitive);
     assert!(c.get("applications.manage").unwrap().sensitive);
     assert!(c.get("scim.provision").unwrap().sensitive);

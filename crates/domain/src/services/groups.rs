@@ -56,6 +56,23 @@ fn audit_view(g: &Group) -> Value {
     })
 }
 
+/// Removes `user` from `group` in `tx` (the business lock taken and its `admins` counted
+/// first), refusing to leave the business without an administrator; whether they were a
+/// member. Every removal of a membership goes through here.
+pub(crate) async fn remove_membership(
+    tx: &mut dyn StoreTx,
+    business: BusinessId,
+    group: GroupId,
+    user: UserId,
+    admins: i64,
+) -> Result<bool> {
+    if !tx.remove_group_member(business, group, user).await? {
+        return Ok(false);
+    }
+    super::auth::ensure_admin_remains(tx, business, admins).await?;
+    Ok(true)
+}
+
 impl Gatehouse {
     /// Checks a group's shape (see [`group_scope`]) against the catalog and, in `tx`, that
     /// its tenants are the business's.
@@ -307,10 +324,9 @@ impl Gatehouse {
             .get_user(business, user)
             .await?
             .ok_or(Error::UserNotFound)?;
-        if !tx.remove_group_member(business, id, user).await? {
+        if !remove_membership(tx.as_mut(), business, id, user, admins).await? {
             return Err(Error::UserNotFound);
         }
-        super::auth::ensure_admin_remains(tx.as_mut(), business, admins).await?;
         let audit = Audit::new(now, Some(business), access.actor(), ctx);
         let event = audit.event(
             "group.member_removed",

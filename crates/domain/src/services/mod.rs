@@ -17,6 +17,7 @@ mod groups;
 mod idle;
 mod import;
 mod mail;
+pub mod reviews;
 mod settings;
 pub mod temporary;
 mod tenants;
@@ -38,6 +39,7 @@ pub use auth::{
 };
 pub use dashboard::InvitationState;
 pub use decisions::{Checks, Decisions};
+pub use feed::FeedLag;
 pub use group_plan::{GroupPlan, GroupProposal};
 pub use groups::{GroupPatch, NewGroup};
 pub use import::{
@@ -78,6 +80,8 @@ pub struct Gatehouse {
     imports: Arc<tokio::sync::Semaphore>,
     /// What the operator allows of webhook endpoints.
     pub(crate) webhooks: crate::webhooks::WebhookConfig,
+    /// This node's counters, for `/metrics`.
+    meters: Arc<crate::meters::Meters>,
 }
 
 impl Gatehouse {
@@ -93,6 +97,7 @@ impl Gatehouse {
             oidc: Arc::new(crate::oidc::OidcRuntime::new(Default::default())),
             imports: Arc::new(tokio::sync::Semaphore::new(1)),
             webhooks: Default::default(),
+            meters: Arc::default(),
         }
     }
 
@@ -100,11 +105,19 @@ impl Gatehouse {
         &self.engine
     }
 
+    /// This node's counters (decisions, audited actions), for `/metrics`.
+    pub fn meters(&self) -> &crate::meters::Meters {
+        &self.meters
+    }
+
     /// Commits a change with its audit events, then brings this node's snapshots of the
     /// businesses whose access model it changed up to date before returning
     /// (read-your-writes).
     pub(crate) async fn commit(&self, tx: Box<dyn StoreTx>, events: Vec<AuditEvent>) -> Result<()> {
-        for business in tx.commit(events).await? {
+        let actions = crate::meters::actions_of(&events);
+        let changed = tx.commit(events).await?;
+        self.meters.audited(actions.iter().map(String::as_str));
+        for business in changed {
             // Committed is committed: a failed refresh drops the snapshot (checks fail
             // closed) and the change feed retries; the write itself succeeded.
             let _ = self.engine.refresh(self.store.as_ref(), business).await;

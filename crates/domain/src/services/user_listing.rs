@@ -84,8 +84,10 @@ impl Gatehouse {
             .store
             .list_users(business, &resolved, after.as_deref(), limit + 1)
             .await?;
-        Ok(paginate(items, limit, Some(total), |u| {
+        let mut page = paginate(items, limit, Some(total.count), |u| {
             filter.sort.cursor_of(u)
-        }))
+        });
+        page.total_estimated = !total.exact;
+        Ok(page)
     }
 }

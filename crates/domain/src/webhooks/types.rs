@@ -27,13 +27,15 @@ pub enum WebhookEventType {
     Users,
     /// `group.*` except membership: created, updated, deleted, permissions changed.
     Groups,
-    /// `group.members_added`, `group.member_removed`, `group.membership_expired`.
+    /// `group.members_added`, `group.member_removed`, `group.membership_expired`, and
+    /// requests for temporary access (`access_request.created`, `…approved`, `…denied`).
     Memberships,
     /// `auth.*`: signed in, sign-in failed, signed out, sessions ended, MFA verified, …
     SignIns,
-    /// `review.*`: access reviews (nothing emits them yet).
+    /// `review.*`: access reviews started, decided, reminded, escalated and closed, and
+    /// their schedules.
     Reviews,
-    /// `advisor.*`: best-practice findings (nothing emits them yet).
+    /// `advisor.*`: best-practice findings opened and resolved.
     Advisor,
     /// `audit.*`: the audit chain's head, when published (for anchoring).
     Audit,
@@ -74,6 +76,7 @@ impl WebhookEventType {
                 Some(Self::Memberships)
             }
             ("group", _) => Some(Self::Groups),
+            ("access_request", _) => Some(Self::Memberships),
             ("user", _) => Some(Self::Users),
             ("auth", _) => Some(Self::SignIns),
             ("review", _) => Some(Self::Reviews),
@@ -169,4 +172,38 @@ pub fn payload_of(event: &AuditEvent, kind: WebhookEventType) -> Value {
             .unwrap_or_default(),
         "data": event,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::WebhookEventType as T;
+
+    #[test]
+    fn every_subscribable_family_maps_to_its_kind() {
+        for (action, kind) in [
+            ("user.created", Some(T::Users)),
+            ("group.updated", Some(T::Groups)),
+            ("group.members_added", Some(T::Memberships)),
+            ("group.membership_expired", Some(T::Memberships)),
+            ("access_request.created", Some(T::Memberships)),
+            ("access_request.approved", Some(T::Memberships)),
+            ("auth.signed_in", Some(T::SignIns)),
+            ("review.closed", Some(T::Reviews)),
+            ("advisor.finding_opened", Some(T::Advisor)),
+            ("advisor.finding_resolved", Some(T::Advisor)),
+            ("audit.head_published", Some(T::Audit)),
+            ("settings.advisor_changed", None),
+            ("webhook.created", None),
+        ] {
+            assert_eq!(T::of_action(action), kind, "{action}");
+        }
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for kind in T::ALL {
+            assert_eq!(T::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(T::parse("everything"), None);
+    }
 }

@@ -59,7 +59,7 @@ pub fn verify_file(path: &PathBuf, head: Option<&str>, out: Output) -> anyhow::R
     let published = head.map(ChainHead::parse).transpose()?;
     let file = std::fs::File::open(path)
         .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
-    let report = verify_export(BufReader::new(file), published)?;
+    let report = verify_export(BufReader::with_capacity(1 << 16, file), published)?;
     show_report(&report, out)
 }
 
@@ -121,7 +121,10 @@ fn show_report(report: &ChainReport, out: Output) -> anyhow::Result<()> {
         let mut t = table(&["INTACT", "EVENTS", "HEAD", "FIRST BROKEN LINK"]);
         let broken = r.first_break.as_ref().map_or_else(
             || "-".to_owned(),
-            |b| format!("seq {}: {:?}: {}", b.seq, b.problem, b.detail),
+            |b| match b.line {
+                Some(line) => format!("seq {} (line {line}): {:?}: {}", b.seq, b.problem, b.detail),
+                None => format!("seq {}: {:?}: {}", b.seq, b.problem, b.detail),
+            },
         );
         t.add_row([
             r.intact.to_string(),

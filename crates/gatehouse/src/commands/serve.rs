@@ -54,6 +54,14 @@ async fn serve_until_signal(
         .await
         .with_context(|| format!("listening on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match &config.metrics.listen {
+        Some(at) => Some(
+            tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("listening for metrics on {at} (metrics.listen)"))?,
+        ),
+        None => None,
+    };
     let gh = gatehouse_at(config, store, &addr.to_string())?;
     if !config.auth.cookie_secure {
         tracing::warn!(
@@ -88,7 +96,8 @@ async fn serve_until_signal(
         })
     };
     // Expired locks lift even when nobody signs in; stale rate-limit windows go; ended
-    // temporary memberships are removed; access-health scores and digests go out.
+    // temporary memberships are removed; access-health scores and digests go out; scheduled
+    // access reviews start, and their reminders and escalations go out.
     let sweeper = {
         let gh = gh.clone();
         tokio::spawn(async move {
@@ -108,6 +117,14 @@ async fn serve_until_signal(
                 }
                 if let Err(e) = gh.send_access_health_digests().await {
                     tracing::warn!(error = %e, "sending access-health digests failed; retrying");
+                }
+                // Access reviews: recurring ones start; reviewers are reminded, overdue
+                // reviews escalate (each notice once per person and review).
+                if let Err(e) = gh.start_scheduled_reviews().await {
+                    tracing::warn!(error = %e, "starting scheduled access reviews failed; retrying");
+                }
+                if let Err(e) = gh.send_access_review_notices().await {
+                    tracing::warn!(error = %e, "sending access-review notices failed; retrying");
                 }
             }
         })
@@ -170,12 +187,23 @@ async fn serve_until_signal(
         max_connections = web.connections.max_connections,
         "gatehouse is listening"
     );
+    // Prometheus scrapes its own listener, never the public port.
+    let metrics = metrics_listener.map(|listener| {
+        if let Ok(at) = listener.local_addr() {
+            tracing::info!(listen = %at, "metrics served at /metrics");
+        }
+        let app = gatehouse_web::metrics_app(state.clone());
+        tokio::spawn(gatehouse_web::serve(listener, app, std::future::pending()))
+    });
     let app = gatehouse_web::app(state);
     let served = gatehouse_web::serve_with(listener, app, &web, shutdown_signal())
         .await
         .context("serving HTTP");
     feed.abort();
     sweeper.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     key_refresh.abort();
     // A delivery under way may finish; one cut short is taken up again when its lease ends.
     let _ = stop_mail.send(());

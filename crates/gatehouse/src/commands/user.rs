@@ -104,7 +104,10 @@ pub async fn run(cmd: UserCommand, c: &Console) -> anyhow::Result<()> {
                 .await?;
             c.out.show(&page, |p| users_table(&p.items))?;
             if !c.out.is_json() {
-                let total = page.total.map_or_else(String::new, |t| format!(" of {t}"));
+                let about = if page.total_estimated { "about " } else { "" };
+                let total = page
+                    .total
+                    .map_or_else(String::new, |t| format!(" of {about}{t}"));
                 eprintln!("{} user(s){total}", page.items.len());
                 if let Some(next) = &page.next_cursor {
                     eprintln!("more: --cursor {next}");

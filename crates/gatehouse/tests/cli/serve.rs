@@ -159,3 +159,31 @@ fn serve_raises_its_open_file_limit_and_keeps_the_connection_cap_under_it() {
     assert_eq!(get(&addr, "/healthz", None).0, 200);
     server.terminate();
 }
+
+#[test]
+fn serve_exposes_metrics_on_their_own_listener_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let mut server = Server::start_with_env(
+        &["--data-dir", data, "serve", "--listen", "127.0.0.1:0"],
+        &[("GATEHOUSE__METRICS__LISTEN", "127.0.0.1:0")],
+    );
+    let addr = server.address();
+    let line = server.wait_for("metrics served at /metrics");
+    let at = line
+        .split("listen=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {line}"))
+        .to_owned();
+    // Not on the public port (that request is timed, as every other).
+    assert_eq!(get(&addr, "/metrics", None).0, 404);
+    let (status, body) = get(&at, "/metrics", None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\ngatehouse_store_up 1\n"), "{body}");
+    assert!(
+        body.contains(r#"gatehouse_http_request_duration_seconds_count{method="GET",route="unmatched",status="4xx"} 1"#),
+        "{body}"
+    );
+    server.terminate();
+}

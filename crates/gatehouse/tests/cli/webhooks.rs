@@ -210,6 +210,12 @@ fn deliveries_survive_a_kill(base: &[&str]) {
         report["first_break"]["problem"], "hash_mismatch",
         "{report}"
     );
+    let line = text
+        .lines()
+        .position(|l| l.contains("u3@example.com"))
+        .unwrap()
+        + 1;
+    assert_eq!(report["first_break"]["line"], line, "{report}");
 }
 
 #[test]

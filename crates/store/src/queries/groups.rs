@@ -119,10 +119,13 @@ pub(crate) async fn get_group(
     Ok(groups.into_iter().next())
 }
 
+/// The business's groups (`$1`), by name.
+pub(crate) fn list_groups_sql() -> String {
+    format!("SELECT {GROUP_COLS} FROM access_groups g WHERE g.business_id = $1 ORDER BY g.name_key")
+}
+
 pub(crate) async fn list_groups(c: &mut AnyConnection, business: BusinessId) -> Result<Vec<Group>> {
-    let sql = format!(
-        "SELECT {GROUP_COLS} FROM access_groups g WHERE g.business_id = $1 ORDER BY g.name_key"
-    );
+    let sql = list_groups_sql();
     let rows = sqlx::query(&sql)
         .bind(business.to_string())
         .fetch_all(&mut *c)

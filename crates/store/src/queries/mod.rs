@@ -13,6 +13,7 @@ use crate::rows;
 
 mod audit;
 mod groups;
+mod user_totals;
 mod users;
 
 pub(crate) use audit::{AUDIT_COLUMNS, audit_event, insert_audit_events, list_audit_events};
@@ -20,6 +21,13 @@ pub(crate) use groups::{get_group, list_groups, write_group_details};
 pub(crate) use users::{
     USER_COLS, attach_groups, get_user, get_users, get_users_by_email, list_users,
 };
+// The statements a listing runs, for the tests of their plans.
+#[cfg(feature = "testing")]
+pub(crate) use groups::list_groups_sql;
+#[cfg(feature = "testing")]
+pub(crate) use user_totals::{capped_count_sql, exact_count_sql, sample_sql, search_of};
+#[cfg(feature = "testing")]
+pub(crate) use users::page_sql;
 
 /// A value to bind to a dynamically built query.
 pub(crate) enum Bind {
@@ -58,6 +66,19 @@ impl Sql {
 
     pub(crate) fn text_bind(&mut self, value: impl Into<String>) -> &mut Self {
         self.bind(Bind::Text(value.into()))
+    }
+
+    /// Binds `value` to the next placeholder the text already holds (`$1`, `$2`, …).
+    #[cfg(feature = "testing")]
+    pub(crate) fn binds_text(&mut self, value: String) -> &mut Self {
+        self.binds.push(Bind::Text(value));
+        self
+    }
+
+    /// Puts `text` before the statement (`EXPLAIN `).
+    #[cfg(feature = "testing")]
+    pub(crate) fn prefix(&mut self, text: &str) {
+        self.text.insert_str(0, text);
     }
 
     pub(crate) fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {

@@ -2,7 +2,7 @@
 
 use gatehouse_domain::ids::{BusinessId, UserId};
 use gatehouse_domain::model::{GroupRef, User};
-use gatehouse_domain::store::{CURSOR_SEPARATOR, UserFilter, UserSort};
+use gatehouse_domain::store::{CURSOR_SEPARATOR, UserFilter, UserSort, UserTotal};
 use gatehouse_domain::types::{Email, GroupName};
 use gatehouse_domain::{Error, Result};
 use sqlx::AnyConnection;
@@ -117,8 +117,23 @@ async fn users_where_in(
     Ok(users)
 }
 
-/// The WHERE clause of a user listing (without the keyset condition).
-fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
+/// Users whose email or lower-cased name starts with `q` (lower-cased). Prefix ranges, not
+/// LIKE: they use the indexes and have no wildcards to escape.
+pub(super) fn search_ranges(sql: &mut Sql, q: String) {
+    let end = prefix_end(&q);
+    sql.push("((u.email >= ")
+        .text_bind(q.clone())
+        .push(" AND u.email < ")
+        .text_bind(end.clone());
+    sql.push(") OR (u.name_key >= ")
+        .text_bind(q)
+        .push(" AND u.name_key < ")
+        .text_bind(end)
+        .push("))");
+}
+
+/// The FROM and WHERE clauses of a user listing (without the keyset condition).
+pub(super) fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
     // A group's members are found from the membership index: the work is proportional to
     // the group, not to the business (a small group of a large business stays fast).
     let mut sql = match filter.group {
@@ -158,17 +173,8 @@ fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
         .map(str::to_lowercase)
         .filter(|q| !q.is_empty())
     {
-        // Prefix ranges, not LIKE: they use the indexes and have no wildcards to escape.
-        let end = prefix_end(&q);
-        sql.push(" AND ((u.email >= ")
-            .text_bind(q.clone())
-            .push(" AND u.email < ")
-            .text_bind(end.clone());
-        sql.push(") OR (u.name_key >= ")
-            .text_bind(q)
-            .push(" AND u.name_key < ")
-            .text_bind(end)
-            .push("))");
+        sql.push(" AND ");
+        search_ranges(&mut sql, q);
     }
     sql
 }
@@ -210,17 +216,25 @@ pub(crate) async fn list_users(
     filter: &UserFilter,
     after: Option<&str>,
     limit: u32,
-) -> Result<(Vec<User>, i64)> {
-    let mut count = user_filter(business, filter);
-    count.text = format!("SELECT COUNT(*) AS n{}", count.text);
-    let total = rows::int(&count.query().fetch_one(&mut *c).await.map_err(db)?, "n")?;
-
-    let mut sql = user_filter(business, filter);
-    sql.text = format!("SELECT {USER_COLS}{}", sql.text);
-    keyset(&mut sql, filter.sort, after)?;
-    sql.push(" LIMIT ").bind(Bind::Int(i64::from(limit)));
+) -> Result<(Vec<User>, UserTotal)> {
+    let total = super::user_totals::user_total(c, business, filter).await?;
+    let sql = page_sql(business, filter, after, limit)?;
     let rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
     let mut users = rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?;
     attach_groups(c, &mut users).await?;
     Ok((users, total))
+}
+
+/// The query of one page of a listing.
+pub(crate) fn page_sql(
+    business: BusinessId,
+    filter: &UserFilter,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Sql> {
+    let mut sql = user_filter(business, filter);
+    sql.text = format!("SELECT {USER_COLS}{}", sql.text);
+    keyset(&mut sql, filter.sort, after)?;
+    sql.push(" LIMIT ").bind(Bind::Int(i64::from(limit)));
+    Ok(sql)
 }

@@ -7,8 +7,10 @@
 use std::sync::Arc;
 
 use sqlx::AnyConnection;
+mod plans;
 mod seed;
 
+pub use plans::{explain_groups_list, explain_users_list};
 pub use seed::{SeedSpec, Seeded, seed, seed_id};
 
 use sqlx::Connection;

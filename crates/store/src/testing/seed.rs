@@ -14,6 +14,9 @@ pub struct SeedSpec {
     /// Percent of users pending and deactivated; the rest are active.
     pub pending_pct: u64,
     pub deactivated_pct: u64,
+    /// Refresh statistics (and on PostgreSQL the visibility map) after loading, as a
+    /// database in service has them. Off: a freshly bulk-loaded database, never analysed.
+    pub maintenance: bool,
 }
 
 impl SeedSpec {
@@ -26,6 +29,7 @@ impl SeedSpec {
             groups: 500,
             pending_pct: 0,
             deactivated_pct: 5,
+            maintenance: true,
         }
     }
 }
@@ -171,13 +175,14 @@ pub async fn seed(url: &str, spec: &SeedSpec) -> Result<Seeded, sqlx::Error> {
         .await?;
     }
     tx.commit().await?;
-    // Statistics, and on PostgreSQL a visibility map, as a database in service has them.
-    let maintenance = if url.starts_with("postgres") {
-        "VACUUM ANALYZE"
-    } else {
-        "ANALYZE"
-    };
-    pool.execute(maintenance).await?;
+    if spec.maintenance {
+        let maintenance = if url.starts_with("postgres") {
+            "VACUUM ANALYZE"
+        } else {
+            "ANALYZE"
+        };
+        pool.execute(maintenance).await?;
+    }
     pool.close().await;
     Ok(Seeded {
         first_group: groups.first().cloned().unwrap_or_default(),

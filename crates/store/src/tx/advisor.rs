@@ -1,6 +1,7 @@
-//! The access-health advisor's writes, in a [`SqlTx`]: thresholds, the digest's state.
+//! The access-health advisor's writes, in a [`SqlTx`]: thresholds, the digest's state, the
+//! findings that stand.
 
-use gatehouse_domain::services::advisor::{AdvisorSettings, AdvisorWrites};
+use gatehouse_domain::services::advisor::{AdvisorSettings, AdvisorWrites, OpenFinding};
 
 // The transaction's own imports: the types every write here names.
 #[allow(clippy::wildcard_imports)]
@@ -62,5 +63,33 @@ impl AdvisorWrites for SqlTx {
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn open_finding(&mut self, business: BusinessId, f: &OpenFinding) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO advisor_open_findings (business_id, finding_key, kind, title, opened_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (business_id, finding_key) DO NOTHING",
+        )
+        .bind(business.to_string())
+        .bind(&f.key)
+        .bind(&f.kind)
+        .bind(&f.title)
+        .bind(to_micros(f.opened_at))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn resolve_finding(&mut self, business: BusinessId, key: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM advisor_open_findings WHERE business_id = $1 AND finding_key = $2",
+        )
+        .bind(business.to_string())
+        .bind(key)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db)?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -19,7 +19,13 @@ use crate::tx::SqlTx;
 
 /// Enqueues the deliveries `events` cause; whether there were any.
 pub(crate) async fn enqueue(c: &mut AnyConnection, events: &[AuditEvent]) -> Result<bool> {
-    let mut businesses: Vec<BusinessId> = events.iter().filter_map(|e| e.business_id).collect();
+    // Only events of a webhook type can cause a delivery: a change made of others (a token
+    // refresh, say) never reads the endpoints.
+    let mut businesses: Vec<BusinessId> = events
+        .iter()
+        .filter(|e| WebhookEventType::of_action(&e.action).is_some())
+        .filter_map(|e| e.business_id)
+        .collect();
     businesses.sort();
     businesses.dedup();
     let mut queued = false;

@@ -14,6 +14,7 @@ mod groups;
 mod import;
 mod mail;
 mod passkeys;
+mod plans;
 mod signing_keys;
 mod sorting;
 mod user_status;

@@ -6,6 +6,7 @@ use gatehouse_domain::Error;
 use gatehouse_domain::authz::matrix::{EffectivePermissions, WhoCan};
 use gatehouse_domain::authz::{CheckQuery, Reason};
 use gatehouse_domain::ids::{TenantId, UserId};
+use gatehouse_domain::meters::Meters;
 use gatehouse_domain::model::{GroupRef, User};
 use gatehouse_domain::page::{Page, decode_cursor, encode_cursor, page_size};
 use gatehouse_domain::principal::{AuthzCheck, Principal, UsersView};
@@ -75,7 +76,7 @@ pub(crate) struct BatchView {
     results: Vec<DecisionView>,
 }
 
-fn decide(checks: &Checks, body: &CheckBody) -> Result<DecisionView, Error> {
+fn decide(checks: &Checks, meters: &Meters, body: &CheckBody) -> Result<DecisionView, Error> {
     let q = CheckQuery {
         user: body.user_id,
         permission: &body.permission,
@@ -83,6 +84,7 @@ fn decide(checks: &Checks, body: &CheckBody) -> Result<DecisionView, Error> {
         environment: body.environment,
     };
     let decision = checks.check(&q)?;
+    meters.decided(decision.reason);
     Ok(DecisionView {
         allowed: decision.allowed,
         reason: decision.reason,
@@ -101,7 +103,7 @@ async fn check(
 ) -> Result<Json<DecisionView>, ApiError> {
     let access = principal.authorize::<AuthzCheck>()?;
     let checks = s.gatehouse.checks(&access).await?;
-    Ok(Json(decide(&checks, &body)?))
+    Ok(Json(decide(&checks, s.gatehouse.meters(), &body)?))
 }
 
 /// Decide up to 1,000 questions against one snapshot, answers in order. An invalid question
@@ -125,7 +127,7 @@ async fn check_batch(
     let checks = s.gatehouse.checks(&access).await?;
     let mut results = Vec::with_capacity(body.checks.len());
     for (i, q) in body.checks.iter().enumerate() {
-        let decision = decide(&checks, q).map_err(|e| {
+        let decision = decide(&checks, s.gatehouse.meters(), q).map_err(|e| {
             let mut err = ApiError::from(e);
             err.details["index"] = serde_json::json!(i);
             err
@@ -201,5 +203,6 @@ async fn list_who_can(
         items,
         next_cursor,
         total: None,
+        total_estimated: false,
     }))
 }

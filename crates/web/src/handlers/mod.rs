@@ -3,6 +3,7 @@
 
 mod access_health;
 mod access_requests;
+mod access_reviews;
 mod accounts;
 mod api_keys;
 mod application_schemas;
@@ -12,10 +13,12 @@ mod audit_chain;
 mod authz;
 mod businesses;
 mod catalog;
+mod group_owners;
 mod groups;
 mod health;
 mod imports;
 mod memberships;
+mod review_schedules;
 mod schemas;
 mod settings;
 mod tenants;
@@ -50,6 +53,9 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .merge(groups::routes())
         .merge(memberships::routes())
         .merge(access_requests::routes())
+        .merge(group_owners::routes())
+        .merge(access_reviews::routes())
+        .merge(review_schedules::routes())
         .merge(api_keys::routes())
         .merge(applications::routes())
         .merge(audit::routes())
@@ -65,6 +71,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
 pub(crate) fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     let request_timeout = state.config.request_timeout;
+    let metrics = state.metrics.clone();
     let (api, generated) = api_routes().split_for_parts();
     let doc = crate::openapi::document(
         &generated,
@@ -94,7 +101,11 @@ pub(crate) fn router(state: AppState) -> Router {
     }))
     .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
     .with_state(state);
-    with_timeout(router, request_timeout)
+    // Outermost, so a request cut off by the timeout is timed too.
+    with_timeout(router, request_timeout).layer(axum::middleware::from_fn_with_state(
+        metrics,
+        crate::metrics::observe,
+    ))
 }
 
 /// Refuses a body whose declared length is over the limit before reading any of it (bodies

@@ -43,6 +43,9 @@ pub(crate) struct UserListQuery {
     q: Option<String>,
     /// The order: `email` (default), `email_desc`, `name`, `name_desc`, `newest`, `oldest`.
     sort: Option<UserSort>,
+    /// Count every match, however many. Otherwise a filter (group, tenant, search) matching
+    /// more than 1,000 users gets an estimated `total`, flagged by `total_estimated`.
+    exact: Option<bool>,
     #[param(schema_with = schemas::cursor)]
     cursor: Option<String>,
     #[param(schema_with = schemas::page_limit)]
@@ -79,8 +82,9 @@ pub(crate) struct VersionBody {
     version: Option<i64>,
 }
 
-/// List users with filters, ordered by email, keyset-paginated with a total count.
-/// Requires `users.view`.
+/// List users with filters, in the order asked (email by default), keyset-paginated with
+/// the total: exact, or for a large filtered set an estimate (`total_estimated`) unless
+/// `exact=true`. Requires `users.view`.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListQuery),
     responses((status = 200, body = Page<User>)))]
 async fn list_users(
@@ -96,6 +100,7 @@ async fn list_users(
         tenant: q.tenant,
         query: q.q,
         sort: q.sort.unwrap_or_default(),
+        exact_total: q.exact.unwrap_or(false),
         ..UserFilter::default()
     };
     Ok(Json(

@@ -30,6 +30,7 @@ use utoipa::OpenApi;
         (name = "catalog", description = "Permissions and tenants"),
         (name = "authz", description = "Access decisions and effective permissions"),
         (name = "settings", description = "Security settings of the business"),
+        (name = "access-reviews", description = "Access reviews (certifications), their reports and schedules"),
         (name = "access-health", description = "Best-practice findings, score and history"),
         (name = "health", description = "Liveness and readiness"),
     )

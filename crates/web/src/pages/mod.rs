@@ -19,7 +19,7 @@ mod problems;
 mod setup;
 mod sign_in;
 mod step_up;
-pub(crate) use dashboard::{access_health_csv, encode};
+pub(crate) use dashboard::{access_health_csv, encode, review_report_csv};
 pub(crate) use forms::{CheckedForm, CsrfToken};
 
 use axum::Router;

@@ -13,6 +13,8 @@ pub use gatehouse_web::testing::OPERATOR_TOKEN as OPERATOR;
 
 pub struct App {
     pub base: String,
+    /// The node's `/metrics` (its own listener).
+    pub metrics: String,
     pub client: reqwest::Client,
     pub clock: Arc<ManualClock>,
     /// The node's core, for what has no route yet (accepting invitations, MFA enrolment).
@@ -72,6 +74,7 @@ impl App {
     fn on(server: TestServer) -> App {
         App {
             base: server.base,
+            metrics: server.metrics,
             client: reqwest::Client::new(),
             clock: server.clock,
             gh: server.gh,
@@ -90,8 +93,10 @@ impl App {
 
     /// This app's handles (its core, database, clock, mailbox) talking to `node`'s server.
     pub async fn through(&self, node: TestServerBuilder) -> App {
+        let node = node.start().await.unwrap();
         App {
-            base: node.start().await.unwrap().base,
+            base: node.base,
+            metrics: node.metrics,
             client: self.client.clone(),
             clock: self.clock.clone(),
             gh: self.gh.clone(),

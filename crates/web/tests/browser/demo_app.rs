@@ -5,29 +5,11 @@
 //! her out of both (RP-initiated logout: the next sign-in asks for her password again).
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::driver::Driver;
-use crate::flows::PW;
+use crate::flows::{PW, call};
 use crate::server::Server;
-
-/// An API call with `token` that must succeed; its JSON answer.
-async fn call(srv: &Server, method: Method, path: &str, token: &str, body: Value) -> Value {
-    let res = reqwest::Client::new()
-        .request(
-            method,
-            format!("{}{path}", srv.base.replace("localhost", "127.0.0.1")),
-        )
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let answer: Value = res.json().await.unwrap();
-    assert!(status.is_success(), "{path}: {status} {answer}");
-    answer
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_app_signs_in_shows_groups_and_gates_features() {

@@ -7,6 +7,8 @@ use gatehouse_domain::ids::BusinessId;
 use gatehouse_domain::principal::{Principal, UsersManage};
 use gatehouse_domain::services::NewUser;
 use gatehouse_domain::types::{DisplayName, Email, Slug};
+use reqwest::Method;
+use serde_json::Value;
 
 use crate::driver::Browser;
 use crate::server::Server;
@@ -165,4 +167,22 @@ pub async fn sign_in(srv: &Server, b: &Browser, app: &str) {
     assert_eq!(b.path().await, "/b/acme/mfa");
     b.fill("#code", &srv.next_totp(app)).await;
     b.go("Continue").await;
+}
+
+/// An API call with `token` that must succeed; its JSON answer.
+pub async fn call(srv: &Server, method: Method, path: &str, token: &str, body: Value) -> Value {
+    let res = reqwest::Client::new()
+        .request(
+            method,
+            format!("{}{path}", srv.base.replace("localhost", "127.0.0.1")),
+        )
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let answer: Value = res.json().await.unwrap();
+    assert!(status.is_success(), "{path}: {status} {answer}");
+    answer
 }

@@ -16,6 +16,7 @@ mod group_shortcuts;
 mod server;
 
 mod access_review;
+mod access_reviews;
 mod applications;
 mod bulk;
 mod dead_ends;

@@ -137,18 +137,21 @@ fn sensitive_share(f: &Facts<'_>, held: &[Held], out: &mut Vec<Finding>) {
         let holders: Vec<&Held> = held.iter().filter(|h| h.keys.contains(&def.key)).collect();
         let share = holders.len() * 100 / held.len();
         if share > f.settings.sensitive_share_percent as usize {
-            out.push(Finding::new(
-                FindingKind::SensitiveWidelyHeld,
-                format!(
-                    "{} ({}) is held by {share}% of active users",
-                    def.label, def.key
-                ),
-                holders
-                    .iter()
-                    .map(|h| user_subject(&f.users[h.user]))
-                    .collect(),
-                "/groups".to_owned(),
-            ));
+            out.push(
+                Finding::new(
+                    FindingKind::SensitiveWidelyHeld,
+                    format!(
+                        "{} ({}) is held by {share}% of active users",
+                        def.label, def.key
+                    ),
+                    holders
+                        .iter()
+                        .map(|h| user_subject(&f.users[h.user]))
+                        .collect(),
+                    "/groups".to_owned(),
+                )
+                .keyed(def.key.as_str()),
+            );
         }
     }
 }

@@ -7,6 +7,7 @@ mod digest;
 mod findings;
 pub mod report;
 pub mod store;
+mod tracking;
 
 use serde_json::json;
 use time::Duration;
@@ -18,7 +19,8 @@ use crate::ids::BusinessId;
 use crate::principal::{AuditView, BusinessAccess, SettingsManage};
 pub use report::{AccessHealth, Finding, FindingKind, Severity, Subject, score};
 pub use store::{
-    AdvisorReads, AdvisorSettings, AdvisorWrites, ApplicationFact, DailyScore, UserFact,
+    AdvisorReads, AdvisorSettings, AdvisorWrites, ApplicationFact, DailyScore, OpenFinding,
+    UserFact,
 };
 
 /// How many daily scores the report shows.
@@ -93,9 +95,11 @@ impl Gatehouse {
         Ok((findings::findings(&facts), settings))
     }
 
-    /// Computes the findings and stores them as today's score.
+    /// Computes the findings, stores them as today's score and records those that opened
+    /// or were resolved since the last computation.
     async fn score_today(&self, business: BusinessId) -> Result<(Vec<Finding>, AdvisorSettings)> {
         let (found, settings) = self.compute_findings(business).await?;
+        self.track_findings(business, &found).await?;
         let today = DailyScore {
             day: self.now().date(),
             score: score(&found),

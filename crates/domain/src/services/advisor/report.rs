@@ -117,6 +117,11 @@ impl Subject {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Finding {
+    /// Names this finding the same way on every computation while it stands: its kind and
+    /// what it is about (`vague_group_name:grp_…`; `dormant_account` for the one finding that
+    /// gathers every dormant account). A finding opens when its key first appears and is
+    /// resolved when it goes (`advisor.finding_opened` / `advisor.finding_resolved`).
+    pub key: String,
     pub kind: FindingKind,
     pub severity: Severity,
     pub title: String,
@@ -132,13 +137,28 @@ impl Finding {
         subjects: Vec<Subject>,
         fix: String,
     ) -> Self {
+        let key = match kind {
+            // One finding gathers all its users: who they are changes, the finding stays.
+            FindingKind::DormantAccount | FindingKind::StaleInvitation => kind.code(),
+            _ => {
+                let ids: Vec<&str> = subjects.iter().map(|s| s.id.as_str()).collect();
+                format!("{}:{}", kind.code(), ids.join(","))
+            }
+        };
         Self {
+            key,
             kind,
             severity: kind.severity(),
             title,
             subjects,
             fix,
         }
+    }
+
+    /// The same finding under another key (when its subjects do not name it).
+    pub(crate) fn keyed(mut self, what: &str) -> Self {
+        self.key = format!("{}:{what}", self.kind.code());
+        self
     }
 }
 

@@ -75,6 +75,16 @@ fn calendar_date<S: serde::Serializer>(day: &Date, s: S) -> std::result::Result<
     s.collect_str(day)
 }
 
+/// A finding that stood at the advisor's last computation (see [`super::Finding::key`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenFinding {
+    pub key: String,
+    /// Its kind's code.
+    pub kind: String,
+    pub title: String,
+    pub opened_at: OffsetDateTime,
+}
+
 #[async_trait]
 pub trait AdvisorReads: Send + Sync {
     async fn list_user_facts(&self, business: BusinessId) -> Result<Vec<UserFact>>;
@@ -92,6 +102,8 @@ pub trait AdvisorReads: Send + Sync {
     async fn list_businesses_due_digest(&self, before: OffsetDateTime) -> Result<Vec<BusinessId>>;
     /// Users of the business who opted out of the weekly digest.
     async fn list_digest_opt_outs(&self, business: BusinessId) -> Result<Vec<UserId>>;
+    /// The findings that stood at the last computation, by key.
+    async fn list_open_findings(&self, business: BusinessId) -> Result<Vec<OpenFinding>>;
 }
 
 #[async_trait]
@@ -103,6 +115,11 @@ pub trait AdvisorWrites: Send {
     ) -> Result<()>;
     /// Records that the weekly digest went out at `at`.
     async fn set_digest_sent(&mut self, business: BusinessId, at: OffsetDateTime) -> Result<()>;
+    /// Records a finding as open; false when it already was (another node or request
+    /// recorded it first), so each opening is told once.
+    async fn open_finding(&mut self, business: BusinessId, finding: &OpenFinding) -> Result<bool>;
+    /// Forgets an open finding; false when it was not open (already resolved elsewhere).
+    async fn resolve_finding(&mut self, business: BusinessId, key: &str) -> Result<bool>;
     /// Whether `user` receives the weekly digest.
     async fn set_digest_opt_out(
         &mut self,

@@ -159,6 +159,13 @@ impl Gatehouse {
             // Let sign-ins and other requests waiting for the database go first.
             tokio::task::yield_now().await;
         }
+        if !dry_run && rows.len() > IMPORT_BATCH_ROWS * STATISTICS_EVERY {
+            // A large import changes the tables' shape: the listings that follow are planned
+            // on what is there now, not on what was there before it.
+            if let Err(e) = self.store.refresh_statistics().await {
+                tracing::warn!(error = %e, "planner statistics not refreshed");
+            }
+        }
         Ok(report)
     }
 }

@@ -42,9 +42,16 @@ async fn events(d: &Dash, q: &Params) -> Answer<Vec<AuditEvent>> {
     Ok(out)
 }
 
-fn download(d: &Dash, body: String, mime: &'static str, ext: &str) -> Response {
+/// A file to download, named `<what>-<business>-<time>.<ext>`, never cached.
+pub(crate) fn download(
+    d: &Dash,
+    what: &str,
+    body: String,
+    mime: &'static str,
+    ext: &str,
+) -> Response {
     let name = format!(
-        "attachment; filename=\"audit-{}-{}.{ext}\"",
+        "attachment; filename=\"{what}-{}-{}.{ext}\"",
         d.slug,
         stamp(d.state.gatehouse.now())
     );
@@ -111,7 +118,13 @@ pub(crate) async fn export_csv(
         body.push_str(&line.join(","));
         body.push_str("\r\n");
     }
-    Ok(download(&d, body, "text/csv; charset=utf-8", "csv"))
+    Ok(download(
+        &d,
+        "audit",
+        body,
+        "text/csv; charset=utf-8",
+        "csv",
+    ))
 }
 
 /// The filtered audit log as JSON Lines, one event (as the API answers it) a line.
@@ -128,7 +141,7 @@ pub(crate) async fn export_jsonl(
         body.push_str(&serde_json::to_string(&e).unwrap_or_default());
         body.push('\n');
     }
-    Ok(download(&d, body, "application/x-ndjson", "jsonl"))
+    Ok(download(&d, "audit", body, "application/x-ndjson", "jsonl"))
 }
 
 #[cfg(test)]

@@ -138,6 +138,8 @@ pub(crate) fn sentence(e: &AuditEvent, names: &Names) -> String {
         }
         "oauth.grants_pruned" => format!("{a} removed ended application sign-ins"),
         "auth.session_expired" => whose("session expired"),
+        "advisor.finding_opened" => format!("Access health found: {t}"),
+        "advisor.finding_resolved" => format!("Access health no longer finds: {t}"),
         "audit.head_published" => format!("{a} published the audit chain's head"),
         "webhook.created" => format!("{a} subscribed the webhook endpoint {t}"),
         "webhook.updated" => format!("{a} changed the webhook endpoint {t}"),

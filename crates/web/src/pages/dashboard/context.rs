@@ -240,6 +240,7 @@ impl Dash {
                 Some((self.admin("/applications"), "Back to Applications"))
             }
             "tenants" => Some((self.admin("/tenants"), "Back to Tenants")),
+            "access_reviews" => Some((self.admin("/access-reviews"), "Back to Access reviews")),
             "webhooks" if self.can.webhooks_manage => {
                 Some((self.admin("/webhooks"), "Back to Webhooks"))
             }

@@ -36,6 +36,8 @@ struct MembersPage {
     /// The "Access" choices: value, label, whether chosen.
     durations: Vec<(&'static str, &'static str, bool)>,
     until: String,
+    /// The group's owners (its reviewers in access reviews): id, email.
+    owners: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -101,6 +103,15 @@ async fn render(
             ..row(d, u)
         })
         .collect();
+    let owners = d
+        .state
+        .gatehouse
+        .list_group_owners(&view, g.id)
+        .await
+        .map_err(|e| d.fail(e, "groups"))?
+        .into_iter()
+        .map(|o| (o.user_id.to_string(), o.email))
+        .collect();
     let field = |name: &str| form.map_or("", |f| f.get(name)).to_owned();
     let mut c = d.chrome(g.name.as_str(), "groups");
     let status = problems.status(error.as_ref().map(|(s, _)| *s));
@@ -122,6 +133,7 @@ async fn render(
                 .map(|(v, l)| (*v, *l, *v == field("duration")))
                 .collect(),
             until: field("until"),
+            owners,
             c,
         },
     ))
@@ -142,7 +154,7 @@ pub(crate) async fn members_page(
 }
 
 /// The user of the business with exactly this email.
-async fn user_by_email(d: &Dash, email: &Email) -> Result<User, Error> {
+pub(crate) async fn user_by_email(d: &Dash, email: &Email) -> Result<User, Error> {
     let view = d.principal.authorize::<UsersView>()?;
     let wanted = email.as_str().to_lowercase();
     let filter = UserFilter {

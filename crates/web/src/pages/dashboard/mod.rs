@@ -9,6 +9,8 @@
 mod access_end;
 mod access_health;
 mod access_requests;
+mod access_review;
+mod access_reviews;
 mod api_keys;
 mod application_edit;
 mod application_form;
@@ -24,6 +26,7 @@ mod group_choice;
 mod group_editor;
 mod group_form;
 mod group_members;
+mod group_owners;
 mod group_review;
 mod groups;
 mod invitations;
@@ -44,6 +47,7 @@ mod webhooks;
 mod words;
 
 pub(crate) use access_health::access_health_csv;
+pub(crate) use access_review::review_report_csv;
 pub(crate) use context::{Chrome, Dash, DashForm, describe, notice_text, page, page_with};
 pub(crate) use fields::{Fields, Params, encode};
 pub(crate) use user::when;
@@ -129,6 +133,38 @@ pub(crate) fn routes() -> Router<AppState> {
         .route(
             &format!("{b}/access-requests/{{id}}/{{decision}}"),
             axum::routing::post(access_requests::decide),
+        )
+        .route(
+            &format!("{b}/access-reviews"),
+            get(access_reviews::reviews_page).post(access_reviews::start_review),
+        )
+        .route(
+            &format!("{b}/access-reviews/{{id}}"),
+            get(access_review::review_page),
+        )
+        .route(
+            &format!("{b}/access-reviews/{{id}}/close"),
+            axum::routing::post(access_review::close),
+        )
+        .route(
+            &format!("{b}/access-reviews/{{id}}/report.csv"),
+            get(access_review::export_csv),
+        )
+        .route(
+            &format!("{b}/access-reviews/{{id}}/report.json"),
+            get(access_review::export_json),
+        )
+        .route(
+            &format!("{b}/access-reviews/{{id}}/items/{{item}}/decide"),
+            axum::routing::post(access_reviews::decide),
+        )
+        .route(
+            &format!("{b}/groups/{{id}}/owners"),
+            axum::routing::post(group_owners::add_owner),
+        )
+        .route(
+            &format!("{b}/groups/{{id}}/owners/{{user}}/remove"),
+            axum::routing::post(group_owners::remove_owner),
         )
         .route(
             &format!("{b}/settings/advisor"),

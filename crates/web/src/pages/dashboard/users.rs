@@ -67,7 +67,10 @@ pub(crate) fn row(d: &Dash, u: &User) -> UserRow {
 struct UsersPage {
     c: Chrome,
     rows: Vec<UserRow>,
-    total: i64,
+    /// How many match: a number, or "about 470,000" when estimated.
+    total: String,
+    /// This page again with the exact count, when the total is an estimate.
+    count_exactly: Option<String>,
     q: String,
     statuses: Vec<Opt>,
     groups: Vec<Opt>,
@@ -96,8 +99,25 @@ pub(crate) fn filter_from(q: &Fields) -> UserFilter {
         tenant: q.get("tenant").parse::<TenantId>().ok(),
         query: Some(q.get("q").to_owned()).filter(|v| !v.is_empty()),
         sort: UserSort::parse(q.get("sort")).unwrap_or_default(),
+        exact_total: q.get("exact") == "1",
         ..UserFilter::default()
     }
+}
+
+/// A total as the page shows it: "1234", or "about 470,000" when it is an estimate.
+fn total_text(total: i64, estimated: bool) -> String {
+    if !estimated {
+        return total.to_string();
+    }
+    let digits = total.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("about {grouped}")
 }
 
 /// The users table. Requires `users.view`.
@@ -183,6 +203,11 @@ pub(crate) async fn list_users_page(
     c.error = notice_text(q.get("error")).map(str::to_owned);
     let mut here_pairs = keep.to_vec();
     here_pairs.extend([("cursor", q.get("cursor")), ("from", q.get("from"))]);
+    let count_exactly = users.total_estimated.then(|| {
+        let mut pairs = here_pairs.clone();
+        pairs.push(("exact", "1"));
+        format!("{here}?{}", query_string(&pairs))
+    });
     let refs: Vec<&User> = users.items.iter().collect();
     let mut invited = invitations(&d, &access, &refs).await;
     let rows = users
@@ -205,7 +230,8 @@ pub(crate) async fn list_users_page(
         jump: sort == UserSort::Email,
         from: q.get("from").to_owned(),
         rows,
-        total: users.total.unwrap_or_default(),
+        total: total_text(users.total.unwrap_or_default(), users.total_estimated),
+        count_exactly,
         filtered: keep.iter().any(|(_, v)| !v.is_empty()),
         q: search.to_owned(),
         statuses: [

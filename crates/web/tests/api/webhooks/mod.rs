@@ -3,8 +3,9 @@
 //! disabled (its administrators mailed) and catches up, in order, when enabled again;
 //! replay, secret rotation with overlap, and refused endpoints.
 
+mod advisor;
 mod dashboard;
-mod receiver;
+pub(crate) mod receiver;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -19,9 +20,11 @@ crate::backend_tests!(
     a_dead_endpoint_is_disabled_and_catches_up_when_enabled,
     replay_and_rotation,
     bad_endpoints_are_refused,
-    the_dashboard_page_subscribes_and_replays
+    the_dashboard_page_subscribes_and_replays,
+    findings_are_told_once_when_they_open_and_when_they_go
 );
 
+use advisor::findings_are_told_once_when_they_open_and_when_they_go;
 use dashboard::the_dashboard_page_subscribes_and_replays;
 
 /// A business, a key that manages webhooks and users, and a subscribed receiver.
