@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use crate::audit::{AuditEvent, AuditFilter};
-use crate::audit_chain::ChainHead;
+use crate::audit_chain::{ChainHead, ChainVerifier};
 use crate::auth::passkey_store::{PasskeyReads, PasskeyWrites};
 use crate::auth::store::{AuthReads, AuthWrites};
 use crate::authz::AccessSource;
@@ -255,7 +255,30 @@ pub trait Store:
     /// The business's first event that is not linked into its chain, if any.
     async fn first_unchained_audit_event(&self, business: BusinessId)
     -> Result<Option<AuditEvent>>;
+    /// Feeds the business's linked events, in chain order, to `verifier` until it finds a
+    /// broken link. By default a page at a time; the SQL store streams the rows.
+    async fn walk_audit_chain(
+        &self,
+        business: BusinessId,
+        verifier: &mut ChainVerifier,
+    ) -> Result<()> {
+        let mut after = None;
+        loop {
+            let batch = self.list_audit_chain(business, after, CHAIN_PAGE).await?;
+            let Some(last) = batch.last() else {
+                return Ok(());
+            };
+            after = last.chain.as_ref().map(|l| (l.seq, last.id));
+            batch.iter().for_each(|e| verifier.push(e));
+            if verifier.is_broken() || batch.len() < CHAIN_PAGE as usize {
+                return Ok(());
+            }
+        }
+    }
 }
+
+/// How many events [`Store::walk_audit_chain`] reads a page at a time by default.
+const CHAIN_PAGE: u32 = 5_000;
 
 /// Writes to a business, its settings and its tenants, inside a [`StoreTx`].
 #[async_trait]

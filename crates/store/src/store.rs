@@ -290,4 +290,12 @@ impl Store for SqlStore {
     ) -> Result<Option<AuditEvent>> {
         self.first_unchained_event(business).await
     }
+
+    async fn walk_audit_chain(
+        &self,
+        business: BusinessId,
+        verifier: &mut gatehouse_domain::audit_chain::ChainVerifier,
+    ) -> Result<()> {
+        self.walk_chain(business, verifier).await
+    }
 }

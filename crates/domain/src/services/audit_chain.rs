@@ -10,9 +10,6 @@ use crate::audit_chain::{ChainHead, ChainReport, ChainVerifier};
 use crate::error::Result;
 use crate::principal::{AuditView, BusinessAccess};
 
-/// How many events verification reads at a time.
-const VERIFY_BATCH: u32 = 5_000;
-
 impl Gatehouse {
     /// The business's chain head as recorded. Requires `audit.view`.
     pub async fn audit_chain_head(&self, access: &BusinessAccess<AuditView>) -> Result<ChainHead> {
@@ -52,19 +49,7 @@ impl Gatehouse {
         let business = access.business_id();
         let recorded = self.store.get_audit_chain_head(business).await?;
         let mut verifier = ChainVerifier::new(published);
-        let mut after = None;
-        loop {
-            let batch = self
-                .store
-                .list_audit_chain(business, after, VERIFY_BATCH)
-                .await?;
-            let Some(last) = batch.last() else { break };
-            after = last.chain.as_ref().map(|l| (l.seq, last.id));
-            batch.iter().for_each(|e| verifier.push(e));
-            if verifier.is_broken() || batch.len() < VERIFY_BATCH as usize {
-                break;
-            }
-        }
+        self.store.walk_audit_chain(business, &mut verifier).await?;
         if let Some(stray) = self.store.first_unchained_audit_event(business).await? {
             verifier.push(&stray);
         }

@@ -262,17 +262,29 @@ impl Browser {
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
     }
 
-    /// Sizes the window so that the page's viewport is `width` × `height` CSS pixels.
+    /// Sizes the window so that the page's viewport is `width` × `height` CSS pixels. The
+    /// window may report its old size for a moment after a resize (seen on a loaded
+    /// machine), so it looks again until the viewport is right.
     pub async fn viewport(&self, width: u32, height: u32) {
-        self.client.set_window_size(width, height).await.unwrap();
-        let inner = self
-            .run("return [window.innerWidth, window.innerHeight]")
-            .await;
-        let inner: (u32, u32) = serde_json::from_value(inner).unwrap();
-        if inner != (width, height) {
-            // Window decorations: grow the window by what the viewport lacks.
-            let (w, h) = (2 * width - inner.0, 2 * height - inner.1);
+        let (mut w, mut h) = (width, height);
+        for _ in 0..20 {
             self.client.set_window_size(w, h).await.unwrap();
+            let inner = self
+                .run("return [window.innerWidth, window.innerHeight]")
+                .await;
+            let inner: (u32, u32) = serde_json::from_value(inner).unwrap();
+            if inner == (width, height) {
+                return;
+            }
+            // Window decorations: move the window by what the viewport lacks or exceeds
+            // (a stale reading throws it off once; the next one brings it back).
+            let fit = |outer: u32, want: u32, got: u32| {
+                let next = i64::from(outer) + i64::from(want) - i64::from(got);
+                u32::try_from(next.clamp(i64::from(want), 4 * i64::from(want))).unwrap_or(want)
+            };
+            w = fit(w, width, inner.0);
+            h = fit(h, height, inner.1);
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
 
