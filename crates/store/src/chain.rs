@@ -1,18 +1,15 @@
 //! The audit hash chain in the database: each business's head (`audit_heads`), locked while
 //! a transaction appends to the chain (a row lock on PostgreSQL — taken by an `UPDATE` — and
-//! SQLite's single writer), the backfill of events that predate the chain, and the reads
-//! verification walks.
+//! SQLite's single writer), the backfill of events that predate the chain, and the pages an
+//! export reads (verification's walk: `chain_walk`).
 
 use std::collections::BTreeMap;
 
-use futures_util::TryStreamExt;
 use gatehouse_domain::audit::AuditEvent;
-use gatehouse_domain::audit_chain::{ChainHead, ChainVerifier, StoredEvent, StoredScratch, link};
+use gatehouse_domain::audit_chain::{ChainHead, link};
 use gatehouse_domain::ids::BusinessId;
-use gatehouse_domain::principal::ActorKind;
 use gatehouse_domain::{Error, Result};
-use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
 use crate::error::db;
 use crate::queries::{AUDIT_COLUMNS, audit_event};
@@ -206,66 +203,4 @@ impl SqlStore {
             .map_err(db)?;
         row.as_ref().map(audit_event).transpose()
     }
-
-    /// Streams the business's linked events in chain order into `verifier`, each checked
-    /// from its row's text (no event is built), until a broken link; one query, constant
-    /// memory.
-    pub(crate) async fn walk_chain(
-        &self,
-        business: BusinessId,
-        verifier: &mut ChainVerifier,
-    ) -> Result<()> {
-        let sql = format!(
-            "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE business_id = $1 AND chain_seq IS NOT NULL \
-             ORDER BY chain_seq, id"
-        );
-        let mut conn = self.conn().await?;
-        let mut rows = sqlx::query(&sql)
-            .bind(business.to_string())
-            .fetch(&mut *conn);
-        let mut scratch = StoredScratch::default();
-        while let Some(row) = rows.try_next().await.map_err(db)? {
-            verifier.push_stored(&stored_event(&row)?, &mut scratch)?;
-            if verifier.is_broken() {
-                break;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// A row of `AUDIT_COLUMNS` as [`StoredEvent`], its text borrowed from the row.
-fn stored_event(row: &AnyRow) -> Result<StoredEvent<'_>> {
-    let text = |col: &str| row.try_get::<&str, _>(col).map_err(db);
-    let opt = |col: &str| row.try_get::<Option<&str>, _>(col).map_err(db);
-    let corrupt = |col: &str| Error::Storage(format!("stored {col} does not parse"));
-    // As reading the event does: a position without hashes is empty hashes (a break).
-    let link = match row.try_get::<Option<i64>, _>("chain_seq").map_err(db)? {
-        Some(seq) => Some((
-            seq,
-            opt("chain_prev")?.unwrap_or_default(),
-            opt("chain_hash")?.unwrap_or_default(),
-        )),
-        None => None,
-    };
-    Ok(StoredEvent {
-        id: text("id")?.parse().map_err(|_| corrupt("id"))?,
-        business_id: opt("business_id")?
-            .map(|b| b.parse().map_err(|_| corrupt("business_id")))
-            .transpose()?,
-        occurred_at: row.try_get::<i64, _>("occurred_at").map_err(db)?,
-        actor_kind: ActorKind::parse(text("actor_kind")?).ok_or_else(|| corrupt("actor_kind"))?,
-        actor_id: opt("actor_id")?,
-        actor_label: text("actor_label")?,
-        action: text("action")?,
-        target_kind: text("target_kind")?,
-        target_id: text("target_id")?,
-        target_label: text("target_label")?,
-        before: opt("before_state")?,
-        after: opt("after_state")?,
-        request_id: opt("request_id")?,
-        client_ip: opt("client_ip")?,
-        user_agent: opt("user_agent")?,
-        link,
-    })
 }

@@ -15,6 +15,7 @@ mod applications;
 mod auth;
 mod auth_tx;
 mod chain;
+mod chain_walk;
 mod connect;
 mod error;
 mod gauges;

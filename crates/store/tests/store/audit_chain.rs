@@ -28,7 +28,8 @@ crate::backend_tests!(
     inserted_events_are_found,
     a_rewritten_chain_is_found_against_a_published_head,
     simultaneous_writers_on_two_nodes_keep_one_chain,
-    events_before_the_chain_are_backfilled_in_order
+    events_before_the_chain_are_backfilled_in_order,
+    a_long_chain_is_walked_in_batches
 );
 
 fn new_user(i: usize) -> NewUser {
@@ -374,4 +375,43 @@ async fn events_before_the_chain_are_backfilled_in_order(env: Env) {
     let report = verify(&env, old, None).await;
     assert!(report.intact, "{report:?}");
     assert_eq!(report.events, 6);
+}
+
+/// Verification reads the chain a thousand events at a time: a chain of 2,345 events
+/// (escaped text among them) verifies whole, and a change in its third batch is found at
+/// its exact position.
+async fn a_long_chain_is_walked_in_batches(env: Env) {
+    let b = env.business("acme").await;
+    let mut odd = new_user(0);
+    odd.display_name = DisplayName::parse("Zoë \"Q\" O'Brien \\ 東京").unwrap();
+    env.gh
+        .create_user(&env.access::<UsersManage>(b.id), &env.ctx, odd)
+        .await
+        .unwrap();
+    let audit = env.access::<AuditView>(b.id);
+    for _ in 0..2_343 {
+        env.gh
+            .publish_audit_chain_head(&audit, &env.ctx)
+            .await
+            .unwrap();
+    }
+    let report = verify(&env, b.id, None).await;
+    assert!(report.intact, "{report:?}");
+    assert_eq!(report.events, 2_345);
+    let head = env.gh.audit_chain_head(&audit).await.unwrap();
+    assert_eq!(report.head, head);
+
+    let db = attacker(&env).await;
+    sqlx::query(
+        "UPDATE audit_events SET target_label = 'audit chain \u{2014} \"edited\"' \
+         WHERE business_id = $1 AND chain_seq = 2100",
+    )
+    .bind(b.id.to_string())
+    .execute(&db)
+    .await
+    .unwrap();
+    assert_eq!(
+        broken(&verify(&env, b.id, None).await),
+        (2100, ChainProblem::HashMismatch)
+    );
 }
