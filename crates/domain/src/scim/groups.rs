@@ -18,7 +18,7 @@ use crate::model::{Group, GroupScope, User};
 use crate::principal::{BusinessAccess, ScimProvision};
 use crate::services::auth::{ensure_admin_remains, lock_and_count_admins};
 use crate::services::{Audit, Gatehouse, Precondition};
-use crate::store::{StoreTx, UserFilter};
+use crate::store::{MemberUntil, StoreTx, UserFilter};
 use crate::types::{Description, GroupName};
 
 /// A group as SCIM shows it; `members` only when read.
@@ -295,7 +295,7 @@ impl Gatehouse {
                 emails.push(user.email);
             }
             let added = tx
-                .add_group_members(business, group.id, &ids, audit.at(), None)
+                .add_group_members(business, group.id, &ids, audit.at(), MemberUntil::KeepEnd)
                 .await?;
             if added > 0 {
                 events.push(audit.event(

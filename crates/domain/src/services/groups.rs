@@ -15,7 +15,7 @@ use crate::ids::{BusinessId, GroupId, TenantId, UserId};
 use crate::model::{Group, GroupKind, GroupScope, User};
 use crate::page::Page;
 use crate::principal::{BusinessAccess, GroupsManage, UsersView};
-use crate::store::{StoreTx, UserFilter};
+use crate::store::{MemberUntil, StoreTx, UserFilter};
 use crate::types::{Description, GroupName};
 
 /// A group to create.
@@ -280,7 +280,8 @@ impl Gatehouse {
         }
         access.ensure_holds(&group.grants, &group.scope)?;
         let ids: Vec<UserId> = unique.into_iter().collect();
-        let added = tx.add_group_members(business, id, &ids, now, until).await?;
+        let end = until.map_or(MemberUntil::Always, MemberUntil::At);
+        let added = tx.add_group_members(business, id, &ids, now, end).await?;
         if added == 0 {
             // Nothing changed: no event, and the transaction (and change sequence) is dropped.
             return Ok(group);

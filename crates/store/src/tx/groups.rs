@@ -1,6 +1,6 @@
 //! Writes to groups, their grants and members, in a [`SqlTx`].
 
-use gatehouse_domain::store::GroupWrites;
+use gatehouse_domain::store::{GroupWrites, MemberUntil};
 
 // The transaction's own imports: the types every write here names.
 #[allow(clippy::wildcard_imports)]
@@ -102,11 +102,11 @@ impl GroupWrites for SqlTx {
         group: GroupId,
         users: &[UserId],
         at: OffsetDateTime,
-        expires_at: Option<OffsetDateTime>,
+        until: MemberUntil,
     ) -> Result<u64> {
-        // A membership without an end stays so; a temporary one takes the new end (or
-        // none): extending or making permanent counts as a change. One row per user (an
-        // upsert may touch a row once per statement).
+        // One row per user (an upsert may touch a row once per statement). Extending a
+        // temporary membership, or making it permanent, counts as a change; a permanent one
+        // stays so.
         let mut seen = std::collections::HashSet::new();
         let rows = users
             .iter()
@@ -117,15 +117,21 @@ impl GroupWrites for SqlTx {
                     Bind::Text(user.to_string()),
                     Bind::Text(business.to_string()),
                     Bind::Int(to_micros(at)),
-                    Bind::OptInt(expires_at.map(to_micros)),
+                    Bind::OptInt(until.end().map(to_micros)),
                 ]
             })
             .collect();
+        let on_conflict = match until {
+            MemberUntil::At(_) | MemberUntil::Always => {
+                " ON CONFLICT (group_id, user_id) DO UPDATE SET expires_at = excluded.expires_at \
+                 WHERE group_members.expires_at IS NOT NULL"
+            }
+            MemberUntil::KeepEnd => " ON CONFLICT (group_id, user_id) DO NOTHING",
+        };
         let added = queries::insert_rows(
             &mut self.tx,
             "group_members (group_id, user_id, business_id, created_at, expires_at)",
-            " ON CONFLICT (group_id, user_id) DO UPDATE SET expires_at = excluded.expires_at \
-             WHERE group_members.expires_at IS NOT NULL",
+            on_conflict,
             rows,
         )
         .await?;

@@ -18,7 +18,7 @@ bob@acme.test,Bob,Nope\n\
 ann@acme.test,Again,\n\
 carol@acme.test,Carol,\n";
 
-async fn start(
+pub(crate) async fn start(
     app: &App,
     key: &str,
     query: &str,
@@ -33,7 +33,7 @@ async fn start(
 }
 
 /// Follows a job until it is no longer running; every answer on the way is a valid job.
-async fn finished(app: &App, key: &str, job: &Value) -> Value {
+pub(crate) async fn finished(app: &App, key: &str, job: &Value) -> Value {
     let path = format!("/api/v1/user-imports/{}", job["id"].as_str().unwrap());
     loop {
         let (status, got) = app.get(&path, key).await;

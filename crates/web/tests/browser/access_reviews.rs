@@ -130,7 +130,22 @@ async fn a_review_removes_a_member_whose_next_check_is_denied_and_reports() {
     ada.goto("/b/acme/admin/access-reviews").await;
     ada.shots("review-start").await;
     ada.fill("#name", "Q4 access review").await;
+    // A form with two problems comes back with both beside their fields, what was typed kept.
     ada.click("#scope-groups").await;
+    ada.fill("#reviewers", "nobody@example.com").await;
+    ada.go("Start review").await;
+    assert_eq!(ada.path().await, "/b/acme/admin/access-reviews");
+    let scope = ada.text("#scope-error").await;
+    assert!(scope.contains("Tick at least one group"), "{scope}");
+    let reviewers = ada.text("#reviewers-error").await;
+    assert!(reviewers.contains("nobody@example.com"), "{reviewers}");
+    assert!(ada.exists("#form-problems").await, "listed at the top too");
+    let kept = ada
+        .run("return [document.querySelector('#name').value, document.querySelector('#scope-groups').checked]")
+        .await;
+    assert_eq!(kept, json!(["Q4 access review", true]));
+    ada.shots("review-start-problems").await;
+    ada.fill("#reviewers", "").await;
     ada.click(&format!("#group-{group}")).await;
     ada.go("Start review").await;
     assert!(ada.main_text().await.contains("reviewers have been mailed"));

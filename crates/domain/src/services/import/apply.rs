@@ -14,7 +14,7 @@ use crate::ids::{GroupId, UserId};
 use crate::model::{Business, User, UserStatus};
 use crate::services::Audit;
 use crate::services::users::{audit_view, target};
-use crate::store::StoreTx;
+use crate::store::{MemberUntil, StoreTx};
 
 impl Gatehouse {
     /// Writes the changes of `planned` in `tx`; the audit events to commit with them.
@@ -97,7 +97,7 @@ impl Gatehouse {
         tx.insert_auth_tokens(&tokens).await?;
         tx.enqueue_mails(&mails).await?;
         for (group, members) in joins {
-            tx.add_group_members(business.id, group, &members, now, None)
+            tx.add_group_members(business.id, group, &members, now, MemberUntil::KeepEnd)
                 .await?;
         }
         Ok(events)

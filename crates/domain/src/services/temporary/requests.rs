@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::ids::{AccessRequestId, GroupId, UserId};
 use crate::principal::{AnyMember, BusinessAccess, GroupsManage};
 use crate::services::{Audit, Gatehouse};
+use crate::store::MemberUntil;
 use crate::types::{Email, GroupName};
 
 /// The longest reason.
@@ -226,8 +227,14 @@ impl Gatehouse {
             access.ensure_holds(&group.grants, &group.scope)?;
             let end =
                 MembershipEnd::After(Duration::seconds(request.duration_seconds)).resolve(now)?;
-            tx.add_group_members(business, group.id, &[request.user_id], now, Some(end))
-                .await?;
+            tx.add_group_members(
+                business,
+                group.id,
+                &[request.user_id],
+                now,
+                MemberUntil::At(end),
+            )
+            .await?;
             request.status = RequestStatus::Approved;
             request.expires_at = Some(end);
             events.push(audit.event(

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use gatehouse_domain::Error;
 use gatehouse_domain::catalog::PermissionKey;
 use gatehouse_domain::grants::Grants;
@@ -14,8 +15,9 @@ use gatehouse_domain::services::reviews::{Decision, NewReview, ReviewScope, Revi
 use gatehouse_domain::types::Email;
 use time::{Date, Duration, OffsetDateTime, Time};
 
-use super::context::{Answer, Chrome, Dash, DashForm, notice_text, page};
-use super::fields::Params;
+use super::super::problems::{FieldMap, Problems};
+use super::context::{Answer, Chrome, Dash, DashForm, describe, notice_text, page_with};
+use super::fields::{Fields, Params};
 use super::group_members::user_by_email;
 use super::user::when;
 use crate::browser::Browser;
@@ -76,8 +78,18 @@ struct ReviewsPage {
     items: Vec<ItemRow>,
     reviews: Vec<ReviewRow>,
     can_start: bool,
-    /// The groups the start form offers: id, name.
-    groups: Vec<(String, String)>,
+    /// The groups the start form offers: id, name, ticked.
+    groups: Vec<(String, String, bool)>,
+    start: StartForm,
+}
+
+/// The start form's values: a fresh form's defaults, or what was submitted (kept when it
+/// comes back with problems).
+struct StartForm {
+    name: String,
+    scope: String,
+    owners: bool,
+    reviewers: String,
     due: String,
 }
 
@@ -88,9 +100,22 @@ pub(crate) async fn reviews_page(
     Path(slug): Path<String>,
     q: Params,
 ) -> Answer {
-    let (d, access) = Dash::with::<AnyMember>(&s, browser, &slug).await?;
+    let (d, _) = Dash::with::<AnyMember>(&s, browser, &slug).await?;
+    let notice = notice_text(q.get("notice")).map(str::to_owned);
+    render(&d, None, Problems::default(), None, notice).await
+}
+
+/// The page, with the start form as `submitted` (and its problems) when one came back.
+async fn render(
+    d: &Dash,
+    submitted: Option<&Fields>,
+    problems: Problems,
+    error: Option<(StatusCode, String)>,
+    notice: Option<String>,
+) -> Answer {
     let fail = |e| d.fail(e, "access_reviews");
-    let gh = &s.gatehouse;
+    let gh = &d.state.gatehouse;
+    let access = d.principal.authorize::<AnyMember>().map_err(fail)?;
     let items = gh
         .list_my_review_items(&access)
         .await
@@ -120,63 +145,116 @@ pub(crate) async fn reviews_page(
         }
     }
     let can_start = d.principal.authorize::<ReviewsManage>().is_ok();
+    let ticked = submitted.map(|f| f.all("group")).unwrap_or_default();
     let mut groups = Vec::new();
     if let (true, Ok(view)) = (can_start, d.principal.authorize::<UsersView>()) {
         for g in gh.list_groups(&view).await.map_err(fail)? {
-            groups.push((g.id.to_string(), g.name.to_string()));
+            let id = g.id.to_string();
+            let on = ticked.contains(&id.as_str());
+            groups.push((id, g.name.to_string(), on));
         }
     }
+    let start = match submitted {
+        Some(f) => StartForm {
+            name: f.get("name").to_owned(),
+            scope: f.get("scope").to_owned(),
+            owners: f.get("owners") == "on",
+            reviewers: f.get("reviewers").to_owned(),
+            due: f.get("due").to_owned(),
+        },
+        None => StartForm {
+            name: String::new(),
+            scope: "all".to_owned(),
+            owners: true,
+            reviewers: String::new(),
+            due: (now + Duration::days(14)).date().to_string(),
+        },
+    };
     let mut c = d.chrome("Access reviews", "access_reviews");
-    c.notice = notice_text(q.get("notice")).map(str::to_owned);
-    let due = (now + Duration::days(14)).date().to_string();
-    Ok(page(&ReviewsPage {
-        c,
-        items,
-        reviews,
-        can_start,
-        groups,
-        due,
-    }))
+    c.notice = notice;
+    let status = c.outcome(error, problems);
+    Ok(page_with(
+        status,
+        &ReviewsPage {
+            c,
+            items,
+            reviews,
+            can_start,
+            groups,
+            start,
+        },
+    ))
 }
 
-/// The review the start form asks for.
-async fn new_review(d: &Dash, form: &super::fields::Fields) -> Result<NewReview, Error> {
+/// The start form's fields, by the domain's names.
+const START_FIELDS: FieldMap<'static> = &[
+    ("name", "name", "Name"),
+    ("scope", "scope", "Scope"),
+    ("scope.group_ids", "scope", "Groups"),
+    ("reviewers", "reviewers", "Reviewers"),
+    ("reviewers.user_ids", "reviewers", "Reviewers"),
+    ("due_at", "due", "Due date"),
+];
+
+/// The review the start form asks for; what it gets wrong goes to `problems`, field by
+/// field, all at once.
+async fn new_review(d: &Dash, form: &Fields, problems: &mut Problems) -> Option<NewReview> {
     let scope = match form.get("scope") {
-        "all" => ReviewScope::All,
-        "sensitive_or_live" => ReviewScope::SensitiveOrLive,
-        "groups" => ReviewScope::Groups {
-            group_ids: form
-                .all("group")
-                .into_iter()
-                .map(|g| g.parse().map_err(|_| Error::GroupNotFound))
-                .collect::<Result<_, _>>()?,
-        },
+        "all" => Some(ReviewScope::All),
+        "sensitive_or_live" => Some(ReviewScope::SensitiveOrLive),
+        "groups" => {
+            let ids: Result<Vec<_>, _> = form.all("group").into_iter().map(str::parse).collect();
+            match ids {
+                Ok(group_ids) if !group_ids.is_empty() => Some(ReviewScope::Groups { group_ids }),
+                Ok(_) => {
+                    problems.add("scope", "Tick at least one group to review.");
+                    None
+                }
+                Err(_) => {
+                    problems.add("scope", "A ticked group no longer exists; tick them again.");
+                    None
+                }
+            }
+        }
         _ => {
-            return Err(Error::invalid(
-                "invalid_review_scope",
-                "scope",
-                "choose which groups to review",
-            ));
+            problems.add("scope", "Choose which groups to review.");
+            None
         }
     };
     let mut user_ids = Vec::new();
+    let mut reviewers_known = true;
     for raw in form.get("reviewers").split([',', ' ', '\n']) {
         let raw = raw.trim();
         if raw.is_empty() {
             continue;
         }
-        let email = Email::parse(raw)?;
-        let user = user_by_email(d, &email).await?;
-        if !user_ids.contains(&user.id) {
-            user_ids.push(user.id);
+        let found = match Email::parse(raw) {
+            Ok(email) => user_by_email(d, &email).await.ok(),
+            Err(_) => None,
+        };
+        match found {
+            Some(user) if !user_ids.contains(&user.id) => user_ids.push(user.id),
+            Some(_) => {}
+            None => {
+                reviewers_known = false;
+                problems.add(
+                    "reviewers",
+                    format!("Reviewers: no user of the business has the email {raw}."),
+                );
+            }
         }
     }
     let due = Date::parse(
         form.get("due"),
         time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| Error::invalid("invalid_due_date", "due_at", "a date such as 2026-12-31"))?;
-    Ok(NewReview {
+    );
+    if due.is_err() {
+        problems.add("due", "Due date must be a date such as 2026-12-31.");
+    }
+    let (Some(scope), Ok(due), true) = (scope, due, reviewers_known) else {
+        return None;
+    };
+    Some(NewReview {
         name: form.get("name").to_owned(),
         scope,
         reviewers: Reviewers {
@@ -189,22 +267,32 @@ async fn new_review(d: &Dash, form: &super::fields::Fields) -> Result<NewReview,
     })
 }
 
-/// Starts a review. Requires `reviews.manage` (and `users.view` to name reviewers).
+/// Starts a review. Requires `reviews.manage` (and `users.view` to name reviewers). A form
+/// with problems comes back with each beside its field and what was typed kept.
 pub(crate) async fn start_review(
     State(s): State<AppState>,
     DashForm(d, access, form): DashForm<ReviewsManage>,
 ) -> Answer {
-    let fail = |e| d.fail(e, "access_reviews");
-    let new = new_review(&d, &form).await.map_err(fail)?;
-    let review = s
+    let mut problems = Problems::default();
+    let Some(new) = new_review(&d, &form, &mut problems).await else {
+        return render(&d, Some(&form), problems, None, None).await;
+    };
+    match s
         .gatehouse
         .start_access_review(&access, &d.browser.ctx, &new)
         .await
-        .map_err(fail)?;
-    Ok(d.done(
-        &d.admin(&format!("/access-reviews/{}", review.id)),
-        "review_started",
-    ))
+    {
+        Ok(review) => Ok(d.done(
+            &d.admin(&format!("/access-reviews/{}", review.id)),
+            "review_started",
+        )),
+        Err(e) => {
+            let error = problems
+                .take(e, START_FIELDS)
+                .map(|e| describe(d.catalog(), e));
+            render(&d, Some(&form), problems, error, None).await
+        }
+    }
 }
 
 /// Keeps or removes one membership of the signed-in reviewer's worklist.

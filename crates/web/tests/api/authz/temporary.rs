@@ -16,6 +16,7 @@ crate::backend_tests!(
     temporary_access_ends_at_its_instant_on_two_nodes_before_the_sweeper,
     temporary_access_refuses_an_end_in_the_past_or_given_twice,
     a_request_for_access_is_approved_into_temporary_access,
+    a_provider_or_an_import_asserting_membership_keeps_its_end,
 );
 
 async fn temporary_access_ends_at_its_instant_on_two_nodes_before_the_sweeper(app: App) {
@@ -32,16 +33,7 @@ async fn temporary_access_ends_at_its_instant_on_two_nodes_before_the_sweeper(ap
     expect(&live(&app, &t, &u, &eu).await, false, "no_grant");
 
     // "Live access for 4 hours".
-    let start = app.clock.now();
-    let (status, body) = app
-        .post(
-            &format!("/api/v1/groups/{g}/members"),
-            &t.f.admin_key,
-            json!({ "user_ids": [u["id"]], "expires_in_seconds": 4 * 3600 }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let end = start + Duration::hours(4);
+    let end = for_four_hours(&app, &t, &g, &u).await;
     let (status, list) = app
         .get("/api/v1/memberships/temporary", &t.f.admin_key)
         .await;
@@ -112,6 +104,88 @@ async fn temporary_access_refuses_an_end_in_the_past_or_given_twice(app: App) {
         assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, "invalid_expiry");
     }
     assert!(members(&app, &t, &g).await.is_empty(), "no partial write");
+}
+
+/// An identity provider (SCIM) or an import asserts that someone is a member, not for how
+/// long: re-asserting a temporary membership (a provider writing back the member list it
+/// read) keeps its end. Only an administrator adding without an end makes it permanent.
+async fn a_provider_or_an_import_asserting_membership_keeps_its_end(app: App) {
+    let t = Table::new(&app).await;
+    let eu = t.tenant(0).to_owned();
+    let bid = t.f.business["id"].as_str().unwrap().to_owned();
+    let g = t
+        .group(&app, json!({ "name": "Live operations", "type": "business", "permissions": { "live": ["analytics"] } }))
+        .await;
+    let u = t.user(&app, "oncall@acme.com", &[], true).await;
+    let end = for_four_hours(&app, &t, &g, &u).await;
+    let still_temporary = |list: &Value| {
+        assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+        assert_eq!(list[0]["email"], "oncall@acme.com", "{list}");
+        assert_eq!(
+            list[0]["expires_at"],
+            end.format(&Rfc3339).unwrap(),
+            "{list}"
+        );
+    };
+
+    // The provider adds the member it already sees, then writes back the group as it read it.
+    let token = app
+        .key_for(
+            &bid,
+            json!({ "business": ["scim.provision"], "live": ["analytics"] }),
+        )
+        .await;
+    let path = format!("/Groups/{g}");
+    let read = crate::scim::get(&app, &path, &token).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert_eq!(read.body["members"][0]["value"], u["id"], "{}", read.body);
+    let added = crate::scim::patch(
+        &app,
+        &path,
+        &token,
+        json!([{ "op": "add", "path": "members", "value": [{ "value": u["id"] }] }]),
+    )
+    .await;
+    assert!(added.status.is_success(), "{}", added.body);
+    let mut back = read.body.clone();
+    back.as_object_mut().unwrap().remove("meta");
+    let put = crate::scim::put(&app, &path, &token, back).await;
+    assert!(put.status.is_success(), "{}", put.body);
+    let (_, list) = app
+        .get("/api/v1/memberships/temporary", &t.f.admin_key)
+        .await;
+    still_temporary(&list);
+
+    // An import naming the group for them.
+    let file = "email,name,groups\noncall@acme.com,On call,Live operations\n";
+    let (status, job) =
+        crate::user_imports::start(&app, &t.f.admin_key, "", "text/csv", file).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    let done = crate::user_imports::finished(&app, &t.f.admin_key, &job).await;
+    assert_eq!(done["state"], "succeeded", "{done}");
+    let (_, list) = app
+        .get("/api/v1/memberships/temporary", &t.f.admin_key)
+        .await;
+    still_temporary(&list);
+
+    // So it still ends at its instant.
+    expect(&live(&app, &t, &u, &eu).await, true, "granted");
+    app.clock.advance(Duration::hours(4));
+    expect(&live(&app, &t, &u, &eu).await, false, "no_grant");
+}
+
+/// Makes `u` a member of `g` for four hours from now; the end.
+async fn for_four_hours(app: &App, t: &Table, g: &str, u: &Value) -> time::OffsetDateTime {
+    let end = app.clock.now() + Duration::hours(4);
+    let (status, body) = app
+        .post(
+            &format!("/api/v1/groups/{g}/members"),
+            &t.f.admin_key,
+            json!({ "user_ids": [u["id"]], "expires_in_seconds": 4 * 3600 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    end
 }
 
 async fn live(app: &App, t: &Table, u: &Value, eu: &str) -> Value {
