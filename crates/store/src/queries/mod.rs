@@ -14,7 +14,7 @@ use crate::rows;
 mod audit;
 mod groups;
 mod user_totals;
-mod users;
+pub(crate) mod users;
 
 pub(crate) use audit::{AUDIT_COLUMNS, audit_event, insert_audit_events, list_audit_events};
 pub(crate) use groups::{get_group, list_groups, write_group_details};
@@ -27,7 +27,7 @@ pub(crate) use groups::list_groups_sql;
 #[cfg(feature = "testing")]
 pub(crate) use user_totals::{capped_count_sql, exact_count_sql, sample_sql, search_of};
 #[cfg(feature = "testing")]
-pub(crate) use users::page_sql;
+pub(crate) use users::{Members, page_sql};
 
 /// A value to bind to a dynamically built query.
 pub(crate) enum Bind {

@@ -15,8 +15,9 @@ use gatehouse_domain::model::UserStatus;
 use gatehouse_domain::store::{UserFilter, UserTotal};
 use sqlx::AnyConnection;
 
-use super::users::{search_ranges, user_filter};
+use super::users::{Members, members_capped_count_sql, probe_members, search_ranges, user_filter};
 use super::{Bind, Sql};
+use crate::Backend;
 use crate::error::db;
 use crate::rows;
 
@@ -29,6 +30,7 @@ pub(crate) async fn user_total(
     c: &mut AnyConnection,
     business: BusinessId,
     filter: &UserFilter,
+    plan: (Members, Backend),
 ) -> Result<UserTotal> {
     let query = search_of(filter);
     let narrowed = filter.group.is_some() || filter.member_of_any.is_some() || query.is_some();
@@ -37,11 +39,11 @@ pub(crate) async fn user_total(
         return Ok(UserTotal { count, exact: true });
     }
     if filter.exact_total {
-        let sql = exact_count_sql(business, filter);
+        let sql = exact_count_sql(business, filter, plan);
         let count = rows::int(&sql.query().fetch_one(&mut *c).await.map_err(db)?, "n")?;
         return Ok(UserTotal { count, exact: true });
     }
-    let capped = capped_count_sql(business, filter);
+    let capped = capped_count_sql(business, filter, plan);
     let counted = rows::int(&capped.query().fetch_one(&mut *c).await.map_err(db)?, "n")?;
     if counted <= EXACT_UP_TO {
         return Ok(UserTotal {
@@ -49,7 +51,7 @@ pub(crate) async fn user_total(
             exact: true,
         });
     }
-    let estimate = sample_estimate(c, business, filter, query).await?;
+    let estimate = sample_estimate(c, business, filter, query, plan.1).await?;
     Ok(UserTotal {
         count: estimate.max(counted),
         exact: false,
@@ -57,15 +59,28 @@ pub(crate) async fn user_total(
 }
 
 /// Every match counted.
-pub(crate) fn exact_count_sql(business: BusinessId, filter: &UserFilter) -> Sql {
-    let mut sql = user_filter(business, filter);
+pub(crate) fn exact_count_sql(
+    business: BusinessId,
+    filter: &UserFilter,
+    (members, backend): (Members, Backend),
+) -> Sql {
+    let mut sql = user_filter(business, filter, members, backend);
     sql.text = format!("SELECT COUNT(*) AS n{}", sql.text);
     sql
 }
 
-/// The matches counted up to one more than [`EXACT_UP_TO`].
-pub(crate) fn capped_count_sql(business: BusinessId, filter: &UserFilter) -> Sql {
-    let mut sql = user_filter(business, filter);
+/// The matches counted up to one more than [`EXACT_UP_TO`]. Members are counted from the
+/// membership index (stopping at the cap) rather than as the page finds them: probing for
+/// a rare member, or gathering a common one, would read far more.
+pub(crate) fn capped_count_sql(
+    business: BusinessId,
+    filter: &UserFilter,
+    (members, backend): (Members, Backend),
+) -> Sql {
+    if let Some(sql) = members_capped_count_sql(business, filter, EXACT_UP_TO + 1) {
+        return sql;
+    }
+    let mut sql = user_filter(business, filter, members, backend);
     sql.text = format!("SELECT COUNT(*) AS n FROM (SELECT 1 AS one{}", sql.text);
     sql.push(" LIMIT ")
         .bind(Bind::Int(EXACT_UP_TO + 1))
@@ -83,7 +98,7 @@ pub(crate) fn search_of(filter: &UserFilter) -> Option<String> {
 }
 
 /// The business's users in `status` (all of them without), from the counters.
-async fn status_count(
+pub(super) async fn status_count(
     c: &mut AnyConnection,
     business: BusinessId,
     status: Option<UserStatus>,
@@ -112,9 +127,10 @@ async fn sample_estimate(
     business: BusinessId,
     filter: &UserFilter,
     query: Option<String>,
+    backend: Backend,
 ) -> Result<i64> {
     let all = status_count(c, business, None).await?;
-    let sql = sample_sql(business, filter, query);
+    let sql = sample_sql(business, filter, query, backend);
     let row = sql.query().fetch_one(&mut *c).await.map_err(db)?;
     let (n, hits) = (rows::int(&row, "n")?, rows::int(&row, "hits")?);
     if n == 0 {
@@ -124,7 +140,12 @@ async fn sample_estimate(
 }
 
 /// How many of the business's [`SAMPLE`] oldest users there are (`n`) and match (`hits`).
-pub(crate) fn sample_sql(business: BusinessId, filter: &UserFilter, query: Option<String>) -> Sql {
+pub(crate) fn sample_sql(
+    business: BusinessId,
+    filter: &UserFilter,
+    query: Option<String>,
+    backend: Backend,
+) -> Sql {
     let mut sql = Sql::new("SELECT COUNT(*) AS n, COALESCE(SUM(CASE WHEN 1 = 1");
     if let Some(status) = filter.status {
         sql.push(" AND u.status = ").text_bind(status.as_str());
@@ -138,16 +159,8 @@ pub(crate) fn sample_sql(business: BusinessId, filter: &UserFilter, query: Optio
     }
     if let Some(groups) = &filter.member_of_any {
         // Never empty here: an empty set matches nobody and was counted exactly.
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id AND m.group_id IN (",
-        );
-        for (i, g) in groups.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.text_bind(g.to_string());
-        }
-        sql.push("))");
+        let groups: Vec<String> = groups.iter().map(ToString::to_string).collect();
+        probe_members(&mut sql, &groups, backend);
     }
     if let Some(q) = query {
         sql.push(" AND ");

@@ -8,6 +8,7 @@ use gatehouse_domain::{Error, Result};
 use sqlx::AnyConnection;
 
 use super::{Bind, Sql, prefix_end};
+use crate::Backend;
 use crate::error::db;
 use crate::rows;
 
@@ -132,39 +133,136 @@ pub(super) fn search_ranges(sql: &mut Sql, q: String) {
         .push("))");
 }
 
-/// The FROM and WHERE clauses of a user listing (without the keyset condition).
-pub(super) fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
-    // A group's members are found from the membership index: the work is proportional to
-    // the group, not to the business (a small group of a large business stays fast).
-    let mut sql = match filter.group {
-        Some(group) => {
-            let mut sql = Sql::new(
-                " FROM group_members gm JOIN users u ON u.id = gm.user_id WHERE gm.group_id = ",
-            );
-            sql.text_bind(group.to_string())
-                .push(" AND u.business_id = ");
-            sql
+/// How a listing narrowed to members (of a group, or of any group covering a tenant) finds
+/// them, chosen per listing by how many memberships those groups hold ([`members_plan`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Members {
+    /// Few: gather the members from the membership index, look each user up and sort them.
+    /// The work grows with the members, not with the business (a small group of a large
+    /// business stays fast).
+    Gather,
+    /// Many: walk the business's users in the listing's order and probe the membership
+    /// index for each; a page fills after about `page / share of members` probes, where
+    /// gathering would read and sort every member first.
+    Probe,
+}
+
+/// The engine on the other end of `c`.
+pub(super) fn backend_of(c: &AnyConnection) -> Backend {
+    if c.backend_name() == "PostgreSQL" {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
+/// The groups a listing is narrowed to, if any.
+fn member_groups(filter: &UserFilter) -> Option<Vec<String>> {
+    match (filter.group, &filter.member_of_any) {
+        (Some(group), _) => Some(vec![group.to_string()]),
+        (None, Some(groups)) => Some(groups.iter().map(ToString::to_string).collect()),
+        (None, None) => None,
+    }
+}
+
+/// `IN (…)` of `groups`' ids.
+fn push_in(sql: &mut Sql, groups: &[String]) {
+    sql.push(" IN (");
+    for (i, g) in groups.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
         }
-        None => Sql::new(" FROM users u WHERE u.business_id = "),
+        sql.text_bind(g.as_str());
+    }
+    sql.push(")");
+}
+
+/// ` AND EXISTS …`: the user is a member of one of `groups`. On SQLite the groups are
+/// tested in a CASE, so that it does not seek the membership index once per group for every
+/// user (a tenant may be covered by a hundred groups): one seek on the user's memberships
+/// (one or two rows), their group then checked against the list.
+pub(super) fn probe_members(sql: &mut Sql, groups: &[String], backend: Backend) {
+    match backend {
+        Backend::Sqlite => {
+            sql.push(" AND EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id AND CASE WHEN m.group_id");
+            push_in(sql, groups);
+            sql.push(" THEN 1 ELSE 0 END = 1)");
+        }
+        // PostgreSQL's index scan takes the list in its condition (and plans a fresh,
+        // unanalysed table better that way).
+        Backend::Postgres => {
+            sql.push(
+                " AND EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id AND m.group_id",
+            );
+            push_in(sql, groups);
+            sql.push(")");
+        }
+    }
+}
+
+/// Gathering costs about the members' count, probing about `limit × users / members`: the
+/// two meet near √(limit × users) memberships, which is all this counts up to (at 1M users
+/// and pages of 51, about 7,000 index entries).
+pub(crate) async fn members_plan(
+    c: &mut AnyConnection,
+    business: BusinessId,
+    filter: &UserFilter,
+    limit: u32,
+) -> Result<Members> {
+    let Some(groups) = member_groups(filter).filter(|g| !g.is_empty()) else {
+        return Ok(Members::Gather);
+    };
+    let users = super::user_totals::status_count(c, business, None).await?;
+    let enough = (((f64::from(limit) * users as f64).sqrt()) as i64).max(1_000);
+    let mut sql = Sql::new(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM group_members m WHERE m.group_id",
+    );
+    push_in(&mut sql, &groups);
+    sql.push(" LIMIT ").bind(Bind::Int(enough)).push(") s");
+    let n = rows::int(&sql.query().fetch_one(&mut *c).await.map_err(db)?, "n")?;
+    Ok(if n >= enough {
+        Members::Probe
+    } else {
+        Members::Gather
+    })
+}
+
+/// The FROM and WHERE clauses of a user listing (without the keyset condition).
+pub(super) fn user_filter(
+    business: BusinessId,
+    filter: &UserFilter,
+    members: Members,
+    backend: Backend,
+) -> Sql {
+    let groups = member_groups(filter).unwrap_or_default();
+    let gather_one = members == Members::Gather && filter.group.is_some();
+    let mut sql = if gather_one {
+        // From the membership index, each member joined to their user.
+        let mut sql =
+            Sql::new(" FROM group_members gm JOIN users u ON u.id = gm.user_id WHERE gm.group_id");
+        push_in(&mut sql, &groups);
+        sql.push(" AND u.business_id = ");
+        sql
+    } else {
+        Sql::new(" FROM users u WHERE u.business_id = ")
     };
     sql.text_bind(business.to_string());
     if let Some(status) = filter.status {
         sql.push(" AND u.status = ").text_bind(status.as_str());
     }
-    // IN (subquery) rather than a correlated EXISTS: both engines build the member set once
-    // from the membership index instead of probing it for every user.
-    if let Some(groups) = &filter.member_of_any {
-        if groups.is_empty() {
-            sql.push(" AND 1 = 0");
-        } else {
-            sql.push(" AND u.id IN (SELECT m.user_id FROM group_members m WHERE m.group_id IN (");
-            for (i, g) in groups.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.text_bind(g.to_string());
+    let narrowed = filter.group.is_some() || filter.member_of_any.is_some();
+    if narrowed && groups.is_empty() {
+        sql.push(" AND 1 = 0");
+    } else if narrowed && !gather_one {
+        match members {
+            // IN (subquery): both engines build the member set once from the membership
+            // index instead of probing it for every user.
+            Members::Gather => {
+                sql.push(" AND u.id IN (SELECT m.user_id FROM group_members m WHERE m.group_id");
+                push_in(&mut sql, &groups);
+                sql.push(")");
             }
-            sql.push("))");
+            Members::Probe => probe_members(&mut sql, &groups, backend),
         }
     }
     if let Some(q) = filter
@@ -177,6 +275,36 @@ pub(super) fn user_filter(business: BusinessId, filter: &UserFilter) -> Sql {
         search_ranges(&mut sql, q);
     }
     sql
+}
+
+/// How many users of the business are members of `filter`'s groups (and match its other
+/// conditions), read from the membership index and stopped after `cap`: cheap however many
+/// members there are.
+pub(super) fn members_capped_count_sql(
+    business: BusinessId,
+    filter: &UserFilter,
+    cap: i64,
+) -> Option<Sql> {
+    let groups = member_groups(filter).filter(|g| !g.is_empty())?;
+    let mut sql = Sql::new(
+        // CROSS JOIN: SQLite keeps the memberships as the outer loop (it would otherwise
+        // walk the business's users and seek every group for each); PostgreSQL plans it as
+        // any inner join.
+        "SELECT COUNT(*) AS n FROM (SELECT DISTINCT m.user_id FROM group_members m \
+         CROSS JOIN users u WHERE u.id = m.user_id AND m.group_id",
+    );
+    push_in(&mut sql, &groups);
+    sql.push(" AND u.business_id = ")
+        .text_bind(business.to_string());
+    if let Some(status) = filter.status {
+        sql.push(" AND u.status = ").text_bind(status.as_str());
+    }
+    if let Some(q) = super::user_totals::search_of(filter) {
+        sql.push(" AND ");
+        search_ranges(&mut sql, q);
+    }
+    sql.push(" LIMIT ").bind(Bind::Int(cap)).push(") s");
+    Some(sql)
 }
 
 /// The keyset condition (after the cursor) and the ORDER BY of `sort`.
@@ -194,13 +322,15 @@ fn keyset(sql: &mut Sql, sort: UserSort, after: Option<&str>) -> Result<()> {
     match (sort, after) {
         (_, None) => {}
         (UserSort::Name | UserSort::NameDesc, Some(after)) => {
-            // Names repeat: the id breaks ties.
+            // Names repeat: the id breaks ties. The bound on the name alone comes first, so
+            // both engines start the index walk there instead of reading from the start.
             let (name, id) = after
                 .split_once(CURSOR_SEPARATOR)
                 .ok_or(Error::InvalidCursor)?;
+            let bound = if desc { " <= " } else { " >= " };
+            sql.push(&format!(" AND {column}{bound}")).text_bind(name);
             sql.push(&format!(" AND ({column}{op}")).text_bind(name);
-            sql.push(&format!(" OR ({column} = ")).text_bind(name);
-            sql.push(&format!(" AND u.id{op}")).text_bind(id).push("))");
+            sql.push(&format!(" OR u.id{op}")).text_bind(id).push(")");
         }
         (_, Some(after)) => {
             sql.push(&format!(" AND {column}{op}")).text_bind(after);
@@ -217,8 +347,10 @@ pub(crate) async fn list_users(
     after: Option<&str>,
     limit: u32,
 ) -> Result<(Vec<User>, UserTotal)> {
-    let total = super::user_totals::user_total(c, business, filter).await?;
-    let sql = page_sql(business, filter, after, limit)?;
+    let backend = backend_of(c);
+    let members = members_plan(c, business, filter, limit).await?;
+    let total = super::user_totals::user_total(c, business, filter, (members, backend)).await?;
+    let sql = page_sql(business, filter, (members, backend), after, limit)?;
     let rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
     let mut users = rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?;
     attach_groups(c, &mut users).await?;
@@ -229,10 +361,11 @@ pub(crate) async fn list_users(
 pub(crate) fn page_sql(
     business: BusinessId,
     filter: &UserFilter,
+    (members, backend): (Members, Backend),
     after: Option<&str>,
     limit: u32,
 ) -> Result<Sql> {
-    let mut sql = user_filter(business, filter);
+    let mut sql = user_filter(business, filter, members, backend);
     sql.text = format!("SELECT {USER_COLS}{}", sql.text);
     keyset(&mut sql, filter.sort, after)?;
     sql.push(" LIMIT ").bind(Bind::Int(i64::from(limit)));

@@ -10,7 +10,8 @@ use sqlx::AnyConnection;
 mod plans;
 mod seed;
 
-pub use plans::{explain_groups_list, explain_users_list};
+pub use crate::queries::users::Members;
+pub use plans::{explain_groups_list, explain_users_list, page_ids};
 pub use seed::{SeedSpec, Seeded, seed, seed_id};
 
 use sqlx::Connection;

@@ -5,31 +5,71 @@ use gatehouse_domain::ids::BusinessId;
 use gatehouse_domain::store::UserFilter;
 use sqlx::Row;
 
-use crate::queries::{Sql, capped_count_sql, exact_count_sql, page_sql, sample_sql, search_of};
+use crate::queries::{
+    Members, Sql, capped_count_sql, exact_count_sql, page_sql, sample_sql, search_of,
+};
 use crate::{Backend, SqlStore};
 
-/// The plans of every statement a listing may run (its page, and its total counted capped,
-/// exactly and by sample), each headed by `-- page`, `-- capped count`, ….
+/// The plans of every statement a listing may run (its page and exact count with members
+/// gathered or probed, and its total counted capped and by sample), each headed by
+/// `-- page, members gathered`, `-- capped count`, ….
 pub async fn explain_users_list(
     store: &SqlStore,
     business: BusinessId,
     filter: &UserFilter,
     after: Option<&str>,
 ) -> Result<String, String> {
+    let backend = store.backend();
+    let page = |members| {
+        page_sql(business, filter, (members, backend), after, 51).map_err(|e| e.to_string())
+    };
     let statements = [
+        ("page, members gathered", page(Members::Gather)?),
+        ("page, members probed", page(Members::Probe)?),
         (
-            "page",
-            page_sql(business, filter, after, 51).map_err(|e| e.to_string())?,
+            "capped count",
+            capped_count_sql(business, filter, (Members::Gather, backend)),
         ),
-        ("capped count", capped_count_sql(business, filter)),
-        ("exact count", exact_count_sql(business, filter)),
-        ("sample", sample_sql(business, filter, search_of(filter))),
+        (
+            "exact count, members gathered",
+            exact_count_sql(business, filter, (Members::Gather, backend)),
+        ),
+        (
+            "exact count, members probed",
+            exact_count_sql(business, filter, (Members::Probe, backend)),
+        ),
+        (
+            "sample",
+            sample_sql(business, filter, search_of(filter), backend),
+        ),
     ];
     let mut out = String::new();
     for (name, sql) in statements {
         out.push_str(&format!("-- {name}\n{}\n", explain(store, sql).await?));
     }
     Ok(out)
+}
+
+/// The ids of one page of a listing, its members found as `members` says (not as the store
+/// would choose), for tests that hold both ways to the same answer.
+pub async fn page_ids(
+    store: &SqlStore,
+    business: BusinessId,
+    filter: &UserFilter,
+    members: Members,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<String>, String> {
+    let sql = page_sql(business, filter, (members, store.backend()), after, limit)
+        .map_err(|e| e.to_string())?;
+    let rows = sql
+        .query()
+        .fetch_all(store.writer())
+        .await
+        .map_err(|e| e.to_string())?;
+    rows.iter()
+        .map(|r| r.try_get::<String, _>("id").map_err(|e| e.to_string()))
+        .collect()
 }
 
 /// The plan of the statement listing the business's groups (with their member counts).

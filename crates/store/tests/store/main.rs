@@ -13,6 +13,7 @@ mod escalation;
 mod groups;
 mod import;
 mod mail;
+mod member_plans;
 mod passkeys;
 mod plans;
 mod signing_keys;
