@@ -115,16 +115,17 @@ impl UserSort {
         }
     }
 
+    /// Every order.
+    pub const ALL: [UserSort; 6] = [
+        UserSort::Email,
+        UserSort::EmailDesc,
+        UserSort::Name,
+        UserSort::NameDesc,
+        UserSort::Newest,
+        UserSort::Oldest,
+    ];
+
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            UserSort::Email,
-            UserSort::EmailDesc,
-            UserSort::Name,
-            UserSort::NameDesc,
-            UserSort::Newest,
-            UserSort::Oldest,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
     }
 }

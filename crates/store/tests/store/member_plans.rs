@@ -6,7 +6,7 @@ use gatehouse_domain::ids::GroupId;
 use gatehouse_domain::model::UserStatus;
 use gatehouse_domain::principal::UsersView;
 use gatehouse_domain::store::{UserFilter, UserSort};
-use gatehouse_store::testing::{Members, SeedSpec, page_ids, seed};
+use gatehouse_store::testing::{Members, SeedSpec, Seeded, page_ids, seed};
 
 use crate::harness::Env;
 
@@ -21,23 +21,9 @@ async fn gathered_and_probed_members_list_the_same_pages(env: Env) {
     let seeded = seed(&env.db.url, &spec).await.unwrap();
     let b = seeded.business.parse().unwrap();
     let group: GroupId = seeded.first_group.parse().unwrap();
-    let covering: Vec<GroupId> = seeded
-        .groups
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i == 0 || i % 5 == 4)
-        .map(|(_, g)| g.parse().unwrap())
-        .collect();
+    let covering = covering_first_tenant(&seeded);
     let view = env.access::<UsersView>(b);
-    let sorts = [
-        UserSort::Email,
-        UserSort::EmailDesc,
-        UserSort::Name,
-        UserSort::NameDesc,
-        UserSort::Newest,
-        UserSort::Oldest,
-    ];
-    for sort in sorts {
+    for sort in UserSort::ALL {
         for (name, filter) in [
             (
                 "group",
@@ -109,4 +95,16 @@ async fn gathered_and_probed_members_list_the_same_pages(env: Env) {
             }
         }
     }
+}
+
+/// A tenant filter as the domain hands it to the store: the groups covering the seed's first
+/// tenant (the first group and every business-wide one).
+pub(crate) fn covering_first_tenant(seeded: &Seeded) -> Vec<GroupId> {
+    seeded
+        .groups
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i == 0 || i % 5 == 4)
+        .map(|(_, g)| g.parse().unwrap())
+        .collect()
 }

@@ -293,15 +293,7 @@ async fn user_counters_follow_every_write(env: Env) {
 async fn fresh_database_plans_use_the_indexes(env: Env) {
     let (b, seeded) = seeded(&env, 50_000, false).await;
     let group: GroupId = seeded.first_group.parse().unwrap();
-    // A tenant filter as the domain hands it to the store: the groups covering the tenant
-    // (for the seed's first tenant: the first group and every business-wide one).
-    let covering: Vec<GroupId> = seeded
-        .groups
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i == 0 || i % 5 == 4)
-        .map(|(_, g)| g.parse().unwrap())
-        .collect();
+    let covering = crate::member_plans::covering_first_tenant(&seeded);
     let filters = [
         ("unfiltered", UserFilter::default(), None),
         (

@@ -48,14 +48,7 @@ async fn every_order_pages_through_everyone_once(env: Env) {
         }
         users
     };
-    for sort in [
-        UserSort::Email,
-        UserSort::EmailDesc,
-        UserSort::Name,
-        UserSort::NameDesc,
-        UserSort::Newest,
-        UserSort::Oldest,
-    ] {
+    for sort in UserSort::ALL {
         let filter = UserFilter {
             sort,
             ..UserFilter::default()
