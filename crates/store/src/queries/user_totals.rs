@@ -58,6 +58,20 @@ pub(crate) async fn user_total(
     })
 }
 
+/// The estimate of a listing known to match more than [`EXACT_UP_TO`] users.
+pub(super) async fn estimate(
+    c: &mut AnyConnection,
+    business: BusinessId,
+    filter: &UserFilter,
+    backend: Backend,
+) -> Result<UserTotal> {
+    let estimate = sample_estimate(c, business, filter, search_of(filter), backend).await?;
+    Ok(UserTotal {
+        count: estimate.max(EXACT_UP_TO + 1),
+        exact: false,
+    })
+}
+
 /// Every match counted.
 pub(crate) fn exact_count_sql(
     business: BusinessId,

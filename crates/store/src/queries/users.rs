@@ -156,6 +156,14 @@ pub(super) fn backend_of(c: &AnyConnection) -> Backend {
     }
 }
 
+/// A listing of one group's members, with no other condition.
+fn is_one_group_alone(filter: &UserFilter) -> bool {
+    filter.group.is_some()
+        && filter.member_of_any.is_none()
+        && filter.status.is_none()
+        && super::user_totals::search_of(filter).is_none()
+}
+
 /// The groups a listing is narrowed to, if any.
 fn member_groups(filter: &UserFilter) -> Option<Vec<String>> {
     match (filter.group, &filter.member_of_any) {
@@ -202,15 +210,16 @@ pub(super) fn probe_members(sql: &mut Sql, groups: &[String], backend: Backend) 
 
 /// Gathering costs about the members' count, probing about `limit × users / members`: the
 /// two meet near √(limit × users) memberships, which is all this counts up to (at 1M users
-/// and pages of 51, about 7,000 index entries).
+/// and pages of 51, about 7,000 index entries). Returns the plan and, when the count did not
+/// reach that bound, the memberships counted: all of them.
 pub(crate) async fn members_plan(
     c: &mut AnyConnection,
     business: BusinessId,
     filter: &UserFilter,
     limit: u32,
-) -> Result<Members> {
+) -> Result<(Members, Option<i64>)> {
     let Some(groups) = member_groups(filter).filter(|g| !g.is_empty()) else {
-        return Ok(Members::Gather);
+        return Ok((Members::Gather, None));
     };
     let users = super::user_totals::status_count(c, business, None).await?;
     let enough = (((f64::from(limit) * users as f64).sqrt()) as i64).max(1_000);
@@ -218,12 +227,12 @@ pub(crate) async fn members_plan(
         "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM group_members m WHERE m.group_id",
     );
     push_in(&mut sql, &groups);
-    sql.push(" LIMIT ").bind(Bind::Int(enough)).push(") s");
+    sql.push(" LIMIT ").bind(Bind::Int(enough + 1)).push(") s");
     let n = rows::int(&sql.query().fetch_one(&mut *c).await.map_err(db)?, "n")?;
-    Ok(if n >= enough {
-        Members::Probe
+    Ok(if n > enough {
+        (Members::Probe, None)
     } else {
-        Members::Gather
+        (Members::Gather, Some(n))
     })
 }
 
@@ -348,8 +357,20 @@ pub(crate) async fn list_users(
     limit: u32,
 ) -> Result<(Vec<User>, UserTotal)> {
     let backend = backend_of(c);
-    let members = members_plan(c, business, filter, limit).await?;
-    let total = super::user_totals::user_total(c, business, filter, (members, backend)).await?;
+    let (members, memberships) = members_plan(c, business, filter, limit).await?;
+    let total = match memberships {
+        // One group and nothing else: each of its memberships is one of the business's
+        // users, so the plan's count was the total, or (when it reached its bound) more
+        // than a capped count would count.
+        Some(n) if is_one_group_alone(filter) => UserTotal {
+            count: n,
+            exact: true,
+        },
+        None if is_one_group_alone(filter) && !filter.exact_total => {
+            super::user_totals::estimate(c, business, filter, backend).await?
+        }
+        _ => super::user_totals::user_total(c, business, filter, (members, backend)).await?,
+    };
     let sql = page_sql(business, filter, (members, backend), after, limit)?;
     let rows = sql.query().fetch_all(&mut *c).await.map_err(db)?;
     let mut users = rows.iter().map(rows::user).collect::<Result<Vec<_>>>()?;

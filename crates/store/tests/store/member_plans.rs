@@ -10,7 +10,10 @@ use gatehouse_store::testing::{Members, SeedSpec, Seeded, page_ids, seed};
 
 use crate::harness::Env;
 
-crate::backend_tests!(gathered_and_probed_members_list_the_same_pages);
+crate::backend_tests!(
+    gathered_and_probed_members_list_the_same_pages,
+    a_large_group_alone_is_estimated_and_exact_on_request
+);
 
 async fn gathered_and_probed_members_list_the_same_pages(env: Env) {
     let spec = SeedSpec {
@@ -95,6 +98,47 @@ async fn gathered_and_probed_members_list_the_same_pages(env: Env) {
             }
         }
     }
+}
+
+/// A group of more members than the plan counts (every user of a 3,000-user business): its
+/// total is an estimate said to be one, exact on request; a small group's is exact.
+async fn a_large_group_alone_is_estimated_and_exact_on_request(env: Env) {
+    let seeded = seed(&env.db.url, &SeedSpec::engine(3_000)).await.unwrap();
+    let b: gatehouse_domain::ids::BusinessId = seeded.business.parse().unwrap();
+    let group: GroupId = seeded.first_group.parse().unwrap();
+    let pool = sqlx::AnyPool::connect(&env.db.url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO group_members (group_id, user_id, business_id, created_at) \
+         SELECT $1, id, business_id, 0 FROM users WHERE business_id = $2 \
+         ON CONFLICT (group_id, user_id) DO NOTHING",
+    )
+    .bind(group.to_string())
+    .bind(b.to_string())
+    .execute(&pool)
+    .await
+    .unwrap();
+    let view = env.access::<UsersView>(b);
+    let mut filter = UserFilter {
+        group: Some(group),
+        ..Default::default()
+    };
+    let page = env.gh.list_users(&view, &filter, None, 50).await.unwrap();
+    assert!(page.total_estimated, "{:?}", page.total);
+    assert_eq!(page.total, Some(3_000), "the sample is every user here");
+    filter.exact_total = true;
+    let page = env.gh.list_users(&view, &filter, None, 50).await.unwrap();
+    assert_eq!((page.total, page.total_estimated), (Some(3_000), false));
+    let small = UserFilter {
+        group: Some(seeded.groups[1].parse().unwrap()),
+        ..Default::default()
+    };
+    let page = env.gh.list_users(&view, &small, None, 50).await.unwrap();
+    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE group_id = $1")
+        .bind(seeded.groups[1].clone())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((page.total, page.total_estimated), (Some(members), false));
 }
 
 /// A tenant filter as the domain hands it to the store: the groups covering the seed's first
