@@ -223,9 +223,12 @@ pub(crate) async fn members_plan(
     };
     let users = super::user_totals::status_count(c, business, None).await?;
     let enough = (((f64::from(limit) * users as f64).sqrt()) as i64).max(1_000);
+    // The business's own memberships only: a group id of another business counts nothing
+    // (the total of a listing is taken from this count).
     let mut sql = Sql::new(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM group_members m WHERE m.group_id",
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM group_members m WHERE m.business_id = ",
     );
+    sql.text_bind(business.to_string()).push(" AND m.group_id");
     push_in(&mut sql, &groups);
     sql.push(" LIMIT ").bind(Bind::Int(enough + 1)).push(") s");
     let n = rows::int(&sql.query().fetch_one(&mut *c).await.map_err(db)?, "n")?;
