@@ -231,7 +231,15 @@ impl Store for SqlStore {
         if let Err(e) = crate::statistics::refresh_if_stale(self, business).await {
             tracing::warn!(error = %e, "planner statistics not checked");
         }
-        queries::list_users(&mut *self.conn().await?, business, filter, after, limit).await
+        queries::list_users(
+            &mut *self.conn().await?,
+            self.backend,
+            business,
+            filter,
+            after,
+            limit,
+        )
+        .await
     }
 
     async fn get_group(&self, business: BusinessId, id: GroupId) -> Result<Option<Group>> {

@@ -13,6 +13,7 @@ use crate::rows;
 
 mod audit;
 mod groups;
+pub(crate) mod user_members;
 mod user_totals;
 pub(crate) mod users;
 
@@ -25,9 +26,11 @@ pub(crate) use users::{
 #[cfg(feature = "testing")]
 pub(crate) use groups::list_groups_sql;
 #[cfg(feature = "testing")]
+pub(crate) use user_members::{ListPlan, Members};
+#[cfg(feature = "testing")]
 pub(crate) use user_totals::{capped_count_sql, exact_count_sql, sample_sql, search_of};
 #[cfg(feature = "testing")]
-pub(crate) use users::{Members, page_sql};
+pub(crate) use users::page_sql;
 
 /// A value to bind to a dynamically built query.
 pub(crate) enum Bind {

@@ -15,7 +15,8 @@ use gatehouse_domain::model::UserStatus;
 use gatehouse_domain::store::{UserFilter, UserTotal};
 use sqlx::AnyConnection;
 
-use super::users::{Members, members_capped_count_sql, probe_members, search_ranges, user_filter};
+use super::user_members::{ListPlan, is_one_group_alone, members_capped_count_sql, probe_members};
+use super::users::{search_ranges, user_filter};
 use super::{Bind, Sql};
 use crate::Backend;
 use crate::error::db;
@@ -30,7 +31,7 @@ pub(crate) async fn user_total(
     c: &mut AnyConnection,
     business: BusinessId,
     filter: &UserFilter,
-    plan: (Members, Backend),
+    plan: &ListPlan,
 ) -> Result<UserTotal> {
     let query = search_of(filter);
     let narrowed = filter.group.is_some() || filter.member_of_any.is_some() || query.is_some();
@@ -38,47 +39,40 @@ pub(crate) async fn user_total(
         let count = status_count(c, business, filter.status).await?;
         return Ok(UserTotal { count, exact: true });
     }
+    // One group and nothing else: each of its memberships is one of the business's users,
+    // so the plan's count, when it counted them all, is the total; when it reached its
+    // bound, they are more than a capped count would count.
+    let alone = is_one_group_alone(filter);
+    if let (true, Some(count)) = (alone, plan.memberships) {
+        return Ok(UserTotal { count, exact: true });
+    }
     if filter.exact_total {
         let sql = exact_count_sql(business, filter, plan);
         let count = rows::int(&sql.query().fetch_one(&mut *c).await.map_err(db)?, "n")?;
         return Ok(UserTotal { count, exact: true });
     }
-    let capped = capped_count_sql(business, filter, plan);
-    let counted = rows::int(&capped.query().fetch_one(&mut *c).await.map_err(db)?, "n")?;
+    let counted = if alone {
+        EXACT_UP_TO + 1
+    } else {
+        let capped = capped_count_sql(business, filter, plan);
+        rows::int(&capped.query().fetch_one(&mut *c).await.map_err(db)?, "n")?
+    };
     if counted <= EXACT_UP_TO {
         return Ok(UserTotal {
             count: counted,
             exact: true,
         });
     }
-    let estimate = sample_estimate(c, business, filter, query, plan.1).await?;
+    let estimate = sample_estimate(c, business, filter, query, plan).await?;
     Ok(UserTotal {
         count: estimate.max(counted),
         exact: false,
     })
 }
 
-/// The estimate of a listing known to match more than [`EXACT_UP_TO`] users.
-pub(super) async fn estimate(
-    c: &mut AnyConnection,
-    business: BusinessId,
-    filter: &UserFilter,
-    backend: Backend,
-) -> Result<UserTotal> {
-    let estimate = sample_estimate(c, business, filter, search_of(filter), backend).await?;
-    Ok(UserTotal {
-        count: estimate.max(EXACT_UP_TO + 1),
-        exact: false,
-    })
-}
-
 /// Every match counted.
-pub(crate) fn exact_count_sql(
-    business: BusinessId,
-    filter: &UserFilter,
-    (members, backend): (Members, Backend),
-) -> Sql {
-    let mut sql = user_filter(business, filter, members, backend);
+pub(crate) fn exact_count_sql(business: BusinessId, filter: &UserFilter, plan: &ListPlan) -> Sql {
+    let mut sql = user_filter(business, filter, plan);
     sql.text = format!("SELECT COUNT(*) AS n{}", sql.text);
     sql
 }
@@ -86,15 +80,11 @@ pub(crate) fn exact_count_sql(
 /// The matches counted up to one more than [`EXACT_UP_TO`]. Members are counted from the
 /// membership index (stopping at the cap) rather than as the page finds them: probing for
 /// a rare member, or gathering a common one, would read far more.
-pub(crate) fn capped_count_sql(
-    business: BusinessId,
-    filter: &UserFilter,
-    (members, backend): (Members, Backend),
-) -> Sql {
-    if let Some(sql) = members_capped_count_sql(business, filter, EXACT_UP_TO + 1) {
+pub(crate) fn capped_count_sql(business: BusinessId, filter: &UserFilter, plan: &ListPlan) -> Sql {
+    if let Some(sql) = members_capped_count_sql(business, filter, plan.backend, EXACT_UP_TO + 1) {
         return sql;
     }
-    let mut sql = user_filter(business, filter, members, backend);
+    let mut sql = user_filter(business, filter, plan);
     sql.text = format!("SELECT COUNT(*) AS n FROM (SELECT 1 AS one{}", sql.text);
     sql.push(" LIMIT ")
         .bind(Bind::Int(EXACT_UP_TO + 1))
@@ -141,10 +131,13 @@ async fn sample_estimate(
     business: BusinessId,
     filter: &UserFilter,
     query: Option<String>,
-    backend: Backend,
+    plan: &ListPlan,
 ) -> Result<i64> {
-    let all = status_count(c, business, None).await?;
-    let sql = sample_sql(business, filter, query, backend);
+    let all = match plan.users {
+        Some(users) => users,
+        None => status_count(c, business, None).await?,
+    };
+    let sql = sample_sql(business, filter, query, plan.backend);
     let row = sql.query().fetch_one(&mut *c).await.map_err(db)?;
     let (n, hits) = (rows::int(&row, "n")?, rows::int(&row, "hits")?);
     if n == 0 {
@@ -165,11 +158,7 @@ pub(crate) fn sample_sql(
         sql.push(" AND u.status = ").text_bind(status.as_str());
     }
     if let Some(group) = filter.group {
-        sql.push(
-            " AND EXISTS (SELECT 1 FROM group_members m WHERE m.user_id = u.id AND m.group_id = ",
-        )
-        .text_bind(group.to_string())
-        .push(")");
+        probe_members(&mut sql, &[group.to_string()], backend);
     }
     if let Some(groups) = &filter.member_of_any {
         // Never empty here: an empty set matches nobody and was counted exactly.

@@ -10,7 +10,7 @@ use sqlx::AnyConnection;
 mod plans;
 mod seed;
 
-pub use crate::queries::users::Members;
+pub use crate::queries::user_members::Members;
 pub use plans::{explain_groups_list, explain_users_list, page_ids};
 pub use seed::{SeedSpec, Seeded, seed, seed_id};
 

@@ -6,7 +6,7 @@ use gatehouse_domain::store::UserFilter;
 use sqlx::Row;
 
 use crate::queries::{
-    Members, Sql, capped_count_sql, exact_count_sql, page_sql, sample_sql, search_of,
+    ListPlan, Members, Sql, capped_count_sql, exact_count_sql, page_sql, sample_sql, search_of,
 };
 use crate::{Backend, SqlStore};
 
@@ -20,23 +20,23 @@ pub async fn explain_users_list(
     after: Option<&str>,
 ) -> Result<String, String> {
     let backend = store.backend();
-    let page = |members| {
-        page_sql(business, filter, (members, backend), after, 51).map_err(|e| e.to_string())
-    };
+    let fixed = |members| ListPlan::fixed(members, backend);
+    let page =
+        |members| page_sql(business, filter, &fixed(members), after, 51).map_err(|e| e.to_string());
     let statements = [
         ("page, members gathered", page(Members::Gather)?),
         ("page, members probed", page(Members::Probe)?),
         (
             "capped count",
-            capped_count_sql(business, filter, (Members::Gather, backend)),
+            capped_count_sql(business, filter, &fixed(Members::Gather)),
         ),
         (
             "exact count, members gathered",
-            exact_count_sql(business, filter, (Members::Gather, backend)),
+            exact_count_sql(business, filter, &fixed(Members::Gather)),
         ),
         (
             "exact count, members probed",
-            exact_count_sql(business, filter, (Members::Probe, backend)),
+            exact_count_sql(business, filter, &fixed(Members::Probe)),
         ),
         (
             "sample",
@@ -60,8 +60,14 @@ pub async fn page_ids(
     after: Option<&str>,
     limit: u32,
 ) -> Result<Vec<String>, String> {
-    let sql = page_sql(business, filter, (members, store.backend()), after, limit)
-        .map_err(|e| e.to_string())?;
+    let sql = page_sql(
+        business,
+        filter,
+        &ListPlan::fixed(members, store.backend()),
+        after,
+        limit,
+    )
+    .map_err(|e| e.to_string())?;
     let rows = sql
         .query()
         .fetch_all(store.writer())

@@ -12,7 +12,8 @@ use crate::harness::Env;
 
 crate::backend_tests!(
     gathered_and_probed_members_list_the_same_pages,
-    a_large_group_alone_is_estimated_and_exact_on_request
+    a_large_group_alone_is_estimated_and_exact_on_request,
+    a_group_and_a_tenant_together_list_the_members_of_both
 );
 
 async fn gathered_and_probed_members_list_the_same_pages(env: Env) {
@@ -139,6 +140,70 @@ async fn a_large_group_alone_is_estimated_and_exact_on_request(env: Env) {
         .await
         .unwrap();
     assert_eq!((page.total, page.total_estimated), (Some(members), false));
+}
+
+/// `group=` and `tenant=` together: the members of the group who also have access in the
+/// tenant (through one of its covering groups), whichever way the members are found.
+async fn a_group_and_a_tenant_together_list_the_members_of_both(env: Env) {
+    let seeded = seed(&env.db.url, &SeedSpec::engine(3_000)).await.unwrap();
+    let b: gatehouse_domain::ids::BusinessId = seeded.business.parse().unwrap();
+    let group: GroupId = seeded.first_group.parse().unwrap();
+    let others: Vec<GroupId> = covering_first_tenant(&seeded)
+        .into_iter()
+        .filter(|g| *g != group)
+        .collect();
+    let pool = sqlx::AnyPool::connect(&env.db.url).await.unwrap();
+    let mut sql = String::from(
+        "SELECT DISTINCT a.user_id FROM group_members a JOIN group_members o \
+         ON o.user_id = a.user_id WHERE a.group_id = $1 AND o.group_id IN (",
+    );
+    for (i, g) in others.iter().enumerate() {
+        sql.push_str(&format!("{}'{g}'", if i > 0 { ", " } else { "" }));
+    }
+    sql.push(')');
+    let mut expected: Vec<String> = sqlx::query_scalar(&sql)
+        .bind(group.to_string())
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    expected.sort();
+    let in_group: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM group_members WHERE group_id = $1")
+            .bind(group.to_string())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(
+        !expected.is_empty() && (expected.len() as i64) < in_group,
+        "the seed gives a proper subset: {} of {in_group}",
+        expected.len()
+    );
+    let filter = UserFilter {
+        group: Some(group),
+        member_of_any: Some(others),
+        sort: UserSort::Oldest,
+        ..Default::default()
+    };
+    let view = env.access::<UsersView>(b);
+    let page = env
+        .gh
+        .list_users(&view, &filter, None, 1_000)
+        .await
+        .unwrap();
+    let mut listed: Vec<String> = page.items.iter().map(|u| u.id.to_string()).collect();
+    listed.sort();
+    assert_eq!(listed, expected);
+    assert_eq!(
+        (page.total, page.total_estimated),
+        (Some(expected.len() as i64), false)
+    );
+    for members in [Members::Gather, Members::Probe] {
+        let mut ids = page_ids(&env.db.store, b, &filter, members, None, 1_000)
+            .await
+            .unwrap();
+        ids.sort();
+        assert_eq!(ids, expected, "{members:?}");
+    }
 }
 
 /// A tenant filter as the domain hands it to the store: the groups covering the seed's first
