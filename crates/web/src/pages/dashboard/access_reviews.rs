@@ -197,8 +197,12 @@ const START_FIELDS: FieldMap<'static> = &[
 ];
 
 /// The review the start form asks for; what it gets wrong goes to `problems`, field by
-/// field, all at once.
-async fn new_review(d: &Dash, form: &Fields, problems: &mut Problems) -> Option<NewReview> {
+/// field, all at once (`None`). Failing to look a reviewer up is an error, not a problem.
+async fn new_review(
+    d: &Dash,
+    form: &Fields,
+    problems: &mut Problems,
+) -> Result<Option<NewReview>, Error> {
     let scope = match form.get("scope") {
         "all" => Some(ReviewScope::All),
         "sensitive_or_live" => Some(ReviewScope::SensitiveOrLive),
@@ -229,7 +233,11 @@ async fn new_review(d: &Dash, form: &Fields, problems: &mut Problems) -> Option<
             continue;
         }
         let found = match Email::parse(raw) {
-            Ok(email) => user_by_email(d, &email).await.ok(),
+            Ok(email) => match user_by_email(d, &email).await {
+                Ok(user) => Some(user),
+                Err(Error::UserNotFound) => None,
+                Err(e) => return Err(e),
+            },
             Err(_) => None,
         };
         match found {
@@ -252,9 +260,9 @@ async fn new_review(d: &Dash, form: &Fields, problems: &mut Problems) -> Option<
         problems.add("due", "Due date must be a date such as 2026-12-31.");
     }
     let (Some(scope), Ok(due), true) = (scope, due, reviewers_known) else {
-        return None;
+        return Ok(None);
     };
-    Some(NewReview {
+    Ok(Some(NewReview {
         name: form.get("name").to_owned(),
         scope,
         reviewers: Reviewers {
@@ -264,7 +272,7 @@ async fn new_review(d: &Dash, form: &Fields, problems: &mut Problems) -> Option<
         // The end of the chosen day, UTC.
         due_at: due.with_time(Time::MIDNIGHT).assume_utc() + Duration::days(1)
             - Duration::seconds(1),
-    })
+    }))
 }
 
 /// Starts a review. Requires `reviews.manage` (and `users.view` to name reviewers). A form
@@ -274,7 +282,10 @@ pub(crate) async fn start_review(
     DashForm(d, access, form): DashForm<ReviewsManage>,
 ) -> Answer {
     let mut problems = Problems::default();
-    let Some(new) = new_review(&d, &form, &mut problems).await else {
+    let new = new_review(&d, &form, &mut problems)
+        .await
+        .map_err(|e| d.fail(e, "access_reviews"))?;
+    let Some(new) = new else {
         return render(&d, Some(&form), problems, None, None).await;
     };
     match s

@@ -22,13 +22,7 @@ crate::backend_tests!(
 async fn temporary_access_ends_at_its_instant_on_two_nodes_before_the_sweeper(app: App) {
     let t = Table::new(&app).await;
     let eu = t.tenant(0).to_owned();
-    let g = t
-        .group(
-            &app,
-            json!({ "name": "Live operations", "type": "business",
-                    "permissions": { "live": ["analytics"] } }),
-        )
-        .await;
+    let g = live_operations(&app, &t).await;
     let u = t.user(&app, "oncall@acme.com", &[], true).await;
     expect(&live(&app, &t, &u, &eu).await, false, "no_grant");
 
@@ -113,9 +107,7 @@ async fn a_provider_or_an_import_asserting_membership_keeps_its_end(app: App) {
     let t = Table::new(&app).await;
     let eu = t.tenant(0).to_owned();
     let bid = t.f.business["id"].as_str().unwrap().to_owned();
-    let g = t
-        .group(&app, json!({ "name": "Live operations", "type": "business", "permissions": { "live": ["analytics"] } }))
-        .await;
+    let g = live_operations(&app, &t).await;
     let u = t.user(&app, "oncall@acme.com", &[], true).await;
     let end = for_four_hours(&app, &t, &g, &u).await;
     let still_temporary = |list: &Value| {
@@ -174,6 +166,15 @@ async fn a_provider_or_an_import_asserting_membership_keeps_its_end(app: App) {
     expect(&live(&app, &t, &u, &eu).await, false, "no_grant");
 }
 
+/// A business group granting Live analytics: the access a break-glass membership gives.
+async fn live_operations(app: &App, t: &Table) -> String {
+    t.group(
+        app,
+        json!({ "name": "Live operations", "type": "business", "permissions": { "live": ["analytics"] } }),
+    )
+    .await
+}
+
 /// Makes `u` a member of `g` for four hours from now; the end.
 async fn for_four_hours(app: &App, t: &Table, g: &str, u: &Value) -> time::OffsetDateTime {
     let end = app.clock.now() + Duration::hours(4);
@@ -222,9 +223,7 @@ async fn a_request_for_access_is_approved_into_temporary_access(app: App) {
     let t = Table::new(&app).await;
     let eu = t.tenant(0).to_owned();
     let bid = t.f.business["id"].as_str().unwrap().to_owned();
-    let g = t
-        .group(&app, json!({ "name": "Live operations", "type": "business", "permissions": { "live": ["analytics"] } }))
-        .await;
+    let g = live_operations(&app, &t).await;
     let user = app.invite(&t.f.admin_key, "oncall@acme.com", &[]).await;
     let (mut b, _) = app.accept("oncall@acme.com", PW, 1).await;
     let page = b.get("/b/acme/account").await;
