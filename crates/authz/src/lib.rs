@@ -2,7 +2,7 @@
 //! access model, swapped atomically ([`arc_swap`]); checks read the current snapshot and never
 //! touch the database or a lock a writer holds. Writes refresh the writing node's snapshot
 //! before they return (read-your-writes); other nodes follow through the change feed
-//! (the domain's feed), polling each business's change sequence. It reads storage only
+//! (the domain's feed, [`AccessEngine::follow`]), reading which businesses moved since its last pass. It reads storage only
 //! through [`AccessSource`].
 
 pub mod claims;
@@ -18,7 +18,9 @@ mod tests;
 
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
+use std::hash::BuildHasher;
+
+use arc_swap::{ArcSwap, ArcSwapOption};
 use rustc_hash::FxHashMap;
 
 pub use claims::{AccessClaim, TenantRights, access_claim};
@@ -28,7 +30,7 @@ pub use snapshot::{
     CheckQuery, Decision, KeyEntry, MfaBlocked, MfaExposure, MfaRequirement, Reason, Snapshot,
 };
 
-pub use source::AccessSource;
+pub use source::{AccessSource, FeedCursor};
 
 // The core vocabulary, under the paths the engine's modules name it by.
 pub(crate) use gatehouse_core::{actor, catalog, error, grants, ids, model, types};
@@ -37,20 +39,31 @@ use crate::catalog::Catalog;
 use crate::error::{Error, Result};
 use crate::ids::{ApiKeyId, BusinessId};
 
-/// Every business's snapshot, and which business each API key belongs to.
+/// Every business's place, and which business each API key belongs to. The map changes
+/// only when a business first loads or its set of API keys changes; a new snapshot of a known
+/// business swaps into its slot without copying the map.
 #[derive(Debug, Default, Clone)]
 struct Registry {
-    businesses: FxHashMap<BusinessId, Arc<Snapshot>>,
+    businesses: FxHashMap<BusinessId, Arc<ArcSwapOption<Snapshot>>>,
     keys: FxHashMap<ApiKeyId, BusinessId>,
 }
+
+/// Writer locks: a business's writers take the lock of its stripe, so a refresh that waits on
+/// the database holds up only the businesses that share it (1 in [`WRITER_STRIPES`]), and the
+/// locks' memory stays the same however many businesses there are.
+const WRITER_STRIPES: usize = 64;
 
 /// The node's access engine.
 #[derive(Debug)]
 pub struct AccessEngine {
     registry: ArcSwap<Registry>,
     perms: Arc<PermissionIndex>,
-    /// Serialises writers of the registry; readers never take it.
-    writer: tokio::sync::Mutex<()>,
+    /// Serialises writers per business (by stripe); readers never take them.
+    writers: Box<[tokio::sync::Mutex<()>]>,
+    /// Serialises changes to the registry's map. Held for an in-memory copy, never across I/O.
+    reshape: std::sync::Mutex<()>,
+    /// Where the change feed has read up to; `None` until its first pass.
+    feed: tokio::sync::Mutex<Option<FeedCursor>>,
 }
 
 impl AccessEngine {
@@ -58,7 +71,11 @@ impl AccessEngine {
         Self {
             registry: ArcSwap::from_pointee(Registry::default()),
             perms: Arc::new(PermissionIndex::new(catalog)),
-            writer: tokio::sync::Mutex::new(()),
+            writers: (0..WRITER_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+            reshape: std::sync::Mutex::new(()),
+            feed: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -73,14 +90,18 @@ impl AccessEngine {
 
     /// The current snapshot of a business, if loaded.
     pub fn snapshot(&self, business: BusinessId) -> Option<Arc<Snapshot>> {
-        self.registry.load().businesses.get(&business).cloned()
+        self.registry
+            .load()
+            .businesses
+            .get(&business)
+            .and_then(|slot| slot.load_full())
     }
 
     /// The snapshot holding API key `id`, if any loaded snapshot does.
     pub fn snapshot_for_key(&self, id: ApiKeyId) -> Option<Arc<Snapshot>> {
         let registry = self.registry.load();
         let business = registry.keys.get(&id)?;
-        registry.businesses.get(business).cloned()
+        registry.businesses.get(business)?.load_full()
     }
 
     /// The change sequence each loaded business is at.
@@ -89,22 +110,40 @@ impl AccessEngine {
             .load()
             .businesses
             .iter()
-            .map(|(b, s)| (*b, s.seq()))
+            .filter_map(|(b, slot)| Some((*b, slot.load().as_ref()?.seq())))
             .collect()
     }
 
+    fn writer(&self, business: BusinessId) -> &tokio::sync::Mutex<()> {
+        let stripe = rustc_hash::FxBuildHasher.hash_one(business) as usize % self.writers.len();
+        &self.writers[stripe]
+    }
+
+    /// Puts `snapshot` in place of the business's current one (`None` drops it: checks fail
+    /// closed). Called with the business's writer lock held.
     fn publish(&self, business: BusinessId, snapshot: Option<Snapshot>) {
-        let mut next = Registry::clone(&self.registry.load());
-        next.keys.retain(|_, b| *b != business);
-        match snapshot {
-            Some(s) => {
-                next.keys.extend(s.api_key_ids().map(|k| (k, business)));
-                next.businesses.insert(business, Arc::new(s));
-            }
-            None => {
-                next.businesses.remove(&business);
+        let snapshot = snapshot.map(Arc::new);
+        let registry = self.registry.load();
+        if let Some(slot) = registry.businesses.get(&business) {
+            let keys_moved = match (slot.load().as_deref(), snapshot.as_deref()) {
+                (Some(old), Some(new)) => !same_keys(old, new),
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            if !keys_moved {
+                slot.store(snapshot);
+                return;
             }
         }
+        drop(registry);
+        let _reshape = self.reshape.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = Registry::clone(&self.registry.load());
+        next.keys.retain(|_, b| *b != business);
+        if let Some(s) = &snapshot {
+            next.keys.extend(s.api_key_ids().map(|k| (k, business)));
+        }
+        let slot = next.businesses.entry(business).or_default().clone();
+        slot.store(snapshot);
         self.registry.store(Arc::new(next));
     }
 
@@ -119,7 +158,7 @@ impl AccessEngine {
 
     /// Replaces a business's snapshot with a fresh build from storage.
     pub async fn reload(&self, store: &dyn AccessSource, business: BusinessId) -> Result<()> {
-        let _writer = self.writer.lock().await;
+        let _writer = self.writer(business).lock().await;
         self.reload_locked(store, business).await
     }
 
@@ -136,7 +175,7 @@ impl AccessEngine {
     /// changed when the change records allow it. On failure the snapshot is dropped, so
     /// checks fail closed until a reload succeeds.
     pub async fn refresh(&self, store: &dyn AccessSource, business: BusinessId) -> Result<()> {
-        let _writer = self.writer.lock().await;
+        let _writer = self.writer(business).lock().await;
         let result = self.refresh_locked(store, business).await;
         if let Err(e) = &result {
             tracing::error!(%business, error = %e, "access snapshot refresh failed; dropping it until reloaded");
@@ -175,6 +214,29 @@ impl AccessEngine {
         Ok(())
     }
 
+    /// One pass of the change feed: refreshes every business that moved since the last pass.
+    /// The cursor advances only when every refresh succeeded, so a business whose refresh
+    /// failed (and whose snapshot was dropped) is listed again next pass.
+    pub async fn follow(&self, store: &dyn AccessSource) -> Result<usize> {
+        let mut cursor = self.feed.lock().await;
+        let (moved, next) = store.list_changes_since(*cursor).await?;
+        let mut refreshed = 0;
+        let mut failed = false;
+        for (business, seq) in moved {
+            if self.snapshot(business).is_some_and(|s| s.seq() >= seq) {
+                continue;
+            }
+            match self.refresh(store, business).await {
+                Ok(()) => refreshed += 1,
+                Err(_) => failed = true,
+            }
+        }
+        if !failed {
+            *cursor = Some(next);
+        }
+        Ok(refreshed)
+    }
+
     /// The snapshot of `business`, loading it on first use.
     pub async fn snapshot_or_load(
         &self,
@@ -186,5 +248,16 @@ impl AccessEngine {
         }
         self.reload(store, business).await?;
         self.snapshot(business).ok_or(Error::BusinessNotFound)
+    }
+}
+
+/// Whether two snapshots of a business hold the same API keys.
+fn same_keys(a: &Snapshot, b: &Snapshot) -> bool {
+    let mut a: Vec<_> = a.api_key_ids().collect();
+    let mut b: Vec<_> = b.api_key_ids().collect();
+    a.len() == b.len() && {
+        a.sort_unstable();
+        b.sort_unstable();
+        a == b
     }
 }

@@ -41,6 +41,7 @@ struct Dataset {
 
 async fn dataset(db: TestDatabase, users: usize) -> Dataset {
     let spec = SeedSpec {
+        number: 0,
         pending_pct: 20,
         deactivated_pct: 20,
         // Measured first as bulk-loaded, never analysed.

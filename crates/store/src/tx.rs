@@ -176,7 +176,16 @@ impl StoreTx for SqlTx {
         }
         queries::insert_audit_events(&mut self.tx, &events).await?;
         for (business, changed) in &self.changes {
-            let row = sqlx::query("UPDATE businesses SET change_seq = change_seq + 1 WHERE id = $1 RETURNING change_seq")
+            // The feed's cursor column (see `access_source::list_changes_since`).
+            let bump = if self.postgres {
+                "UPDATE businesses SET change_seq = change_seq + 1, change_tx = pg_current_xact_id() \
+                 WHERE id = $1 RETURNING change_seq"
+            } else {
+                "UPDATE businesses SET change_seq = change_seq + 1, \
+                 change_tick = (SELECT MAX(change_tick) FROM businesses) + 1 \
+                 WHERE id = $1 RETURNING change_seq"
+            };
+            let row = sqlx::query(bump)
                 .bind(business.to_string())
                 .fetch_one(&mut *self.tx)
                 .await

@@ -26,6 +26,7 @@ use gatehouse_web::testing::{TestDatabase, TestServer};
 /// A served, seeded business and the cookie of a signed-in viewer of its users.
 async fn world(db: TestDatabase) -> (TestServer, String) {
     let spec = SeedSpec {
+        number: 0,
         pending_pct: 20,
         deactivated_pct: 20,
         ..SeedSpec::engine(100_000)

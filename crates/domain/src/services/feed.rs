@@ -1,5 +1,7 @@
-//! The change feed: other nodes' writes reach this node's snapshots by polling each
-//! business's change sequence, which every committed change bumps. Works on any SQL engine.
+//! The change feed: other nodes' writes reach this node's snapshots by polling for the
+//! businesses whose change sequence (which every committed change bumps) moved since the last
+//! pass ([`crate::authz::AccessSource::list_changes_since`]); a pass costs what changed, not
+//! how many businesses there are. Works on any SQL engine.
 
 use std::future::Future;
 use std::time::Duration;
@@ -22,19 +24,9 @@ pub struct FeedLag {
 }
 
 impl Gatehouse {
-    /// One pass of the feed: refreshes every business whose sequence moved.
+    /// One pass of the feed: refreshes every business that moved since the last pass.
     pub async fn poll_changes(&self) -> crate::Result<usize> {
-        let stored = self.store().list_change_seqs().await?;
-        let loaded = self.engine().loaded_seqs();
-        let mut refreshed = 0;
-        for (business, seq) in stored {
-            if loaded.get(&business) != Some(&seq) {
-                // A failed refresh drops the snapshot (fail closed) and is retried next pass.
-                if self.engine().refresh(self.store(), business).await.is_ok() {
-                    refreshed += 1;
-                }
-            }
-        }
+        let refreshed = self.engine().follow(self.store()).await?;
         self.meters().feed_passed();
         Ok(refreshed)
     }

@@ -12,7 +12,7 @@ mod seed;
 
 pub use crate::queries::user_members::Members;
 pub use plans::{explain_groups_list, explain_users_list, page_ids};
-pub use seed::{SeedSpec, Seeded, seed, seed_id};
+pub use seed::{SeedSpec, Seeded, seed, seed_id, seed_many};
 
 use sqlx::Connection;
 

@@ -7,6 +7,9 @@ use sqlx::{AnyPool, Executor};
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct SeedSpec {
+    /// Which business of a deployment this is (0 for the first): its ids are distinct from
+    /// every other number's, and its slug gets the number appended after the first.
+    pub number: u32,
     pub slug: String,
     pub users: usize,
     pub tenants: usize,
@@ -23,6 +26,7 @@ impl SeedSpec {
     /// 100k users, 500 groups, 200 tenants, 5% deactivated: the engine benchmarks' shape.
     pub fn engine(users: usize) -> Self {
         Self {
+            number: 0,
             slug: "bench".to_owned(),
             users,
             tenants: 200,
@@ -30,6 +34,21 @@ impl SeedSpec {
             pending_pct: 0,
             deactivated_pct: 5,
             maintenance: true,
+        }
+    }
+
+    /// Business `number` of a deployment of many small ones: `users` users, 5 tenants, 10
+    /// groups, statistics left to [`seed_many`].
+    pub fn small(number: u32, users: usize) -> Self {
+        Self {
+            number,
+            slug: "small".to_owned(),
+            users,
+            tenants: 5,
+            groups: 10,
+            pending_pct: 0,
+            deactivated_pct: 5,
+            maintenance: false,
         }
     }
 }
@@ -79,16 +98,54 @@ const ENV_PERMISSIONS: [&str; 10] = [
 pub async fn seed(url: &str, spec: &SeedSpec) -> Result<Seeded, sqlx::Error> {
     sqlx::any::install_default_drivers();
     let pool = AnyPool::connect(url).await?;
-    let mut rng = Rng(42);
-    let business = seed_id(9, 1);
-    let tenants: Vec<String> = (0..spec.tenants as u128).map(|i| seed_id(1, i)).collect();
-    let groups: Vec<String> = (0..spec.groups as u128).map(|i| seed_id(2, i)).collect();
+    let seeded = seed_into(&pool, spec).await?;
+    if spec.maintenance {
+        maintain(&pool, url).await?;
+    }
+    pool.close().await;
+    Ok(seeded)
+}
+
+/// Businesses `0..count` of `users` users each ([`SeedSpec::small`]), then statistics.
+pub async fn seed_many(url: &str, count: u32, users: usize) -> Result<Vec<Seeded>, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let pool = AnyPool::connect(url).await?;
+    let mut seeded = Vec::with_capacity(count as usize);
+    for number in 0..count {
+        seeded.push(seed_into(&pool, &SeedSpec::small(number, users)).await?);
+    }
+    maintain(&pool, url).await?;
+    pool.close().await;
+    Ok(seeded)
+}
+
+/// Statistics (and on PostgreSQL the visibility map), as a database in service has them.
+async fn maintain(pool: &AnyPool, url: &str) -> Result<(), sqlx::Error> {
+    let maintenance = if url.starts_with("postgres") {
+        "VACUUM ANALYZE"
+    } else {
+        "ANALYZE"
+    };
+    pool.execute(maintenance).await.map(drop)
+}
+
+async fn seed_into(pool: &AnyPool, spec: &SeedSpec) -> Result<Seeded, sqlx::Error> {
+    let mut rng = Rng(42 + u64::from(spec.number));
+    // Business 0 keeps the ids benchmarks have always used.
+    let number = u128::from(spec.number);
+    let id = |kind, i: u128| seed_id(kind, (number << 24) | i);
+    let business = seed_id(9, 1 + number);
+    let slug = match spec.number {
+        0 => spec.slug.clone(),
+        k => format!("{}-{k}", spec.slug),
+    };
+    let tenants: Vec<String> = (0..spec.tenants as u128).map(|i| id(1, i)).collect();
+    let groups: Vec<String> = (0..spec.groups as u128).map(|i| id(2, i)).collect();
     let mut tx = pool.begin().await?;
     tx.execute(
         format!(
             "INSERT INTO businesses (id, slug, name, change_seq, created_at, updated_at, mfa_policy, mfa_grace_days, mfa_policy_changed_at) \
-             VALUES ('{business}', '{}', 'Bench', 1, 0, 0, 'live_access', 0, 0)",
-            spec.slug
+             VALUES ('{business}', '{slug}', 'Bench', 1, 0, 0, 'live_access', 0, 0)"
         )
         .as_str(),
     )
@@ -140,7 +197,7 @@ pub async fn seed(url: &str, spec: &SeedSpec) -> Result<Seeded, sqlx::Error> {
         let mut rows = Vec::with_capacity(chunk.len());
         let mut members = Vec::new();
         for n in chunk {
-            let uid = seed_id(3, *n as u128);
+            let uid = id(3, *n as u128);
             let roll = rng.below(100) as u64;
             let status = if roll < spec.pending_pct {
                 "pending"
@@ -175,15 +232,6 @@ pub async fn seed(url: &str, spec: &SeedSpec) -> Result<Seeded, sqlx::Error> {
         .await?;
     }
     tx.commit().await?;
-    if spec.maintenance {
-        let maintenance = if url.starts_with("postgres") {
-            "VACUUM ANALYZE"
-        } else {
-            "ANALYZE"
-        };
-        pool.execute(maintenance).await?;
-    }
-    pool.close().await;
     Ok(Seeded {
         first_group: groups.first().cloned().unwrap_or_default(),
         business,

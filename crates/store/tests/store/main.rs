@@ -8,6 +8,7 @@ mod harness;
 mod applications;
 mod audit;
 mod audit_chain;
+mod change_feed;
 mod concurrency;
 mod escalation;
 mod groups;

@@ -18,6 +18,7 @@ crate::backend_tests!(
 
 async fn gathered_and_probed_members_list_the_same_pages(env: Env) {
     let spec = SeedSpec {
+        number: 0,
         pending_pct: 20,
         deactivated_pct: 20,
         ..SeedSpec::engine(3_000)

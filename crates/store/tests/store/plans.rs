@@ -98,6 +98,7 @@ async fn id_columns_share_one_type(env: Env) {
 /// analysed after loading or not.
 async fn seeded(env: &Env, users: usize, maintenance: bool) -> (BusinessId, Seeded) {
     let spec = SeedSpec {
+        number: 0,
         pending_pct: 20,
         deactivated_pct: 20,
         maintenance,

@@ -13,6 +13,7 @@ crate::backend_tests!(large_totals_are_estimated_and_said_to_be);
 
 async fn large_totals_are_estimated_and_said_to_be(app: App) {
     let spec = SeedSpec {
+        number: 0,
         pending_pct: 20,
         deactivated_pct: 20,
         ..SeedSpec::engine(3_000)
