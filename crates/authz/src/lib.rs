@@ -2,8 +2,8 @@
 //! access model, swapped atomically ([`arc_swap`]); checks read the current snapshot and never
 //! touch the database or a lock a writer holds. Writes refresh the writing node's snapshot
 //! before they return (read-your-writes); other nodes follow through the change feed
-//! (the domain's feed, [`AccessEngine::follow`]), reading which businesses moved since its last pass. It reads storage only
-//! through [`AccessSource`].
+//! (the domain's feed, [`AccessEngine::follow`]), reading which businesses moved since its
+//! last pass. It reads storage only through [`AccessSource`].
 
 pub mod claims;
 pub mod data;
@@ -53,6 +53,10 @@ struct Registry {
 /// locks' memory stays the same however many businesses there are.
 const WRITER_STRIPES: usize = 64;
 
+/// How many businesses [`AccessEngine::load_all`] loads at once: enough to keep a few
+/// database connections busy while snapshots build, far below a pool's size.
+const LOAD_CONCURRENCY: usize = 4;
+
 /// The node's access engine.
 #[derive(Debug)]
 pub struct AccessEngine {
@@ -61,7 +65,7 @@ pub struct AccessEngine {
     /// Serialises writers per business (by stripe); readers never take them.
     writers: Box<[tokio::sync::Mutex<()>]>,
     /// Serialises changes to the registry's map. Held for an in-memory copy, never across I/O.
-    reshape: std::sync::Mutex<()>,
+    reshaping: std::sync::Mutex<()>,
     /// Where the change feed has read up to; `None` until its first pass.
     feed: tokio::sync::Mutex<Option<FeedCursor>>,
 }
@@ -74,7 +78,7 @@ impl AccessEngine {
             writers: (0..WRITER_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
-            reshape: std::sync::Mutex::new(()),
+            reshaping: std::sync::Mutex::new(()),
             feed: tokio::sync::Mutex::new(None),
         }
     }
@@ -124,19 +128,30 @@ impl AccessEngine {
     fn publish(&self, business: BusinessId, snapshot: Option<Snapshot>) {
         let snapshot = snapshot.map(Arc::new);
         let registry = self.registry.load();
-        if let Some(slot) = registry.businesses.get(&business) {
-            let keys_moved = match (slot.load().as_deref(), snapshot.as_deref()) {
-                (Some(old), Some(new)) => !same_keys(old, new),
-                (None, Some(_)) => true,
-                (_, None) => false,
-            };
-            if !keys_moved {
-                slot.store(snapshot);
+        let Some(slot) = registry.businesses.get(&business) else {
+            if snapshot.is_none() {
+                // Nothing to drop (a business that does not exist stays out of the map).
                 return;
             }
+            drop(registry);
+            return self.reshape(business, snapshot);
+        };
+        let keys_moved = match (slot.load().as_deref(), snapshot.as_deref()) {
+            (Some(old), Some(new)) => !same_keys(old, new),
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        if keys_moved {
+            drop(registry);
+            self.reshape(business, snapshot);
+        } else {
+            slot.store(snapshot);
         }
-        drop(registry);
-        let _reshape = self.reshape.lock().unwrap_or_else(|e| e.into_inner());
+    }
+
+    /// [`Self::publish`] when the map changes: a copy of it with the business's slot and keys.
+    fn reshape(&self, business: BusinessId, snapshot: Option<Arc<Snapshot>>) {
+        let _reshaping = self.reshaping.lock().unwrap_or_else(|e| e.into_inner());
         let mut next = Registry::clone(&self.registry.load());
         next.keys.retain(|_, b| *b != business);
         if let Some(s) = &snapshot {
@@ -147,12 +162,15 @@ impl AccessEngine {
         self.registry.store(Arc::new(next));
     }
 
-    /// Loads every business from storage (at start).
+    /// Loads every business from storage (at start), [`LOAD_CONCURRENCY`] at a time.
     pub async fn load_all(&self, store: &dyn AccessSource) -> Result<usize> {
+        use futures_util::{StreamExt, TryStreamExt};
         let seqs = store.list_change_seqs().await?;
-        for (business, _) in &seqs {
-            self.reload(store, *business).await?;
-        }
+        futures_util::stream::iter(&seqs)
+            .map(|(business, _)| self.reload(store, *business))
+            .buffer_unordered(LOAD_CONCURRENCY)
+            .try_collect::<()>()
+            .await?;
         Ok(seqs.len())
     }
 

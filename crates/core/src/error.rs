@@ -28,7 +28,10 @@ pub enum Error {
     TenantSetOnBusinessGroup,
     #[error("invalid pagination cursor")]
     InvalidCursor,
-    #[error("granting sensitive permissions {permissions:?} needs acknowledge_sensitive: true")]
+    #[error(
+        "granting sensitive permissions ({}) needs acknowledge_sensitive: true",
+        joined(.permissions)
+    )]
     SensitiveGrantUnacknowledged {
         permissions: Vec<crate::grants::ScopedPermission>,
     },
@@ -40,7 +43,7 @@ pub enum Error {
     PermissionDenied { permission: String },
     #[error("only the operator may do this")]
     OperatorOnly,
-    #[error("granting rights the caller does not hold: {missing:?}")]
+    #[error("granting rights the caller does not hold: {}", joined(.missing))]
     WouldEscalate {
         missing: Vec<crate::grants::ScopedPermission>,
     },
@@ -305,3 +308,12 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `a, b, c` of what `items` display as.
+fn joined<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -132,12 +132,17 @@ pub struct AuthzConfig {
     /// How often this node polls for other nodes' changes, in milliseconds (10–60000). It
     /// bounds how long another node's write takes to reach this node's checks.
     pub poll_interval_ms: u64,
+    /// PostgreSQL: wake the feed as soon as another node commits (LISTEN/NOTIFY), between
+    /// polls. Off: polling alone (behind a pooler in transaction mode, or on a database
+    /// without LISTEN/NOTIFY); a change then takes up to one poll interval to arrive.
+    pub notifications: bool,
 }
 
 impl Default for AuthzConfig {
     fn default() -> Self {
         Self {
             poll_interval_ms: 100,
+            notifications: true,
         }
     }
 }

@@ -30,6 +30,7 @@ pub async fn open_store(config: &Config, migrate: bool) -> anyhow::Result<Arc<Sq
     let mut options = ConnectOptions::new(url.expose());
     options.max_connections = config.database.max_connections;
     options.migrate = migrate;
+    options.listen_for_changes = config.authz.notifications;
     connect(&options)
         .await
         .with_context(|| format!("opening the database {url}"))

@@ -76,12 +76,16 @@ async fn users(
          FROM users WHERE business_id = ",
     );
     sql.text_bind(business.to_string());
-    let mut members =
-        Sql::new("SELECT user_id, group_id, expires_at FROM group_members WHERE business_id = ");
+    // Through the business's groups: `group_members` has no index on `business_id`, and
+    // among ten thousand businesses a scan of every membership costs 0.2 s per business.
+    let mut members = Sql::new(
+        "SELECT m.user_id, m.group_id, m.expires_at FROM access_groups g \
+         JOIN group_members m ON m.group_id = g.id WHERE g.business_id = ",
+    );
     members.text_bind(business.to_string());
     if let Some(ids) = ids {
         in_list(&mut sql, "id", ids);
-        in_list(&mut members, "user_id", ids);
+        in_list(&mut members, "m.user_id", ids);
     }
     sql.push(" ORDER BY id");
     let mut groups: BTreeMap<String, Vec<GroupId>> = BTreeMap::new();

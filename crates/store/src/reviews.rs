@@ -166,7 +166,9 @@ impl ReviewReads for SqlStore {
     async fn list_memberships(&self, business: BusinessId) -> Result<Vec<Membership>> {
         let rows = self
             .business_rows(
-                "SELECT group_id, user_id, expires_at FROM group_members WHERE business_id = $1",
+                // Through the business's groups: no index leads from `business_id`.
+                "SELECT m.group_id, m.user_id, m.expires_at FROM access_groups g \
+                 JOIN group_members m ON m.group_id = g.id WHERE g.business_id = $1",
                 business,
             )
             .await?;

@@ -113,6 +113,11 @@ pub async fn seed_many(url: &str, count: u32, users: usize) -> Result<Vec<Seeded
     let mut seeded = Vec::with_capacity(count as usize);
     for number in 0..count {
         seeded.push(seed_into(&pool, &SeedSpec::small(number, users)).await?);
+        // Statistics as the tables grow: PostgreSQL's cached plans (its foreign-key checks')
+        // were made on empty tables, and would scan every row of them for each insert.
+        if [1, 10, 100, 1_000].contains(&number) {
+            maintain(&pool, url).await?;
+        }
     }
     maintain(&pool, url).await?;
     pool.close().await;
@@ -150,14 +155,20 @@ async fn seed_into(pool: &AnyPool, spec: &SeedSpec) -> Result<Seeded, sqlx::Erro
         .as_str(),
     )
     .await?;
-    for (i, t) in tenants.iter().enumerate() {
-        tx.execute(format!("INSERT INTO tenants (id, business_id, slug, name, created_at, updated_at) VALUES ('{t}', '{business}', 't{i}', 'Tenant {i}', 0, 0)").as_str()).await?;
-    }
+    // Multi-row INSERTs: one statement per table and business.
+    let tenant_rows: Vec<String> = tenants
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("('{t}', '{business}', 't{i}', 'Tenant {i}', 0, 0)"))
+        .collect();
+    let (mut group_rows, mut covered_rows, mut grant_rows) = (Vec::new(), Vec::new(), Vec::new());
     for (i, g) in groups.iter().enumerate() {
         // One group in five is business-wide; the first is a tenants group of the first tenant.
         let business_wide = i % 5 == 4;
         let kind = if business_wide { "business" } else { "tenants" };
-        tx.execute(format!("INSERT INTO access_groups (id, business_id, name, name_key, description, kind, version, created_at, updated_at) VALUES ('{g}', '{business}', 'Group {i}', 'group {i}', '', '{kind}', 1, 0, 0)").as_str()).await?;
+        group_rows.push(format!(
+            "('{g}', '{business}', 'Group {i}', 'group {i}', '', '{kind}', 1, 0, 0)"
+        ));
         if !business_wide {
             let mut covered: Vec<usize> = if i == 0 {
                 vec![0]
@@ -168,16 +179,11 @@ async fn seed_into(pool: &AnyPool, spec: &SeedSpec) -> Result<Seeded, sqlx::Erro
             };
             covered.sort_unstable();
             covered.dedup();
-            for t in covered {
-                tx.execute(
-                    format!(
-                        "INSERT INTO group_tenants (group_id, tenant_id) VALUES ('{g}', '{}')",
-                        tenants[t]
-                    )
-                    .as_str(),
-                )
-                .await?;
-            }
+            covered_rows.extend(
+                covered
+                    .into_iter()
+                    .map(|t| format!("('{g}', '{}')", tenants[t])),
+            );
         }
         let mut grants: Vec<(&str, &str)> = Vec::new();
         for _ in 0..rng.below(4) {
@@ -188,8 +194,30 @@ async fn seed_into(pool: &AnyPool, spec: &SeedSpec) -> Result<Seeded, sqlx::Erro
         }
         grants.sort_unstable();
         grants.dedup();
-        for (scope, permission) in grants {
-            tx.execute(format!("INSERT INTO group_permissions (group_id, scope, permission) VALUES ('{g}', '{scope}', '{permission}')").as_str()).await?;
+        grant_rows.extend(
+            grants
+                .into_iter()
+                .map(|(scope, permission)| format!("('{g}', '{scope}', '{permission}')")),
+        );
+    }
+    for (table, rows) in [
+        (
+            "tenants (id, business_id, slug, name, created_at, updated_at)",
+            &tenant_rows,
+        ),
+        (
+            "access_groups (id, business_id, name, name_key, description, kind, version, created_at, updated_at)",
+            &group_rows,
+        ),
+        ("group_tenants (group_id, tenant_id)", &covered_rows),
+        (
+            "group_permissions (group_id, scope, permission)",
+            &grant_rows,
+        ),
+    ] {
+        for chunk in rows.chunks(500) {
+            tx.execute(format!("INSERT INTO {table} VALUES {}", chunk.join(",")).as_str())
+                .await?;
         }
     }
     let users: Vec<usize> = (0..spec.users).collect();

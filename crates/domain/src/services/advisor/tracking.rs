@@ -77,6 +77,11 @@ impl Gatehouse {
             }
         }
         let changed = events.len();
+        if changed == 0 {
+            // Another computation (another node's, at start) opened and resolved them all
+            // first: nothing to write, nothing to audit.
+            return Ok(0);
+        }
         self.commit(tx, events).await?;
         Ok(changed)
     }
