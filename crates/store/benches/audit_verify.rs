@@ -22,16 +22,10 @@ use gatehouse_domain::ids::{AuditEventId, BusinessId};
 use gatehouse_domain::principal::{Actor, ActorKind};
 use gatehouse_domain::store::Store;
 use gatehouse_store::Backend;
+use gatehouse_store::testing::bench::env_or;
 use gatehouse_store::testing::{SeedSpec, TestDatabase, seed};
 use serde_json::json;
 use sqlx::AnyPool;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Rows per INSERT: 18 binds each, under every backend's bind limit.
 const ROWS_PER_INSERT: usize = 1_000;

@@ -23,14 +23,8 @@ use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::ids::BusinessId;
 use gatehouse_domain::principal::Principal;
 use gatehouse_domain::types::{Slug, TenantName};
+use gatehouse_store::testing::bench::{env_or, percentile};
 use gatehouse_store::testing::{TestDatabase, seed_many};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// This process's resident memory, in MiB (`/proc/self/statm`).
 fn rss_mib() -> f64 {
@@ -50,11 +44,10 @@ fn cpu_ticks() -> u64 {
 
 fn percentiles(mut times: Vec<Duration>) -> String {
     times.sort();
-    let at = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
     format!(
         "p50 {:.2} ms, p99 {:.2} ms",
-        at(0.5).as_secs_f64() * 1e3,
-        at(0.99).as_secs_f64() * 1e3
+        percentile(&times, 0.5),
+        percentile(&times, 0.99)
     )
 }
 

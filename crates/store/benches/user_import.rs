@@ -26,6 +26,7 @@ use gatehouse_domain::principal::{GroupsManage, Principal, UsersManage};
 use gatehouse_domain::services::{ImportFormat, NewGroup, NewUser};
 use gatehouse_domain::types::{BusinessName, Description, DisplayName, Email, GroupName, Slug};
 use gatehouse_domain::{Gatehouse, SystemClock};
+use gatehouse_store::testing::bench::env_or;
 use gatehouse_store::testing::{TestDatabase, Unavailable};
 
 const GROUPS: [&str; 5] = ["Support", "Analysts", "Reviewers", "Developers", "Auditors"];
@@ -177,10 +178,7 @@ fn pct(sorted: &[Duration], p: usize) -> f64 {
 }
 
 fn main() {
-    let rows = std::env::var("ROWS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(100_000);
+    let rows = env_or("ROWS", 100_000);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

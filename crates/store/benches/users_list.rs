@@ -14,7 +14,7 @@
     clippy::print_stdout
 )]
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gatehouse_domain::authz::AccessSource;
 use gatehouse_domain::authz::{PermissionIndex, Snapshot};
@@ -22,14 +22,8 @@ use gatehouse_domain::catalog::Catalog;
 use gatehouse_domain::ids::{BusinessId, GroupId, TenantId};
 use gatehouse_domain::model::UserStatus;
 use gatehouse_domain::store::{CURSOR_SEPARATOR, Store, UserFilter, UserSort};
+use gatehouse_store::testing::bench::{env_or, percentile};
 use gatehouse_store::testing::{SeedSpec, TestDatabase, seed, seed_id};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 struct Dataset {
     db: TestDatabase,
@@ -163,11 +157,6 @@ fn cases(data: &Dataset, users: usize) -> Vec<(&'static str, UserFilter, Option<
             Some(seed_id(3, deep as u128)),
         ),
     ]
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1e3
 }
 
 async fn measure(data: &Dataset, users: usize, samples: usize, pass: &str) {

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use sqlx::AnyConnection;
+pub mod bench;
 mod plans;
 mod seed;
 
