@@ -40,13 +40,13 @@ impl AccessSource for SqlStore {
         let (query, bound) = match self.backend {
             // The horizon and the rows come from one statement, so from one snapshot.
             Backend::Postgres => (
-                "SELECT CAST(h.horizon AS TEXT) AS horizon, b.id, b.change_seq \
+                "SELECT CAST(CAST(h.horizon AS TEXT) AS BIGINT) AS horizon, b.id, b.change_seq \
                  FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon) h \
                  LEFT JOIN businesses b ON b.change_tx >= CAST(CAST($1 AS TEXT) AS xid8)",
                 after.max(0),
             ),
             Backend::Sqlite => (
-                "SELECT CAST(change_tick AS TEXT) AS horizon, id, change_seq \
+                "SELECT change_tick AS horizon, id, change_seq \
                  FROM businesses WHERE change_tick > $1",
                 after,
             ),
@@ -59,10 +59,7 @@ impl AccessSource for SqlStore {
         let mut next = after.max(0);
         let mut moved = Vec::with_capacity(rows.len());
         for r in &rows {
-            let mark = crate::rows::parsed(r, "horizon", |t| {
-                t.parse::<i64>()
-                    .map_err(|_| gatehouse_domain::Error::Storage(t.to_owned()))
-            })?;
+            let mark = crate::rows::int(r, "horizon")?;
             next = match self.backend {
                 Backend::Postgres => mark,
                 Backend::Sqlite => next.max(mark),
